@@ -1,0 +1,136 @@
+package wechat
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
+
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/retry"
+)
+
+// Default hosts of the WeChat APIs.
+const (
+	// DefaultBaseURL is the host of the WeChat server API (/cgi-bin/…, /card/…, /datacube/…).
+	DefaultBaseURL = "https://api.weixin.qq.com"
+	// DefaultQRImageBaseURL is the host that renders card QR codes (/cgi-bin/showqrcode).
+	DefaultQRImageBaseURL = "https://mp.weixin.qq.com"
+)
+
+// ProviderName is the value of card.Ref.Provider for WeChat cards.
+const ProviderName = card.WeChat
+
+// Options configure a Provider. The zero value (or nil) talks to the real WeChat hosts.
+type Options struct {
+	// BaseURL replaces https://api.weixin.qq.com (for example wechattest.Server.URL()).
+	BaseURL string
+	// QRImageBaseURL replaces https://mp.weixin.qq.com, the host of showqrcode images.
+	QRImageBaseURL string
+	// HTTPClient sends every card API call. Default: a client with a 30 s timeout
+	// owned by this Provider. silenceper's util.DefaultHTTPClient is never used or changed.
+	HTTPClient *http.Client
+	// Retry is the backoff used when WeChat answers errcode -1 (system busy).
+	// A zero Policy means retry.Default(); set Attempts to 1 to disable retries.
+	Retry retry.Policy
+	// Clock returns the current time (tests). Default time.Now.
+	Clock func() time.Time
+	// LevelField is the member-card custom field (1..3) that holds the level,
+	// used by the neutral card.MemberCard methods. Default 1.
+	LevelField int
+}
+
+// Provider is the WeChat 卡券 adapter. It implements card.MemberCard,
+// card.Consumer and card.TemplateManager, and offers the WeChat card API as
+// typed methods. It is safe for concurrent use.
+type Provider struct {
+	oa         *wxsdk.OfficialAccount
+	baseURL    string
+	qrBaseURL  string
+	hc         *http.Client
+	retry      retry.Policy
+	now        func() time.Time
+	levelField int
+
+	ticketMu     sync.Mutex
+	ticketFlight *flightCall
+	ticket       string
+	ticketExpiry time.Time
+}
+
+// New returns a Provider that takes its access token from oa (whatever
+// access-token handle and cache oa is configured with) and caches the card
+// api_ticket in oa's cache.
+func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
+	if oa == nil || oa.GetContext() == nil || oa.GetContext().Config == nil {
+		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("oa", "an *officialaccount.OfficialAccount with a config is required"))
+	}
+	if oa.GetContext().AccessTokenHandle == nil {
+		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("oa", "the official account has no access-token handle"))
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	p := &Provider{
+		oa:         oa,
+		baseURL:    strings.TrimRight(o.BaseURL, "/"),
+		qrBaseURL:  strings.TrimRight(o.QRImageBaseURL, "/"),
+		hc:         o.HTTPClient,
+		retry:      o.Retry,
+		now:        o.Clock,
+		levelField: o.LevelField,
+	}
+	if p.baseURL == "" {
+		p.baseURL = DefaultBaseURL
+	}
+	if p.qrBaseURL == "" {
+		p.qrBaseURL = DefaultQRImageBaseURL
+	}
+	if p.hc == nil {
+		p.hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	if p.retry == (retry.Policy{}) {
+		p.retry = retry.Default()
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.levelField == 0 {
+		p.levelField = 1
+	}
+	if p.levelField < 1 || p.levelField > 3 {
+		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
+	}
+	return p, nil
+}
+
+// Name returns "wechat".
+func (p *Provider) Name() string { return ProviderName }
+
+// As exposes the native silenceper client: As(&oa) with
+// oa *officialaccount.OfficialAccount sets oa to the account this Provider was
+// built with, and As(&hc) with hc *http.Client sets the HTTP client card calls
+// use. Any other target, including nil, returns false.
+func (p *Provider) As(target any) bool {
+	switch t := target.(type) {
+	case **wxsdk.OfficialAccount:
+		if t == nil {
+			return false
+		}
+		*t = p.oa
+		return true
+	case **http.Client:
+		if t == nil {
+			return false
+		}
+		*t = p.hc
+		return true
+	}
+	return false
+}
+
+// appID returns the official account's AppID.
+func (p *Provider) appID() string { return p.oa.GetContext().AppID }
