@@ -397,9 +397,12 @@ func testCanceledContext(t *testing.T, h Harness, p card.MemberCard) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	calls := map[string]func() error{
-		"Open":   func() error { _, err := p.Open(ctx, req); return err },
-		"Get":    func() error { _, err := p.Get(ctx, c.Ref); return err },
-		"Update": func() error { _, err := p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(1))}); return err },
+		"Open": func() error { _, err := p.Open(ctx, req); return err },
+		"Get":  func() error { _, err := p.Get(ctx, c.Ref); return err },
+		"Update": func() error {
+			_, err := p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(1))})
+			return err
+		},
 		"Delete": func() error { return p.Delete(ctx, card.DeleteRequest{Ref: c.Ref}) },
 		"ClaimLink": func() error {
 			_, err := p.ClaimLink(ctx, card.ClaimLinkRequest{Provider: req.Provider, TemplateID: req.TemplateID})
