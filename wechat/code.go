@@ -1,0 +1,211 @@
+package wechat
+
+import (
+	"context"
+
+	card "github.com/walletcard/card"
+)
+
+// Code limits.
+const (
+	maxCodeLen        = 64  // code (custom codes are at most 64 bytes in deposit; issued codes are 12 digits)
+	maxCardIDLen      = 32  // card_id
+	maxEncryptCodeLen = 128 // encrypt_code, string(128)
+)
+
+func checkCardID(field, v string, required bool) error {
+	if v == "" {
+		if required {
+			return card.InvalidArgument(field, "is required")
+		}
+		return nil
+	}
+	if len(v) > maxCardIDLen {
+		return card.InvalidArgument(field, "must be ≤ %d bytes, got %d", maxCardIDLen, len(v))
+	}
+	return nil
+}
+
+func checkCode(field, v string) error {
+	if v == "" {
+		return card.InvalidArgument(field, "is required")
+	}
+	if len(v) > maxCodeLen {
+		return card.InvalidArgument(field, "must be ≤ %d bytes, got %d", maxCodeLen, len(v))
+	}
+	return nil
+}
+
+// CodeCard is the card part of code/get and code/consume answers.
+type CodeCard struct {
+	CardID string `json:"card_id"`
+	// BeginTime and EndTime are the effective validity window of this user's
+	// code (unix seconds); only code/get fills them.
+	BeginTime int64 `json:"begin_time,omitempty"`
+	EndTime   int64 `json:"end_time,omitempty"`
+}
+
+// GetCodeRequest is POST /card/code/get (row 21).
+type GetCodeRequest struct {
+	Code string `json:"code"`
+	// CardID is required for custom-code cards; optional otherwise.
+	CardID string `json:"card_id,omitempty"`
+	// CheckConsume false makes WeChat answer with the real status of a consumed,
+	// deleted or unavailable code instead of errcode 40099/40127. nil sends
+	// nothing (WeChat's default, true).
+	CheckConsume *bool `json:"check_consume,omitempty"`
+}
+
+// Validate checks the documented limits.
+func (r GetCodeRequest) Validate() error {
+	if err := checkCode("Code", r.Code); err != nil {
+		return err
+	}
+	return checkCardID("CardID", r.CardID, false)
+}
+
+// GetCodeResponse is the answer of code/get.
+type GetCodeResponse struct {
+	OpenID string   `json:"openid"`
+	Card   CodeCard `json:"card"`
+	// CanConsume tells whether the code may be consumed now (WeChat sends a
+	// bool, older answers the string "true"; both are accepted).
+	CanConsume FlexBool `json:"can_consume"`
+	// UserCardStatus is NORMAL, CONSUMED, EXPIRE, GIFTING, GIFT_TIMEOUT, DELETE or UNAVAILABLE.
+	UserCardStatus string `json:"user_card_status"`
+	OuterStr       string `json:"outer_str,omitempty"`
+}
+
+// GetCode queries a code: its owner, validity and status.
+func (p *Provider) GetCode(ctx context.Context, req GetCodeRequest) (*GetCodeResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("GetCode", err)
+	}
+	var out GetCodeResponse
+	if err := p.postJSON(ctx, "GetCode", "/card/code/get", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ConsumeCodeRequest is POST /card/code/consume (row 22).
+type ConsumeCodeRequest struct {
+	Code string `json:"code"`
+	// CardID is required for custom-code cards.
+	CardID string `json:"card_id,omitempty"`
+}
+
+// Validate checks the documented limits.
+func (r ConsumeCodeRequest) Validate() error {
+	if err := checkCode("Code", r.Code); err != nil {
+		return err
+	}
+	return checkCardID("CardID", r.CardID, false)
+}
+
+// ConsumeCodeResponse is the answer of code/consume.
+type ConsumeCodeResponse struct {
+	Card   CodeCard `json:"card"`
+	OpenID string   `json:"openid"`
+}
+
+// ConsumeCode redeems a code once. A code consumed before is card.ErrConflict (errcode 40099).
+func (p *Provider) ConsumeCode(ctx context.Context, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("ConsumeCode", err)
+	}
+	var out ConsumeCodeResponse
+	if err := p.postJSON(ctx, "ConsumeCode", "/card/code/consume", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DecryptCodeRequest is POST /card/code/decrypt (row 23).
+type DecryptCodeRequest struct {
+	// EncryptCode comes from the encrypt_code URL parameter of a card jump or
+	// from wx.addCard/wx.chooseCard results. URL-decode it first.
+	EncryptCode string `json:"encrypt_code"`
+}
+
+// Validate checks the documented limits.
+func (r DecryptCodeRequest) Validate() error {
+	if r.EncryptCode == "" {
+		return card.InvalidArgument("EncryptCode", "is required")
+	}
+	if len(r.EncryptCode) > maxEncryptCodeLen {
+		return card.InvalidArgument("EncryptCode", "must be ≤ %d bytes", maxEncryptCodeLen)
+	}
+	return nil
+}
+
+// DecryptCodeResponse is the answer of code/decrypt.
+type DecryptCodeResponse struct {
+	Code string `json:"code"`
+}
+
+// DecryptCode turns an encrypt_code into the real code. A bad input is
+// card.ErrInvalidArgument (errcode 40075).
+func (p *Provider) DecryptCode(ctx context.Context, req DecryptCodeRequest) (*DecryptCodeResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("DecryptCode", err)
+	}
+	var out DecryptCodeResponse
+	if err := p.postJSON(ctx, "DecryptCode", "/card/code/decrypt", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UnavailableCodeRequest is POST /card/code/unavailable (row 25): the code is
+// made unavailable (设置失效) and disappears from use.
+type UnavailableCodeRequest struct {
+	Code string `json:"code"`
+	// CardID is required for custom-code cards.
+	CardID string `json:"card_id,omitempty"`
+	// Reason is a free-text reason (WxJava sends it). Optional, ≤ 128 bytes.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Validate checks the documented limits.
+func (r UnavailableCodeRequest) Validate() error {
+	if err := checkCode("Code", r.Code); err != nil {
+		return err
+	}
+	if err := checkCardID("CardID", r.CardID, false); err != nil {
+		return err
+	}
+	if len(r.Reason) > 128 {
+		return card.InvalidArgument("Reason", "must be ≤ 128 bytes")
+	}
+	return nil
+}
+
+// UnavailableCode makes a code unavailable. This cannot be undone.
+func (p *Provider) UnavailableCode(ctx context.Context, req UnavailableCodeRequest) error {
+	if err := req.Validate(); err != nil {
+		return p.invalid("UnavailableCode", err)
+	}
+	return p.postJSON(ctx, "UnavailableCode", "/card/code/unavailable", req, nil)
+}
+
+// FlexBool is a bool that also decodes from the strings "true"/"false" and from 0/1,
+// as older WeChat answers send them.
+type FlexBool bool
+
+// UnmarshalJSON accepts true, false, "true", "false", 1, 0 and null.
+func (b *FlexBool) UnmarshalJSON(data []byte) error {
+	switch string(data) {
+	case "true", `"true"`, "1", `"1"`:
+		*b = true
+	case "false", `"false"`, "0", `"0"`, "null", `""`:
+		*b = false
+	default:
+		return &boolDecodeError{string(data)}
+	}
+	return nil
+}
+
+type boolDecodeError struct{ v string }
+
+func (e *boolDecodeError) Error() string { return "wechat: cannot decode " + e.v + " as a boolean" }
