@@ -1,0 +1,214 @@
+// Package provider holds what every provider shares. Its Router puts several
+// wallets behind one card.MemberCard, so a merchant running Alipay and WeChat
+// writes one code path:
+//
+//	r, err := provider.NewRouter(alipayProvider, wechatProvider)
+//	c, err := r.Open(ctx, card.OpenRequest{Provider: card.WeChat, …})
+//	c, err  = r.Update(ctx, card.UpdateRequest{Ref: c.Ref, …}) // routed by c.Ref.Provider
+//
+// The conformance suite every provider passes is in provider/providertest.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	card "github.com/walletcard/card"
+)
+
+// Name is the Router's provider name, used in errors the Router raises itself.
+const Name = "router"
+
+// Router dispatches each call to the provider named by the card's Ref.Provider
+// or the request's Provider field. It is itself a card.MemberCard, a
+// card.TemplateManager and a card.Consumer (returning ErrUnsupported where the
+// target provider lacks the capability). A Router is immutable and safe for
+// concurrent use.
+type Router struct {
+	byName map[string]card.MemberCard
+	names  []string
+}
+
+var (
+	_ card.MemberCard      = (*Router)(nil)
+	_ card.TemplateManager = (*Router)(nil)
+	_ card.Consumer        = (*Router)(nil)
+)
+
+// NewRouter returns a Router over providers, keyed by their Name. Names must be
+// non-empty and unique.
+func NewRouter(providers ...card.MemberCard) (*Router, error) {
+	r := &Router{byName: make(map[string]card.MemberCard, len(providers))}
+	for i, p := range providers {
+		if p == nil {
+			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "is nil"))
+		}
+		n := p.Name()
+		if n == "" {
+			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "has an empty name"))
+		}
+		if _, dup := r.byName[n]; dup {
+			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "duplicate provider name %q", n))
+		}
+		r.byName[n] = p
+		r.names = append(r.names, n)
+	}
+	sort.Strings(r.names)
+	return r, nil
+}
+
+// Name returns "router".
+func (r *Router) Name() string { return Name }
+
+// Names returns the routed provider names, sorted.
+func (r *Router) Names() []string { return append([]string(nil), r.names...) }
+
+// Provider returns the provider registered under name.
+func (r *Router) Provider(name string) (card.MemberCard, bool) {
+	p, ok := r.byName[name]
+	return p, ok
+}
+
+// route finds the provider for name, or an invalid-argument error naming field.
+func (r *Router) route(op, field, name string) (card.MemberCard, error) {
+	if name == "" {
+		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument(field, "is required to route the call; one of %v", r.names))
+	}
+	p, ok := r.byName[name]
+	if !ok {
+		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument(field, "unknown provider %q; have %v", name, r.names))
+	}
+	return p, nil
+}
+
+// invalid wraps a validation error in the name of the provider it was meant for.
+func invalid(provider, op string, err error) error {
+	return card.Wrap(provider, op, card.KindInvalidArgument, err)
+}
+
+// Open routes on req.Provider.
+func (r *Router) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
+	p, err := r.route("Open", "Provider", req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, invalid(req.Provider, "Open", err)
+	}
+	return p.Open(ctx, req)
+}
+
+// Get routes on ref.Provider.
+func (r *Router) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
+	p, err := r.route("Get", "Ref.Provider", ref.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if err := ref.Validate(); err != nil {
+		return nil, invalid(ref.Provider, "Get", err)
+	}
+	return p.Get(ctx, ref)
+}
+
+// Update routes on req.Ref.Provider.
+func (r *Router) Update(ctx context.Context, req card.UpdateRequest) (*card.Card, error) {
+	p, err := r.route("Update", "Ref.Provider", req.Ref.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, invalid(req.Ref.Provider, "Update", err)
+	}
+	return p.Update(ctx, req)
+}
+
+// Delete routes on req.Ref.Provider.
+func (r *Router) Delete(ctx context.Context, req card.DeleteRequest) error {
+	p, err := r.route("Delete", "Ref.Provider", req.Ref.Provider)
+	if err != nil {
+		return err
+	}
+	if err := req.Validate(); err != nil {
+		return invalid(req.Ref.Provider, "Delete", err)
+	}
+	return p.Delete(ctx, req)
+}
+
+// ClaimLink routes on req.Provider.
+func (r *Router) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*card.ClaimLink, error) {
+	p, err := r.route("ClaimLink", "Provider", req.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, invalid(req.Provider, "ClaimLink", err)
+	}
+	return p.ClaimLink(ctx, req)
+}
+
+// CreateTemplate routes on spec.Provider; ErrUnsupported if that provider is
+// not a card.TemplateManager.
+func (r *Router) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
+	p, err := r.route("CreateTemplate", "Provider", spec.Provider)
+	if err != nil {
+		return nil, err
+	}
+	tm, ok := p.(card.TemplateManager)
+	if !ok {
+		return nil, unsupported(spec.Provider, "CreateTemplate")
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, invalid(spec.Provider, "CreateTemplate", err)
+	}
+	return tm.CreateTemplate(ctx, spec)
+}
+
+// GetTemplate routes on provider; ErrUnsupported if that provider is not a
+// card.TemplateManager.
+func (r *Router) GetTemplate(ctx context.Context, provider, id string) (*card.Template, error) {
+	p, err := r.route("GetTemplate", "Provider", provider)
+	if err != nil {
+		return nil, err
+	}
+	tm, ok := p.(card.TemplateManager)
+	if !ok {
+		return nil, unsupported(provider, "GetTemplate")
+	}
+	return tm.GetTemplate(ctx, provider, id)
+}
+
+// Consume routes on req.Ref.Provider; ErrUnsupported if that provider is not
+// a card.Consumer.
+func (r *Router) Consume(ctx context.Context, req card.ConsumeRequest) error {
+	p, err := r.route("Consume", "Ref.Provider", req.Ref.Provider)
+	if err != nil {
+		return err
+	}
+	c, ok := p.(card.Consumer)
+	if !ok {
+		return unsupported(req.Ref.Provider, "Consume")
+	}
+	if err := req.Validate(); err != nil {
+		return invalid(req.Ref.Provider, "Consume", err)
+	}
+	return c.Consume(ctx, req)
+}
+
+func unsupported(provider, op string) error {
+	return &card.Error{Provider: provider, Op: op, Kind: card.KindUnsupported, Message: "provider does not support " + op}
+}
+
+// As offers target to each routed provider in name order and reports whether
+// one accepted it. As(nil) is false.
+func (r *Router) As(target any) bool {
+	if target == nil {
+		return false
+	}
+	for _, n := range r.names {
+		if r.byName[n].As(target) {
+			return true
+		}
+	}
+	return false
+}
