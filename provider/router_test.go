@@ -76,9 +76,15 @@ func TestRouterRejectsBeforeAnyProvider(t *testing.T) {
 	ctx := context.Background()
 	r, ali, wx := newRouter(t)
 	cases := map[string]error{
-		"Provider":     func() error { _, err := r.Open(ctx, card.OpenRequest{TemplateID: "t", ExternalNo: "e"}); return err }(),
-		"Ref.Provider": func() error { _, err := r.Get(ctx, card.Ref{Provider: "paypal", TemplateID: "t", CardNo: "1"}); return err }(),
-		"ExternalNo":   func() error { _, err := r.Open(ctx, card.OpenRequest{Provider: card.Alipay, TemplateID: "t"}); return err }(),
+		"Provider": func() error { _, err := r.Open(ctx, card.OpenRequest{TemplateID: "t", ExternalNo: "e"}); return err }(),
+		"Ref.Provider": func() error {
+			_, err := r.Get(ctx, card.Ref{Provider: "paypal", TemplateID: "t", CardNo: "1"})
+			return err
+		}(),
+		"ExternalNo": func() error {
+			_, err := r.Open(ctx, card.OpenRequest{Provider: card.Alipay, TemplateID: "t"})
+			return err
+		}(),
 		"Reason": func() error {
 			return r.Delete(ctx, card.DeleteRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: "t", CardNo: "1"}, Reason: "x"})
 		}(),
