@@ -1,0 +1,74 @@
+// Package alipay is the Alipay adapter of walletcard: merchant member cards
+// (商户会员卡, the alipay.marketing.card.* family) on top of
+// github.com/smartwalle/alipay/v3, which signs every request with RSA2 and
+// verifies every response signature.
+//
+// A *Provider implements card.MemberCard (Open → alipay.marketing.card.open,
+// Get → card.query, Update → card.update, Delete → card.delete, ClaimLink →
+// activateurl.apply) and card.TemplateManager (template.create and
+// template.query). Every method of the family also has a typed Go method with
+// typed request and response values (CardOpen, CardQuery, TemplateCreate,
+// FormTemplateSet, ActivateURLApply, ActivateFormQuery, ConsumeSync,
+// MessageNotify, Benefit*, ImageUpload, OAuthToken, UserInfoShare …). Each
+// request type has Validate, run before anything is sent.
+//
+// Build a Provider from keys (NewFromKeys, NewFromCerts) or from an existing
+// smartwalle client (New):
+//
+//	client, _ := alipaysdk.New(appID, privateKey, true)
+//	_ = client.LoadAliPayPublicKey(alipayPublicKey)
+//	p, err := alipay.New(client, nil)
+//
+// # The user's auth token (scope auth_ecard)
+//
+// Opening a card needs the user's access token from Alipay OAuth with scope
+// auth_ecard, passed as the common parameter auth_token. AuthorizeURL builds
+// the authorization page URL and always asks for auth_ecard; ExchangeCode
+// turns the auth_code Alipay sends back into a Token, and RefreshToken renews
+// it. A token the gateway rejects is reported as card.ErrUnauthenticated with
+// a message saying where a valid token comes from.
+//
+// The activation-form flow (开卡组件) is TemplateCreate → FormTemplateSet →
+// ActivateURLApply → the user submits the form → ParseActivationCallback on
+// the redirect → ExchangeCode → ActivateFormQuery → CardOpen (or Open).
+//
+// # Errors
+//
+// smartwalle reports a signed business failure (code 40004 …) as a successful
+// call; this package turns every code other than 10000 into a *card.Error of
+// the matching kind (CARD_NOT_EXIT → card.ErrNotFound, CARD_HAS_OPENED →
+// card.ErrAlreadyExists, 20001 → card.ErrUnauthenticated, 40005 →
+// card.ErrRateLimited, 20000 → card.ErrUnavailable …). The gateway's answer
+// stays reachable as *alipaysdk.Error with errors.As. Only unavailable errors
+// are retried, with the Options.Retry policy; card.open and card.delete carry
+// an out_serial_no that is reused on every retry, so a retried open never
+// creates a second card.
+//
+// A response whose signature is missing, wrong, made with another key, or whose
+// body was changed after signing is never accepted. Gateway-level errors
+// (error_response, or codes 20000, 20001, 40001–40003, 40005, 40006) may come
+// unsigned from the real gateway and are reported by their code; an unsigned
+// success or business result (10000, 40004) is rejected.
+//
+// Secrets (private keys, auth tokens, access and refresh tokens, auth codes)
+// never appear in an error message: they are removed from anything the gateway
+// echoes back.
+//
+// # Time
+//
+// Alipay speaks Beijing time. The timestamp common parameter, occur_time,
+// open_date and valid_date are all written in Asia/Shanghai time whatever the
+// host's zone; New sets the client's time location to card.Beijing().
+//
+// # As
+//
+// As exposes the native smartwalle client for calls this package does not
+// wrap:
+//
+//	var c *alipaysdk.Client
+//	if p.As(&c) {
+//		// use c.Request(ctx, payload, &result) …
+//	}
+//
+// As also fills a **Provider. As(nil) and any other target return false.
+package alipay
