@@ -1,0 +1,75 @@
+// Package alipaytest runs a local Alipay OpenAPI gateway for integration
+// tests: a loopback HTTP server (net/http/httptest) that behaves like
+// https://openapi.alipay.com/gateway.do for the merchant member-card family
+// (alipay.marketing.card.*), OAuth (alipay.system.oauth.token and the user
+// authorization page), alipay.user.info.share and
+// alipay.offline.material.image.upload.
+//
+// It is not a toy: every request's RSA2 (SHA256withRSA) signature is verified
+// with the application's public key, the common parameters are checked
+// (app_id, method, format, charset, sign_type, timestamp within
+// TimestampWindow, version, biz_content), every answer is signed with the
+// gateway's key in the real body shape
+// {"<method_with_underscores>_response":{…},"sign":"…"}, and the methods keep
+// real state: templates, form templates, activation links and submitted forms,
+// cards, benefits, uploaded images, users, auth codes and tokens with scopes
+// and expiry. Failures carry Alipay's codes and sub_codes (20001
+// aop.invalid-auth-token, 40001 isv.missing-*, 40002 isv.invalid-signature,
+// 40004 with the per-method sub_codes such as CARD_NOT_EXIT and
+// CARD_HAS_OPENED, spelled as Alipay spells them).
+//
+// # Pointing smartwalle at it
+//
+// Server.NewClient returns a ready smartwalle client. To build one yourself:
+//
+//	srv := alipaytest.NewServer(nil)
+//	defer srv.Close()
+//	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), true,
+//		alipay.WithProductionGateway(srv.URL()),
+//		alipay.WithTimeLocation(card.Beijing())) // smartwalle stamps time.Local otherwise
+//	if err != nil { … }
+//	err = client.LoadAliPayPublicKey(srv.AlipayPublicKey())
+//
+// (With production=false use alipay.WithSandboxGateway(srv.URL()) instead.)
+// Then call methods through client.Request with alipay.NewPayload; pass the
+// user's token with payload.AddParam("auth_token", token).
+//
+// A member needs an auth_token with scope auth_ecard before card.open. Get one
+// with IssueToken, or go through the real flows: Authorize (or a GET on
+// AuthorizeURL) gives an auth_code that alipay.system.oauth.token redeems; the
+// activation-form flow is formtemplate.set → activateurl.apply →
+// SubmitActivationForm (the user filling the form) → oauth.token with the
+// returned auth_code → activateform.query → card.open.
+//
+// # Faults and inspection
+//
+// TamperNext corrupts the next response (missing, bad or foreign signature,
+// altered body, unsigned error), FailNext answers the next calls with a
+// failure of your choice (rate limit 40005, 20000 isp.unknow-error, any
+// business sub_code) without touching state, and SetLatency delays answers,
+// dropping requests whose client gave up. Calls counts requests per method;
+// Card, CardCount, Consumptions, Messages and Image show the stored state.
+//
+// # Keys
+//
+// By default a Server uses fixed RSA-2048 key pairs built into this package.
+// They are public and for tests only; never use them to sign anything real.
+// Options.FreshKeys generates new pairs per server.
+//
+// # Choices where Alipay documents nothing
+//
+// The gateway follows the team's wire reference; where Alipay's behaviour is
+// not documented it makes these choices: a repeated out_serial_no on
+// card.open (same user and template) or card.delete (same card) replays the
+// first answer; a repeated request_id on template.create returns the same
+// template; notify_no and consume.sync trade_no are idempotent; biz_card_no is
+// biz_no_prefix followed by a zero-padded per-template sequence of
+// biz_no_suffix_len digits; invalid biz_content fields answer 40004
+// INVALID_PARAMETER; token failures (missing, unknown or without the needed
+// scope) answer 20001 aop.invalid-auth-token and expired ones
+// aop.auth-token-time-out; request-signature failures answer an unsigned
+// error_response; the timestamp window is TimestampWindow. Content encryption
+// (encrypt_type=AES) and certificate mode (app_cert_sn) are not implemented
+// and are refused; alipay.marketing.card.authinfo.query and open.apply answer
+// isv.invalid-method.
+package alipaytest

@@ -1,0 +1,462 @@
+package alipaytest
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	card "github.com/walletcard/card"
+)
+
+// Limits on what the gateway reads.
+const (
+	maxBodyBytes     = 64 << 20 // video uploads may be 50 MB
+	maxMemoryBytes   = 8 << 20
+	maxImageBytes    = 5 << 20
+	maxVideoBytes    = 50 << 20
+	maxSignatureSize = 344
+)
+
+// apiError is a failure answer: code, msg, sub_code, sub_msg.
+type apiError struct {
+	Code, Msg, SubCode, SubMsg string
+	// unsigned answers as {"error_response":{…}} without a signature.
+	unsigned bool
+}
+
+func (e *apiError) Error() string { return e.Code + " " + e.SubCode + ": " + e.SubMsg }
+
+// codeMsg returns the msg Alipay sends with a public code.
+func codeMsg(code string) string {
+	switch code {
+	case "10000":
+		return "Success"
+	case "20000":
+		return "Service Currently Unavailable"
+	case "20001":
+		return "Insufficient Token Permissions"
+	case "40001":
+		return "Missing Required Arguments"
+	case "40002":
+		return "Invalid Arguments"
+	case "40003":
+		return "Insufficient Conditions"
+	case "40004":
+		return "Business Failed"
+	case "40005":
+		return "Call Limited" // the real text is not documented
+	case "40006":
+		return "Insufficient Permissions"
+	}
+	return "Unknown Error"
+}
+
+// gatewayError is an unsigned error_response, as the gateway answers requests
+// it rejects before they reach a method.
+func gatewayError(code, subCode, subMsg string) *apiError {
+	return &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg, unsigned: true}
+}
+
+// bizFail is a signed 40004 business failure.
+func bizFail(subCode, format string, args ...any) *apiError {
+	return &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: subCode, SubMsg: fmt.Sprintf(format, args...)}
+}
+
+// invalidParam is the card methods' 40004 INVALID_PARAMETER.
+func invalidParam(format string, args ...any) *apiError {
+	return bizFail("INVALID_PARAMETER", format, args...)
+}
+
+// tokenError is a signed 20001 answer.
+func tokenError(subCode, subMsg string) *apiError {
+	return &apiError{Code: "20001", Msg: codeMsg("20001"), SubCode: subCode, SubMsg: subMsg}
+}
+
+// field is one member of an ordered JSON object.
+type field struct {
+	k string
+	v any
+}
+
+// node is a JSON object that keeps its member order, like Alipay's responses
+// ("code" and "msg" first).
+type node []field
+
+// MarshalJSON writes the members in order.
+func (n node) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(f.k)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(f.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// add appends k=v when v is not an empty string.
+func (n node) add(k string, v string) node {
+	if v == "" {
+		return n
+	}
+	return append(n, field{k, v})
+}
+
+// success starts a "10000 Success" node.
+func success() node { return node{{"code", "10000"}, {"msg", "Success"}} }
+
+// request is a parsed, verified gateway request.
+type request struct {
+	method string
+	params url.Values
+	files  map[string][]*multipart.FileHeader
+	biz    string // raw biz_content, "" if absent
+	now    time.Time
+}
+
+// param returns a top-level parameter.
+func (r *request) param(k string) string { return r.params.Get(k) }
+
+// parseRequest merges the URL query, an urlencoded body and multipart fields
+// into one set of parameters. A parameter given twice is an error. File parts
+// are returned separately; they are never signed.
+// The caller must call RemoveAll on a non-nil form when done.
+func parseRequest(r *http.Request) (url.Values, *multipart.Form, error) {
+	out := url.Values{}
+	merge := func(v url.Values) error {
+		for k, vs := range v {
+			if len(vs) != 1 || out.Has(k) {
+				return fmt.Errorf("parameter %q given more than once", k)
+			}
+			out.Set(k, vs[0])
+		}
+		return nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bad query: %v", err)
+	}
+	if err := merge(q); err != nil {
+		return nil, nil, err
+	}
+	var mform *multipart.Form
+	if r.Method == http.MethodPost || r.Method == http.MethodPut {
+		ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		switch ct {
+		case "application/x-www-form-urlencoded", "":
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading body: %v", err)
+			}
+			if ct == "" && len(body) > 0 {
+				return nil, nil, errors.New("body without Content-Type")
+			}
+			bv, err := url.ParseQuery(string(body))
+			if err != nil {
+				return nil, nil, fmt.Errorf("bad form body: %v", err)
+			}
+			if err := merge(bv); err != nil {
+				return nil, nil, err
+			}
+		case "multipart/form-data":
+			boundary := ctParams["boundary"]
+			if boundary == "" {
+				return nil, nil, errors.New("multipart body without boundary")
+			}
+			form, err := multipart.NewReader(r.Body, boundary).ReadForm(maxMemoryBytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("bad multipart body: %v", err)
+			}
+			if err := merge(form.Value); err != nil {
+				_ = form.RemoveAll()
+				return nil, nil, err
+			}
+			mform = form
+		default:
+			return nil, nil, fmt.Errorf("unsupported Content-Type %q", ct)
+		}
+	}
+	return out, mform, nil
+}
+
+// signContent is the string a request signature covers: every non-empty
+// parameter except sign, sorted by key, joined as raw key=value with "&".
+// sign_type is included.
+func signContent(p url.Values) string {
+	keys := make([]string, 0, len(p))
+	for k, v := range p {
+		if k == "sign" || len(v) == 0 || v[0] == "" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(p.Get(k))
+	}
+	return b.String()
+}
+
+// verifyRequestSign checks an RSA2 signature over signContent(p).
+func verifyRequestSign(pub *rsa.PublicKey, p url.Values) error {
+	sig, err := base64.StdEncoding.DecodeString(p.Get("sign"))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(signContent(p)))
+	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
+}
+
+// checkCommon validates the common parameters of a parsed request.
+func (s *Server) checkCommon(p url.Values) *apiError {
+	for _, m := range []struct{ k, sub, text string }{
+		{"method", "isv.missing-method", "缺少方法名参数"},
+		{"sign", "isv.missing-signature", "缺少签名参数"},
+		{"sign_type", "isv.missing-signature-type", "缺少签名类型参数"},
+		{"app_id", "isv.missing-app-id", "缺少AppID参数"},
+		{"timestamp", "isv.missing-timestamp", "缺少时间戳参数"},
+		{"version", "isv.missing-version", "缺少版本参数"},
+	} {
+		if p.Get(m.k) == "" {
+			return gatewayError("40001", m.sub, m.text)
+		}
+	}
+	method := p.Get("method")
+	if !knownMethod(method) {
+		return gatewayError("40002", "isv.invalid-method", "不存在的方法名")
+	}
+	if p.Get("app_id") != s.appID {
+		return gatewayError("40002", "isv.invalid-app-id", "无效的AppID参数")
+	}
+	if f := p.Get("format"); f != "" && !strings.EqualFold(f, "JSON") {
+		return gatewayError("40002", "isv.invalid-format", "无效的数据格式")
+	}
+	if cs := p.Get("charset"); !strings.EqualFold(cs, "utf-8") {
+		return gatewayError("40002", "isv.invalid-charset", "字符集错误")
+	}
+	if p.Get("sign_type") != "RSA2" {
+		return gatewayError("40002", "isv.invalid-signature-type", "无效的签名类型")
+	}
+	if p.Get("version") != "1.0" {
+		return gatewayError("40002", "isv.invalid-parameter", "参数无效: version")
+	}
+	ts, err := card.ParseWalletTime(p.Get("timestamp"))
+	if err != nil || !(within(ts, s.clock()) || within(ts, time.Now())) {
+		return gatewayError("40002", "isv.invalid-timestamp", "非法的时间戳参数")
+	}
+	if p.Get("encrypt_type") != "" {
+		return gatewayError("40002", "isv.invalid-encrypt-type", "加密类型错误: this gateway does not support content encryption")
+	}
+	if p.Get("app_cert_sn") != "" || p.Get("alipay_root_cert_sn") != "" {
+		return gatewayError("40002", "isv.missing-signature-config", "应用未配置公钥证书: this gateway runs in public-key mode")
+	}
+	if len(p.Get("sign")) > maxSignatureSize {
+		return gatewayError("40002", "isv.invalid-signature", "验签出错")
+	}
+	if err := verifyRequestSign(s.appPub, p); err != nil {
+		content := strings.ReplaceAll(signContent(p), "&", "&amp;")
+		return gatewayError("40002", "isv.invalid-signature", "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content)
+	}
+	if bc := p.Get("biz_content"); bc != "" {
+		if !json.Valid([]byte(bc)) || !strings.HasPrefix(strings.TrimSpace(bc), "{") {
+			return gatewayError("40002", "isv.invalid-parameter", "参数无效: biz_content must be a JSON object")
+		}
+	}
+	return nil
+}
+
+func within(ts, now time.Time) bool {
+	d := ts.Sub(now)
+	return d <= TimestampWindow && d >= -TimestampWindow
+}
+
+// handleGateway serves /gateway.do.
+func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	params, form, perr := parseRequest(r)
+	var files map[string][]*multipart.FileHeader
+	if form != nil {
+		defer func() { _ = form.RemoveAll() }()
+		files = form.File
+	}
+	method := ""
+	if params != nil {
+		method = params.Get("method")
+	}
+	s.mu.Lock()
+	s.callsTotal++
+	if method != "" {
+		s.calls[method]++
+	}
+	s.mu.Unlock()
+
+	if perr != nil {
+		writeUnsigned(w, gatewayError("40002", "isv.invalid-parameter", "参数无效: "+perr.Error()))
+		return
+	}
+	if e := s.checkCommon(params); e != nil {
+		writeUnsigned(w, e)
+		return
+	}
+
+	s.mu.Lock()
+	delay, ok := s.latency[method]
+	if !ok {
+		delay = s.latency[""]
+	}
+	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the client is gone; the method does not run
+		}
+	}
+	if r.Context().Err() != nil {
+		return
+	}
+
+	s.mu.Lock()
+	tamper := s.takeTamper(method)
+	if tamper == TamperUnsignedError {
+		s.mu.Unlock()
+		writeUnsigned(w, gatewayError("40002", "isv.invalid-parameter", "参数无效"))
+		return
+	}
+	var resp node
+	var rerr *apiError
+	if fr := s.takeFail(method); fr != nil {
+		rerr = fr
+	} else {
+		req := &request{method: method, params: params, files: files, biz: params.Get("biz_content"), now: s.now()}
+		resp, rerr = s.dispatch(req)
+	}
+	s.mu.Unlock()
+
+	if rerr != nil {
+		if rerr.unsigned {
+			writeUnsigned(w, rerr)
+			return
+		}
+		resp = errorNode(rerr)
+	}
+	s.writeSigned(w, method, resp, tamper)
+}
+
+// takeTamper consumes the pending tamper for method. Callers hold s.mu.
+func (s *Server) takeTamper(method string) Tamper {
+	if t, ok := s.tampers[method]; ok {
+		delete(s.tampers, method)
+		return t
+	}
+	if t, ok := s.tampers[""]; ok {
+		delete(s.tampers, "")
+		return t
+	}
+	return TamperNone
+}
+
+// takeFail consumes one FailNext answer for method. Callers hold s.mu.
+func (s *Server) takeFail(method string) *apiError {
+	for _, k := range []string{method, ""} {
+		if fr, ok := s.fails[k]; ok {
+			fr.n--
+			if fr.n <= 0 {
+				delete(s.fails, k)
+			}
+			e := *fr.err
+			return &e
+		}
+	}
+	return nil
+}
+
+func errorNode(e *apiError) node {
+	return node{{"code", e.Code}, {"msg", e.Msg}, {"sub_code", e.SubCode}, {"sub_msg", e.SubMsg}}
+}
+
+// writeUnsigned answers {"error_response":{…}} with HTTP 200, as the gateway does.
+func writeUnsigned(w http.ResponseWriter, e *apiError) {
+	b, _ := json.Marshal(node{{"error_response", errorNode(e)}})
+	writeJSON(w, b)
+}
+
+// writeSigned answers {"<node>":<bytes>,"sign":"…"} where the signature covers
+// exactly <bytes>.
+func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, tamper Tamper) {
+	body, err := json.Marshal(resp)
+	if err != nil {
+		writeUnsigned(w, gatewayError("20000", "isp.unknow-error", "服务暂不可用"))
+		return
+	}
+	name, _ := json.Marshal(nodeName(method))
+	var sign string
+	switch tamper {
+	case TamperOtherKey:
+		sign = signBytes(s.otherPriv, body)
+	case TamperBadSign:
+		junk := make([]byte, 256)
+		_, _ = rand.Read(junk)
+		sign = base64.StdEncoding.EncodeToString(junk)
+	default:
+		sign = signBytes(s.aliPriv, body)
+	}
+	if tamper == TamperAlterBody {
+		altered := make([]byte, 0, len(body)+20)
+		altered = append(altered, body[:len(body)-1]...)
+		altered = append(altered, `,"tampered":"1"}`...)
+		body = altered
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	b.Write(name)
+	b.WriteByte(':')
+	b.Write(body)
+	if tamper != TamperMissingSign {
+		b.WriteString(`,"sign":"`)
+		b.WriteString(sign)
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	writeJSON(w, b.Bytes())
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}

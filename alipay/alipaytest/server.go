@@ -1,0 +1,346 @@
+package alipaytest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	alipay "github.com/smartwalle/alipay/v3"
+	card "github.com/walletcard/card"
+)
+
+// DefaultAppID is the application id a Server uses when Options.AppID is empty.
+const DefaultAppID = "2021000000000001"
+
+// DemoUserID is the Alipay user that the authorization page
+// (AuthorizeURL) logs in when the request names no user_id. It exists on every
+// Server.
+const DemoUserID = "2088000000000001"
+
+// Token and code lifetimes. They follow what Alipay documents or returns in
+// captured responses (see the package documentation).
+const (
+	// AccessTokenTTL is the lifetime of an access_token (expires_in = 1209600 s).
+	AccessTokenTTL = 14 * 24 * time.Hour
+	// RefreshTokenTTL is the lifetime of a refresh_token (re_expires_in = 15552000 s).
+	RefreshTokenTTL = 180 * 24 * time.Hour
+	// AuthCodeTTL is how long an unused auth_code can be redeemed.
+	AuthCodeTTL = 24 * time.Hour
+	// TimestampWindow is the accepted distance between a request's timestamp
+	// and the server clock (or the host wall clock, see Options.Clock).
+	TimestampWindow = 10 * time.Minute
+)
+
+// Options configures a Server. The zero value (or a nil *Options) gives the
+// defaults.
+type Options struct {
+	// AppID is the only application id the gateway knows. Default DefaultAppID.
+	AppID string
+	// Clock is the server's notion of "now": token and auth-code expiry,
+	// open_date defaults, template and form timestamps. Default time.Now.
+	// Every time the server renders is in Beijing time (UTC+8).
+	//
+	// A request's timestamp parameter is accepted when it is within
+	// TimestampWindow of Clock() or of the host wall clock, because clients
+	// such as smartwalle stamp requests with time.Now whatever Clock says.
+	Clock func() time.Time
+	// FreshKeys makes NewServer generate new RSA-2048 key pairs instead of
+	// using the package's fixed, public, test-only keys. Generation costs
+	// tens of milliseconds per server.
+	FreshKeys bool
+}
+
+// Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
+// gateway (https://openapi.alipay.com/gateway.do) for the merchant member-card
+// family, OAuth and image upload. It verifies every request's RSA2 signature,
+// keeps real state and signs every response. All methods are safe for
+// concurrent use.
+type Server struct {
+	ts    *httptest.Server
+	appID string
+	clock func() time.Time
+
+	appPrivPEM string
+	appPubPEM  string
+	aliPubPEM  string
+	appPub     *rsa.PublicKey
+	aliPriv    *rsa.PrivateKey
+	otherPriv  *rsa.PrivateKey
+
+	mu         sync.Mutex
+	calls      map[string]int
+	callsTotal int
+	tampers    map[string]Tamper
+	fails      map[string]*failRule
+	latency    map[string]time.Duration
+	seq        int64
+	st         state
+}
+
+// failRule is a FailNext registration.
+type failRule struct {
+	err *apiError
+	n   int
+}
+
+// NewServer starts a gateway on 127.0.0.1 and returns it. opts may be nil.
+// Close it when done.
+func NewServer(opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.AppID == "" {
+		o.AppID = DefaultAppID
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	s := &Server{
+		appID:   o.AppID,
+		clock:   o.Clock,
+		calls:   make(map[string]int),
+		tampers: make(map[string]Tamper),
+		fails:   make(map[string]*failRule),
+		latency: make(map[string]time.Duration),
+		st:      newState(),
+	}
+	if o.FreshKeys {
+		app := mustGenerate()
+		ali := mustGenerate()
+		s.appPrivPEM = encodePrivate(app)
+		s.appPubPEM = encodePublic(&app.PublicKey)
+		s.aliPubPEM = encodePublic(&ali.PublicKey)
+		s.appPub = &app.PublicKey
+		s.aliPriv = ali
+	} else {
+		s.appPrivPEM = appPrivateKeyPEM
+		s.appPubPEM = appPublicKeyPEM
+		s.aliPubPEM = alipayPublicKeyPEM
+		s.appPub = &mustParsePrivate(appPrivateKeyPEM).PublicKey
+		s.aliPriv = mustParsePrivate(alipayPrivateKeyPEM)
+	}
+	s.otherPriv = mustParsePrivate(otherPrivateKeyPEM)
+	s.st.users[DemoUserID] = &user{id: DemoUserID}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gateway.do", s.handleGateway)
+	mux.HandleFunc("/oauth2/publicAppAuthorize.htm", s.handleAuthorizePage)
+	mux.HandleFunc("/images/", s.handleImage)
+	mux.HandleFunc("/activecard.htm", s.handleActivatePage)
+	s.ts = httptest.NewServer(mux)
+	return s
+}
+
+// Close shuts the server down and blocks until all outstanding requests on it
+// have completed.
+func (s *Server) Close() { s.ts.Close() }
+
+// URL returns the gateway URL, e.g. "http://127.0.0.1:41234/gateway.do". Pass
+// it to smartwalle with alipay.WithProductionGateway (production=true) or
+// alipay.WithSandboxGateway (production=false).
+func (s *Server) URL() string { return s.ts.URL + "/gateway.do" }
+
+// AppID returns the application id the server accepts.
+func (s *Server) AppID() string { return s.appID }
+
+// AppPrivateKey returns the application's private key as a PKCS#1 PEM block,
+// the form smartwalle's alipay.New accepts. Test-only: see Options.FreshKeys.
+func (s *Server) AppPrivateKey() string { return s.appPrivPEM }
+
+// AppPublicKey returns the application's public key (PKIX PEM); the server
+// verifies request signatures with it.
+func (s *Server) AppPublicKey() string { return s.appPubPEM }
+
+// AlipayPublicKey returns the public half of the key the server signs
+// responses with (PKIX PEM), the form Client.LoadAliPayPublicKey accepts.
+func (s *Server) AlipayPublicKey() string { return s.aliPubPEM }
+
+// HTTPClient returns an *http.Client for talking to the server. Its idle
+// connections are closed by Close.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
+// NewClient returns a smartwalle client wired to this server: the app id and
+// private key, production mode with the gateway set to URL(), requests stamped
+// in Beijing time, the server's response-signing key loaded, and an HTTP
+// client whose connections Close releases. opts are applied after those, so
+// they may override any of them.
+func (s *Server) NewClient(opts ...alipay.OptionFunc) (*alipay.Client, error) {
+	all := []alipay.OptionFunc{
+		alipay.WithProductionGateway(s.URL()),
+		alipay.WithTimeLocation(card.Beijing()),
+		alipay.WithHTTPClient(s.ts.Client()),
+	}
+	all = append(all, opts...)
+	c, err := alipay.New(s.appID, s.appPrivPEM, true, all...)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.LoadAliPayPublicKey(s.aliPubPEM); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Tamper selects a fault that TamperNext injects into a response.
+type Tamper int
+
+const (
+	// TamperNone injects nothing; TamperNext(method, TamperNone) cancels a
+	// pending tamper.
+	TamperNone Tamper = iota
+	// TamperMissingSign sends the response without its "sign" member.
+	TamperMissingSign
+	// TamperBadSign sends a "sign" that is valid base64 of random bytes.
+	TamperBadSign
+	// TamperOtherKey signs the response with an unrelated RSA key.
+	TamperOtherKey
+	// TamperAlterBody changes the response node after it was signed.
+	TamperAlterBody
+	// TamperUnsignedError answers an unsigned
+	// {"error_response":{"code":"40002",…}} instead of running the method, as
+	// the real gateway does for requests it rejects; state is untouched.
+	TamperUnsignedError
+)
+
+// String returns the constant's name.
+func (t Tamper) String() string {
+	switch t {
+	case TamperNone:
+		return "TamperNone"
+	case TamperMissingSign:
+		return "TamperMissingSign"
+	case TamperBadSign:
+		return "TamperBadSign"
+	case TamperOtherKey:
+		return "TamperOtherKey"
+	case TamperAlterBody:
+		return "TamperAlterBody"
+	case TamperUnsignedError:
+		return "TamperUnsignedError"
+	}
+	return fmt.Sprintf("Tamper(%d)", int(t))
+}
+
+// TamperNext makes the next response to method (e.g.
+// "alipay.marketing.card.open"; "" = whichever method comes next) carry the
+// given fault. Only requests that pass the gateway's own checks (common
+// parameters and request signature) consume it. Except for
+// TamperUnsignedError the method runs normally, so state changes even though
+// the client will reject the answer — like a response corrupted in transit.
+func (s *Server) TamperNext(method string, mode Tamper) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mode == TamperNone {
+		delete(s.tampers, method)
+		return
+	}
+	s.tampers[method] = mode
+}
+
+// FailNext makes the next n calls of method ("" = any method) answer a signed
+// failure with this code ("40004", "20000", "40005" …), sub_code and sub_msg,
+// without running the method: state is untouched. Use it for rate limiting
+// ("40005"), unavailability ("20000", "isp.unknow-error") or any business
+// failure. n ≤ 0 removes the rule.
+func (s *Server) FailNext(method, code, subCode, subMsg string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.fails, method)
+		return
+	}
+	s.fails[method] = &failRule{err: &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg}, n: n}
+}
+
+// SetLatency delays every answer to method ("" = all methods) by d before the
+// method runs. If the client gives up (its request context ends) while
+// waiting, the server drops the request without running the method. d ≤ 0
+// removes the delay.
+func (s *Server) SetLatency(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.latency, method)
+		return
+	}
+	s.latency[method] = d
+}
+
+// Calls returns how many gateway requests named method (the "method"
+// parameter) the server received, including rejected ones. method "" counts
+// every gateway request, including those without a method.
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if method == "" {
+		return s.callsTotal
+	}
+	return s.calls[method]
+}
+
+// now returns the server clock in Beijing time.
+func (s *Server) now() time.Time { return s.clock().In(card.Beijing()) }
+
+// nextSeq returns a per-server increasing number. Callers hold s.mu.
+func (s *Server) nextSeq() int64 {
+	s.seq++
+	return s.seq
+}
+
+// signBytes signs data with SHA256withRSA and returns standard base64.
+func signBytes(key *rsa.PrivateKey, data []byte) string {
+	sum := sha256.Sum256(data)
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		// Only possible with a broken key, which NewServer never builds.
+		panic("alipaytest: signing failed: " + err.Error())
+	}
+	return base64.StdEncoding.EncodeToString(sig)
+}
+
+func mustGenerate() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic("alipaytest: generating RSA key: " + err.Error())
+	}
+	return k
+}
+
+func mustParsePrivate(p string) *rsa.PrivateKey {
+	b, _ := pem.Decode([]byte(p))
+	if b == nil {
+		panic("alipaytest: bad built-in key")
+	}
+	k, err := x509.ParsePKCS1PrivateKey(b.Bytes)
+	if err != nil {
+		panic("alipaytest: bad built-in key: " + err.Error())
+	}
+	return k
+}
+
+func encodePrivate(k *rsa.PrivateKey) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+}
+
+func encodePublic(k *rsa.PublicKey) string {
+	der, err := x509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		panic("alipaytest: marshal public key: " + err.Error())
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// nodeName returns the response member for method: dots become underscores,
+// plus "_response".
+func nodeName(method string) string { return strings.ReplaceAll(method, ".", "_") + "_response" }
