@@ -45,14 +45,14 @@ type Message struct {
 
 type cardState struct {
 	Card
-	passID        string
-	channel       string
-	channelID     string
-	lastTrade     time.Time
-	consumptions  []Consumption
-	messages      []Message
-	deleteSerial  string
-	bizSerialNo   string
+	passID       string
+	channel      string
+	channelID    string
+	lastTrade    time.Time
+	consumptions []Consumption
+	messages     []Message
+	deleteSerial string
+	bizSerialNo  string
 }
 
 type openRecord struct {
@@ -134,11 +134,11 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 		return nil, e
 	}
 	var b struct {
-		OutSerialNo       str           `json:"out_serial_no"`
-		CardTemplateID    str           `json:"card_template_id"`
-		CardUserInfo      *cardUserInfo `json:"card_user_info"`
-		CardExtInfo       *merchantCard `json:"card_ext_info"`
-		MemberExtInfo     *struct {
+		OutSerialNo    str           `json:"out_serial_no"`
+		CardTemplateID str           `json:"card_template_id"`
+		CardUserInfo   *cardUserInfo `json:"card_user_info"`
+		CardExtInfo    *merchantCard `json:"card_ext_info"`
+		MemberExtInfo  *struct {
 			Name  str `json:"name"`
 			Gende str `json:"gende"`
 			Birth str `json:"birth"`

@@ -41,14 +41,14 @@ type authCode struct {
 }
 
 type token struct {
-	access     string
-	refresh    string
-	userID     string
-	scopes     []string
-	start      time.Time
-	expires    time.Time
-	reExpires  time.Time
-	refreshed  bool // the refresh token was used
+	access    string
+	refresh   string
+	userID    string
+	scopes    []string
+	start     time.Time
+	expires   time.Time
+	reExpires time.Time
+	refreshed bool // the refresh token was used
 }
 
 func (t *token) has(scope string) bool {

@@ -30,7 +30,7 @@ type state struct {
 	deleteSerials map[string]*deleteRecord
 	notifies      map[string]string // notify_no → biz_card_no
 
-	applies map[string]*applyRecord     // template id → latest activateurl.apply
+	applies map[string]*applyRecord    // template id → latest activateurl.apply
 	forms   map[string]*formSubmission // request_id → submitted form
 
 	benefits map[string]*benefit
