@@ -1,0 +1,221 @@
+package wechat
+
+// General card (通用卡): /card/generalcard/activate, /unactivate and
+// /updateuser (reference rows 34–36). No SDK models the activate and
+// updateuser bodies (EasyWeChat passes them through); this package uses the
+// member-card field set and limits (§3.16), which the general card shares.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	card "github.com/walletcard/card"
+)
+
+// GeneralCardActivateRequest activates a user's general card (row 34).
+type GeneralCardActivateRequest struct {
+	Code   string `json:"code"`
+	CardID string `json:"card_id,omitempty"` // required for custom-code cards
+	// MembershipNumber is the card number shown to the user; required.
+	MembershipNumber string `json:"membership_number"`
+	BackgroundPicURL string `json:"background_pic_url,omitempty"`
+	// ActivateBeginTime and ActivateEndTime override the card's validity (unix on the wire).
+	ActivateBeginTime time.Time `json:"-"`
+	ActivateEndTime   time.Time `json:"-"`
+	InitBonus         *int64    `json:"init_bonus,omitempty"`
+	InitBonusRecord   string    `json:"init_bonus_record,omitempty"`
+	// InitBalance is the opening balance (fen).
+	InitBalance *card.Money `json:"-"`
+	// InitCustomFieldValue1..3 are ≤ 4 Chinese characters (12 bytes).
+	InitCustomFieldValue1 string `json:"init_custom_field_value1,omitempty"`
+	InitCustomFieldValue2 string `json:"init_custom_field_value2,omitempty"`
+	InitCustomFieldValue3 string `json:"init_custom_field_value3,omitempty"`
+}
+
+// MarshalJSON sends the times as unix seconds and the balance as fen.
+func (r GeneralCardActivateRequest) MarshalJSON() ([]byte, error) {
+	type plain GeneralCardActivateRequest
+	w := struct {
+		plain
+		ActivateBeginTime int64  `json:"activate_begin_time,omitempty"`
+		ActivateEndTime   int64  `json:"activate_end_time,omitempty"`
+		InitBalance       *int64 `json:"init_balance,omitempty"`
+	}{plain: plain(r), ActivateBeginTime: unixOrZero(r.ActivateBeginTime), ActivateEndTime: unixOrZero(r.ActivateEndTime)}
+	if r.InitBalance != nil {
+		n := int64(*r.InitBalance)
+		w.InitBalance = &n
+	}
+	return marshalNoEscape(w)
+}
+
+// Validate checks the required fields and the §3.16 limits.
+func (r GeneralCardActivateRequest) Validate() error {
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, false)
+	v.str("MembershipNumber", r.MembershipNumber, true, 64)
+	if !r.ActivateBeginTime.IsZero() && !r.ActivateEndTime.IsZero() && !r.ActivateEndTime.After(r.ActivateBeginTime) {
+		v.fail("ActivateEndTime", "must be after ActivateBeginTime")
+	}
+	if r.InitBonus != nil {
+		v.nonNeg("InitBonus", *r.InitBonus)
+	}
+	v.zh("InitBonusRecord", r.InitBonusRecord, false, 14)
+	if r.InitBalance != nil {
+		v.nonNeg("InitBalance", int64(*r.InitBalance))
+	}
+	for i, s := range []string{r.InitCustomFieldValue1, r.InitCustomFieldValue2, r.InitCustomFieldValue3} {
+		v.zh(fmt.Sprintf("InitCustomFieldValue%d", i+1), s, false, 4)
+	}
+	return v.err()
+}
+
+// GeneralCardActivateResponse is empty.
+type GeneralCardActivateResponse struct{}
+
+// GeneralCardActivate activates a general card (POST /card/generalcard/activate).
+func (p *Provider) GeneralCardActivate(ctx context.Context, req GeneralCardActivateRequest) (*GeneralCardActivateResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("GeneralCardActivate", err)
+	}
+	if err := p.postJSON(ctx, "GeneralCardActivate", "/card/generalcard/activate", req, nil); err != nil {
+		return nil, err
+	}
+	return &GeneralCardActivateResponse{}, nil
+}
+
+// GeneralCardUnactivateRequest returns a general card to the not-activated state (row 35).
+type GeneralCardUnactivateRequest struct {
+	CardID string `json:"card_id"`
+	Code   string `json:"code"`
+}
+
+// Validate checks CardID and Code.
+func (r GeneralCardUnactivateRequest) Validate() error {
+	var v cv
+	v.cardID("CardID", r.CardID, true)
+	v.code("Code", r.Code, true)
+	return v.err()
+}
+
+// GeneralCardUnactivateResponse is empty.
+type GeneralCardUnactivateResponse struct{}
+
+// GeneralCardUnactivate deactivates a general card (POST /card/generalcard/unactivate).
+func (p *Provider) GeneralCardUnactivate(ctx context.Context, req GeneralCardUnactivateRequest) (*GeneralCardUnactivateResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("GeneralCardUnactivate", err)
+	}
+	if err := p.postJSON(ctx, "GeneralCardUnactivate", "/card/generalcard/unactivate", req, nil); err != nil {
+		return nil, err
+	}
+	return &GeneralCardUnactivateResponse{}, nil
+}
+
+// GeneralCardNotify chooses which changes send the user a message.
+type GeneralCardNotify struct {
+	IsNotifyBonus        bool `json:"is_notify_bonus"`
+	IsNotifyBalance      bool `json:"is_notify_balance"`
+	IsNotifyCustomField1 bool `json:"is_notify_custom_field1"`
+	IsNotifyCustomField2 bool `json:"is_notify_custom_field2"`
+	IsNotifyCustomField3 bool `json:"is_notify_custom_field3"`
+}
+
+// GeneralCardUpdateUserRequest changes a general-card holder's points,
+// balance or custom values (row 36). Bonus and Balance are absolute values
+// (they win for display); AddBonus and AddBalance are signed deltas.
+type GeneralCardUpdateUserRequest struct {
+	Code             string `json:"code"`
+	CardID           string `json:"card_id"`
+	BackgroundPicURL string `json:"background_pic_url,omitempty"`
+	Bonus            *int64 `json:"bonus,omitempty"`
+	AddBonus         *int64 `json:"add_bonus,omitempty"`
+	// RecordBonus explains the change, ≤ 14 Chinese characters.
+	RecordBonus string      `json:"record_bonus,omitempty"`
+	Balance     *card.Money `json:"-"` // fen
+	AddBalance  *card.Money `json:"-"` // fen, signed
+	// RecordBalance explains the change, ≤ 14 Chinese characters.
+	RecordBalance string `json:"record_balance,omitempty"`
+	// CustomFieldValue1..3 are ≤ 4 Chinese characters (12 bytes).
+	CustomFieldValue1 string             `json:"custom_field_value1,omitempty"`
+	CustomFieldValue2 string             `json:"custom_field_value2,omitempty"`
+	CustomFieldValue3 string             `json:"custom_field_value3,omitempty"`
+	NotifyOptional    *GeneralCardNotify `json:"notify_optional,omitempty"`
+}
+
+// MarshalJSON sends the balances as fen.
+func (r GeneralCardUpdateUserRequest) MarshalJSON() ([]byte, error) {
+	type plain GeneralCardUpdateUserRequest
+	w := struct {
+		plain
+		Balance    *int64 `json:"balance,omitempty"`
+		AddBalance *int64 `json:"add_balance,omitempty"`
+	}{plain: plain(r)}
+	if r.Balance != nil {
+		n := int64(*r.Balance)
+		w.Balance = &n
+	}
+	if r.AddBalance != nil {
+		n := int64(*r.AddBalance)
+		w.AddBalance = &n
+	}
+	return marshalNoEscape(w)
+}
+
+// Validate checks the required fields and the §3.16 limits.
+func (r GeneralCardUpdateUserRequest) Validate() error {
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, true)
+	if r.Bonus != nil {
+		v.nonNeg("Bonus", *r.Bonus)
+	}
+	if r.Balance != nil {
+		v.nonNeg("Balance", int64(*r.Balance))
+	}
+	v.zh("RecordBonus", r.RecordBonus, false, 14)
+	v.zh("RecordBalance", r.RecordBalance, false, 14)
+	for i, s := range []string{r.CustomFieldValue1, r.CustomFieldValue2, r.CustomFieldValue3} {
+		v.zh(fmt.Sprintf("CustomFieldValue%d", i+1), s, false, 4)
+	}
+	if r.Bonus == nil && r.AddBonus == nil && r.Balance == nil && r.AddBalance == nil && r.BackgroundPicURL == "" &&
+		r.CustomFieldValue1 == "" && r.CustomFieldValue2 == "" && r.CustomFieldValue3 == "" {
+		v.fail("Bonus", "nothing to update: set a bonus, balance, custom value or background")
+	}
+	return v.err()
+}
+
+// GeneralCardUpdateUserResponse holds the values after the change.
+type GeneralCardUpdateUserResponse struct {
+	ResultBonus   int64      `json:"result_bonus"`
+	ResultBalance card.Money `json:"-"` // fen
+	OpenID        string     `json:"openid"`
+}
+
+// UnmarshalJSON reads result_balance as fen.
+func (r *GeneralCardUpdateUserResponse) UnmarshalJSON(b []byte) error {
+	type plain GeneralCardUpdateUserResponse
+	w := struct {
+		*plain
+		ResultBalance int64 `json:"result_balance"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	r.ResultBalance = card.Money(w.ResultBalance)
+	return nil
+}
+
+// GeneralCardUpdateUser updates a general-card holder (POST /card/generalcard/updateuser).
+func (p *Provider) GeneralCardUpdateUser(ctx context.Context, req GeneralCardUpdateUserRequest) (*GeneralCardUpdateUserResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid("GeneralCardUpdateUser", err)
+	}
+	var out GeneralCardUpdateUserResponse
+	if err := p.postJSON(ctx, "GeneralCardUpdateUser", "/card/generalcard/updateuser", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
