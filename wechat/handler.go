@@ -1,0 +1,208 @@
+package wechat
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/silenceper/wechat/v2/util"
+
+	card "github.com/walletcard/card"
+)
+
+// HandlerOptions configure the event Handler. Empty fields are taken from the
+// official account's config (Token, EncodingAESKey, AppID) when the handler
+// is made with Provider.NewHandler.
+type HandlerOptions struct {
+	// Token is the server-configuration token WeChat signs pushes with. Required.
+	Token string
+	// EncodingAESKey (43 characters) enables safe mode (加密模式/兼容模式):
+	// encrypted pushes are verified with msg_signature and decrypted.
+	EncodingAESKey string
+	// AppID is checked against the AppID inside decrypted messages. Required with EncodingAESKey.
+	AppID string
+}
+
+// CardEventFunc handles a typed card event. A non-nil error answers HTTP 500,
+// and WeChat delivers the event again (up to three times), so make it idempotent.
+type CardEventFunc func(ctx context.Context, ev *CardEvent) error
+
+// Handler is the http.Handler merchants mount at the URL configured as the
+// official account's server address. It answers WeChat's GET echostr check,
+// verifies the signature of every push (403 if it does not match; the
+// callbacks are not called), decrypts safe-mode pushes, parses card events and
+// calls, in order, the hook registered for that event with On, the hook
+// registered with OnCardEvent, and the neutral hook registered with OnEvent.
+// Non-card messages are acknowledged and ignored. Register hooks before
+// serving; Handler is safe for concurrent use.
+type Handler struct {
+	token, aesKey, appID string
+
+	mu      sync.RWMutex
+	hooks   map[EventName]CardEventFunc
+	all     CardEventFunc
+	neutral card.EventHandler
+}
+
+// NewHandler returns an event handler. It panics if Token is empty, or if
+// EncodingAESKey is set without AppID or is not 43 characters: a handler that
+// verifies nothing must not be built by accident.
+func NewHandler(opts HandlerOptions) *Handler {
+	if opts.Token == "" {
+		panic("wechat: NewHandler needs the push Token")
+	}
+	if opts.EncodingAESKey != "" && (len(opts.EncodingAESKey) != 43 || opts.AppID == "") {
+		panic("wechat: NewHandler needs a 43-character EncodingAESKey and the AppID for safe mode")
+	}
+	return &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID, hooks: map[EventName]CardEventFunc{}}
+}
+
+// NewHandler returns an event handler for this provider's official account:
+// empty options are filled from the account's config (Token, EncodingAESKey, AppID).
+func (p *Provider) NewHandler(opts *HandlerOptions) *Handler {
+	var o HandlerOptions
+	if opts != nil {
+		o = *opts
+	}
+	cfg := p.oa.GetContext().Config
+	if o.Token == "" {
+		o.Token = cfg.Token
+	}
+	if o.EncodingAESKey == "" {
+		o.EncodingAESKey = cfg.EncodingAESKey
+	}
+	if o.AppID == "" {
+		o.AppID = cfg.AppID
+	}
+	return NewHandler(o)
+}
+
+// On registers fn for one event (for example EventUserGetCard), replacing any earlier hook.
+func (h *Handler) On(name EventName, fn CardEventFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hooks[name] = fn
+}
+
+// OnCardEvent registers fn for every card event.
+func (h *Handler) OnCardEvent(fn CardEventFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.all = fn
+}
+
+// OnEvent registers the provider-neutral callback for every card event (see CardEvent.Neutral).
+func (h *Handler) OnEvent(fn card.EventHandler) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.neutral = fn
+}
+
+// verify checks a SHA-1 signature over the token and params in constant time.
+func (h *Handler) verify(sig string, params ...string) bool {
+	if sig == "" {
+		return false
+	}
+	want := util.Signature(append([]string{h.token}, params...)...)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(sig)) == 1
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	switch r.Method {
+	case http.MethodGet:
+		if !h.verify(q.Get("signature"), ts, nonce) {
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, q.Get("echostr"))
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+	if err != nil {
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	plain, status, err := h.open(q.Get("encrypt_type"), q.Get("signature"), q.Get("msg_signature"), ts, nonce, body)
+	if err != nil {
+		http.Error(w, err.Error(), status)
+		return
+	}
+	ev, err := ParseEvent(plain)
+	if err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if ev.MsgType == "event" && IsCardEvent(ev.Event) {
+		if err := h.dispatch(r.Context(), ev); err != nil {
+			http.Error(w, "event not handled", http.StatusInternalServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "success")
+}
+
+// open verifies the push and returns the plain XML, or an HTTP status and error.
+func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]byte, int, error) {
+	if len(body) > maxEventBytes {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body too large")
+	}
+	if encType != "aes" {
+		if !h.verify(sig, ts, nonce) {
+			return nil, http.StatusForbidden, fmt.Errorf("bad signature")
+		}
+		return body, 0, nil
+	}
+	if h.aesKey == "" {
+		return nil, http.StatusBadRequest, fmt.Errorf("encrypted push but no EncodingAESKey configured")
+	}
+	env, err := decodeRaw(body)
+	if err != nil || clean(env.Encrypt) == "" {
+		// Still answer 403 when the signature is wrong, so probes learn nothing.
+		if !h.verify(sig, ts, nonce) {
+			return nil, http.StatusForbidden, fmt.Errorf("bad signature")
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("malformed encrypted envelope")
+	}
+	enc := clean(env.Encrypt)
+	if !h.verify(msgSig, ts, nonce, enc) {
+		return nil, http.StatusForbidden, fmt.Errorf("bad msg_signature")
+	}
+	_, plain, err := util.DecryptMsg(h.appID, enc, h.aesKey)
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("cannot decrypt push")
+	}
+	return plain, 0, nil
+}
+
+func (h *Handler) dispatch(ctx context.Context, ev *CardEvent) error {
+	h.mu.RLock()
+	hook, all, neutral := h.hooks[ev.Event], h.all, h.neutral
+	h.mu.RUnlock()
+	if hook != nil {
+		if err := hook(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if all != nil {
+		if err := all(ctx, ev); err != nil {
+			return err
+		}
+	}
+	if neutral != nil {
+		return neutral(ctx, ev.Neutral())
+	}
+	return nil
+}
