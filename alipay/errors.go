@@ -120,19 +120,17 @@ func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
 	subMsg = redact(subMsg, c.secrets)
 	msg = redact(msg, c.secrets)
 	e := &card.Error{
-		Kind:    kind,
-		Code:    subCode,
-		Message: subMsg,
-		Err:     &alipaysdk.Error{Code: alipaysdk.Code(code), Msg: msg, SubCode: subCode, SubMsg: subMsg},
+		Kind: kind,
+		Code: subCode,
+		// The message is the vendor error's text ("<code> - <sub_msg>"), so it
+		// is not repeated here.
+		Err: &alipaysdk.Error{Code: alipaysdk.Code(code), Msg: msg, SubCode: subCode, SubMsg: subMsg},
 	}
 	if e.Code == "" {
 		e.Code = code
 	}
-	if e.Message == "" {
-		e.Message = msg
-	}
-	if kind == card.KindUnauthenticated && (tokenErr && c.tokenCall) {
-		e.Message = strings.TrimSpace(e.Message + "; " + tokenHint)
+	if kind == card.KindUnauthenticated && tokenErr && c.tokenCall {
+		e.Message = tokenHint
 	}
 	return e
 }

@@ -218,9 +218,11 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 // alipay.marketing.card.template.create: Title is card_show_name, BrandName
 // brand_name, LogoURL and BackgroundURL are image ids from ImageUpload,
 // Points and Balance add POINT and BALANCE columns whose values come from
-// card.open, Levels become card_level_conf. Alipay templates need no review,
-// so the template is approved at once; Stock is -1 (no limit). Use
-// TemplateCreate for everything else.
+// card.open, Levels become card_level_conf. So that ClaimLink works at once,
+// it also sets an activation form asking for the mobile number
+// (formtemplate.set). Alipay templates need no review, so the template is
+// approved at once; Stock is -1 (no limit). Use TemplateCreate and
+// FormTemplateSet for everything else.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
 	if err := card.CheckProvider(Name, spec.Provider); err != nil {
@@ -268,6 +270,9 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 	}
 	res, err := p.TemplateCreate(ctx, req)
 	if err != nil {
+		return nil, renameOp(err, op)
+	}
+	if err := p.FormTemplateSet(ctx, FormTemplateSetRequest{TemplateID: res.TemplateID, Required: []string{FormFieldMobile}}); err != nil {
 		return nil, renameOp(err, op)
 	}
 	return &card.Template{Provider: Name, ID: res.TemplateID, Title: spec.Title, Status: card.TemplateApproved, Stock: -1}, nil
