@@ -146,7 +146,8 @@ func (r *request) param(k string) string { return r.params.Get(k) }
 // parseRequest merges the URL query, an urlencoded body and multipart fields
 // into one set of parameters. A parameter given twice is an error. File parts
 // are returned separately; they are never signed.
-// The caller must call RemoveAll on a non-nil form when done.
+// The caller must call RemoveAll on a non-nil form when done. On error the
+// parameters read so far are returned too (for call counting).
 func parseRequest(r *http.Request) (url.Values, *multipart.Form, error) {
 	out := url.Values{}
 	merge := func(v url.Values) error {
@@ -160,10 +161,10 @@ func parseRequest(r *http.Request) (url.Values, *multipart.Form, error) {
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bad query: %v", err)
+		return out, nil, fmt.Errorf("bad query: %v", err)
 	}
 	if err := merge(q); err != nil {
-		return nil, nil, err
+		return out, nil, err
 	}
 	var mform *multipart.Form
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
@@ -172,34 +173,34 @@ func parseRequest(r *http.Request) (url.Values, *multipart.Form, error) {
 		case "application/x-www-form-urlencoded", "":
 			body, err := io.ReadAll(r.Body)
 			if err != nil {
-				return nil, nil, fmt.Errorf("reading body: %v", err)
+				return out, nil, fmt.Errorf("reading body: %v", err)
 			}
 			if ct == "" && len(body) > 0 {
-				return nil, nil, errors.New("body without Content-Type")
+				return out, nil, errors.New("body without Content-Type")
 			}
 			bv, err := url.ParseQuery(string(body))
 			if err != nil {
-				return nil, nil, fmt.Errorf("bad form body: %v", err)
+				return out, nil, fmt.Errorf("bad form body: %v", err)
 			}
 			if err := merge(bv); err != nil {
-				return nil, nil, err
+				return out, nil, err
 			}
 		case "multipart/form-data":
 			boundary := ctParams["boundary"]
 			if boundary == "" {
-				return nil, nil, errors.New("multipart body without boundary")
+				return out, nil, errors.New("multipart body without boundary")
 			}
 			form, err := multipart.NewReader(r.Body, boundary).ReadForm(maxMemoryBytes)
 			if err != nil {
-				return nil, nil, fmt.Errorf("bad multipart body: %v", err)
+				return out, nil, fmt.Errorf("bad multipart body: %v", err)
 			}
 			if err := merge(form.Value); err != nil {
 				_ = form.RemoveAll()
-				return nil, nil, err
+				return out, nil, err
 			}
 			mform = form
 		default:
-			return nil, nil, fmt.Errorf("unsupported Content-Type %q", ct)
+			return out, nil, fmt.Errorf("unsupported Content-Type %q", ct)
 		}
 	}
 	return out, mform, nil

@@ -295,11 +295,11 @@ func (s *Server) imageUpload(req *request) (node, *apiError) {
 	c.req("image_name", str(name), 128)
 	c.opt("image_pid", str(req.param("image_pid")), 16)
 	if c.err != nil {
-		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "isv.invalid-arguments", SubMsg: c.err.SubMsg}
+		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "INVALID_PARAM", SubMsg: c.err.SubMsg}
 	}
 	fhs := req.files["image_content"]
 	if len(fhs) != 1 {
-		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "isv.invalid-arguments", SubMsg: "参数无效: image_content 不能为空"}
+		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "INVALID_PARAM", SubMsg: "参数无效: image_content 不能为空"}
 	}
 	fh := fhs[0]
 	video := typ == "mp4" || typ == "mov" || typ == "avi"
@@ -308,7 +308,7 @@ func (s *Server) imageUpload(req *request) (node, *apiError) {
 		limit = maxVideoBytes
 	}
 	if fh.Size > limit {
-		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "isv.exceed-max-size", SubMsg: "文件大小超过限制"}
+		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "EXCEED_MAX_SIZE", SubMsg: "文件大小超过限制"}
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -322,10 +322,10 @@ func (s *Server) imageUpload(req *request) (node, *apiError) {
 	ct := http.DetectContentType(data)
 	want := map[string]string{"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp", "mp4": "video/mp4"}[typ]
 	if !video && want == "" {
-		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "isv.unknown-fomat", SubMsg: "不支持的文件格式"}
+		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "UNKNOWN_FORMAT", SubMsg: "不支持的文件格式"}
 	}
 	if want != "" && ct != want {
-		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "isv.unknown-fomat", SubMsg: "文件内容与 image_type 不符"}
+		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "UNKNOWN_FORMAT", SubMsg: "文件内容与 image_type 不符"}
 	}
 	img := &image{id: randomID(32), contentType: ct, data: data}
 	s.st.images[img.id] = img

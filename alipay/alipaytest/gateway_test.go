@@ -1,0 +1,427 @@
+package alipaytest
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	alipay "github.com/smartwalle/alipay/v3"
+	card "github.com/walletcard/card"
+)
+
+// baseValues returns the common parameters smartwalle sends, unsigned.
+func (e *env) baseValues(method, biz string) url.Values {
+	v := url.Values{}
+	v.Set("app_id", e.srv.AppID())
+	v.Set("method", method)
+	v.Set("format", "JSON")
+	v.Set("charset", "utf-8")
+	v.Set("sign_type", "RSA2")
+	v.Set("timestamp", card.FormatWalletTime(time.Now()))
+	v.Set("version", "1.0")
+	if biz != "" {
+		v.Set("biz_content", biz)
+	}
+	return v
+}
+
+// sign signs v with key the way Alipay specifies (sorted, raw, sign_type
+// included) and sets "sign".
+func sign(key *rsa.PrivateKey, v url.Values) {
+	v.Del("sign")
+	v.Set("sign", signBytes(key, []byte(signContent(v))))
+}
+
+// post sends v as an urlencoded body and returns the top-level members.
+func (e *env) post(v url.Values) map[string]json.RawMessage {
+	e.t.Helper()
+	resp, err := e.srv.HTTPClient().PostForm(e.srv.URL(), v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("HTTP %d: %s", resp.StatusCode, b)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		e.t.Fatalf("body %q: %v", b, err)
+	}
+	return m
+}
+
+// wantErrorResponse requires an unsigned error_response with code/subCode.
+func wantErrorResponse(t *testing.T, m map[string]json.RawMessage, code, subCode string) alipay.Error {
+	t.Helper()
+	if _, ok := m["sign"]; ok {
+		t.Fatalf("error_response must be unsigned: %v", m)
+	}
+	var ae alipay.Error
+	if err := json.Unmarshal(m["error_response"], &ae); err != nil || string(ae.Code) != code || ae.SubCode != subCode {
+		t.Fatalf("got %s, want error_response %s %s", m["error_response"], code, subCode)
+	}
+	return ae
+}
+
+func appKey(t *testing.T) *rsa.PrivateKey { return mustParsePrivate(appPrivateKeyPEM) }
+
+func TestRequestSignatureRejected(t *testing.T) {
+	e := newEnv(t, nil)
+	biz := `{"template_id":"20240101000000000000000000000001"}`
+
+	// A correctly signed raw request reaches the method (TEMPLATE_NOT_EXIT).
+	v := e.baseValues(MethodTemplateQuery, biz)
+	sign(appKey(t), v)
+	m := e.post(v)
+	if _, ok := m["sign"]; !ok {
+		t.Fatalf("signed request should get a signed answer: %v", m)
+	}
+	if !strings.Contains(string(m[nodeName(MethodTemplateQuery)]), "TEMPLATE_NOT_EXIT") {
+		t.Fatalf("got %v", m)
+	}
+
+	cases := []struct {
+		name          string
+		mutate        func(v url.Values)
+		code, subCode string
+	}{
+		{"missing sign", func(v url.Values) { v.Del("sign") }, "40001", "isv.missing-signature"},
+		{"garbage sign", func(v url.Values) { v.Set("sign", "bm90IGEgc2lnbmF0dXJl") }, "40002", "isv.invalid-signature"},
+		{"not base64", func(v url.Values) { v.Set("sign", "%%%") }, "40002", "isv.invalid-signature"},
+		{"wrong key", func(v url.Values) { sign(mustParsePrivate(otherPrivateKeyPEM), v) }, "40002", "isv.invalid-signature"},
+		{"altered biz_content", func(v url.Values) { v.Set("biz_content", `{"template_id":"x"}`) }, "40002", "isv.invalid-signature"},
+		{"added param", func(v url.Values) { v.Set("auth_token", "authusrBxyz") }, "40002", "isv.invalid-signature"},
+		{"legacy RSA sign_type", func(v url.Values) { v.Set("sign_type", "RSA") }, "40002", "isv.invalid-signature-type"},
+		{"missing method", func(v url.Values) { v.Del("method") }, "40001", "isv.missing-method"},
+		{"missing app_id", func(v url.Values) { v.Del("app_id") }, "40001", "isv.missing-app-id"},
+		{"missing timestamp", func(v url.Values) { v.Del("timestamp") }, "40001", "isv.missing-timestamp"},
+		{"missing version", func(v url.Values) { v.Del("version") }, "40001", "isv.missing-version"},
+		{"missing sign_type", func(v url.Values) { v.Del("sign_type") }, "40001", "isv.missing-signature-type"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := e.baseValues(MethodTemplateQuery, biz)
+			sign(appKey(t), v)
+			c.mutate(v)
+			wantErrorResponse(t, e.post(v), c.code, c.subCode)
+		})
+	}
+
+	// Common parameters, each re-signed so only the checked value is wrong.
+	resigned := []struct {
+		name          string
+		mutate        func(v url.Values)
+		code, subCode string
+	}{
+		{"unknown method", func(v url.Values) { v.Set("method", "alipay.marketing.card.authinfo.query") }, "40002", "isv.invalid-method"},
+		{"unknown app", func(v url.Values) { v.Set("app_id", "2021000000009999") }, "40002", "isv.invalid-app-id"},
+		{"format", func(v url.Values) { v.Set("format", "XML") }, "40002", "isv.invalid-format"},
+		{"charset", func(v url.Values) { v.Set("charset", "gbk") }, "40002", "isv.invalid-charset"},
+		{"version", func(v url.Values) { v.Set("version", "2.0") }, "40002", "isv.invalid-parameter"},
+		{"timestamp UTC on a Beijing gateway", func(v url.Values) {
+			v.Set("timestamp", time.Now().UTC().Format(card.WalletTimeLayout))
+		}, "40002", "isv.invalid-timestamp"},
+		{"timestamp layout", func(v url.Values) { v.Set("timestamp", time.Now().Format(time.RFC3339)) }, "40002", "isv.invalid-timestamp"},
+		{"biz_content not JSON", func(v url.Values) { v.Set("biz_content", "{nope") }, "40002", "isv.invalid-parameter"},
+		{"biz_content array", func(v url.Values) { v.Set("biz_content", "[1]") }, "40002", "isv.invalid-parameter"},
+		{"encryption", func(v url.Values) { v.Set("encrypt_type", "AES") }, "40002", "isv.invalid-encrypt-type"},
+	}
+	for _, c := range resigned {
+		t.Run(c.name, func(t *testing.T) {
+			v := e.baseValues(MethodTemplateQuery, biz)
+			c.mutate(v)
+			sign(appKey(t), v)
+			wantErrorResponse(t, e.post(v), c.code, c.subCode)
+		})
+	}
+
+	// The signature error echoes the string the gateway verified, &-escaped.
+	v = e.baseValues(MethodTemplateQuery, biz)
+	v.Set("sign", "AAAA")
+	ae := wantErrorResponse(t, e.post(v), "40002", "isv.invalid-signature")
+	if !strings.Contains(ae.SubMsg, "&amp;charset=utf-8&amp;") || !strings.Contains(ae.SubMsg, "sign_type=RSA2") {
+		t.Fatalf("sub_msg = %q", ae.SubMsg)
+	}
+}
+
+func TestRejectedBySmartwalle(t *testing.T) {
+	e := newEnv(t, nil)
+	// A client whose private key is not the app's.
+	bad, err := alipay.New(e.srv.AppID(), otherPrivateKeyPEM, true, alipay.WithProductionGateway(e.srv.URL()), alipay.WithTimeLocation(card.Beijing()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bad.LoadAliPayPublicKey(e.srv.AlipayPublicKey())
+	p := alipay.NewPayload(MethodTemplateBatchQuery)
+	p.AddBizField("page_no", 1)
+	var r result
+	gatewayErr(t, bad.Request(context.Background(), p, &r), "40002", "isv.invalid-signature")
+
+	// smartwalle with its default time.Local on a host that is not in UTC+8
+	// stamps the wrong time; the gateway refuses it.
+	utc, _ := alipay.New(e.srv.AppID(), e.srv.AppPrivateKey(), true, alipay.WithProductionGateway(e.srv.URL()), alipay.WithTimeLocation(time.UTC))
+	_ = utc.LoadAliPayPublicKey(e.srv.AlipayPublicKey())
+	gatewayErr(t, utc.Request(context.Background(), p, &r), "40002", "isv.invalid-timestamp")
+
+	// The right client works, and all of these were counted.
+	e.ok(MethodTemplateBatchQuery, map[string]any{"page_no": 1}, nil)
+	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 3 {
+		t.Fatalf("Calls = %d, want 3 (rejected ones included)", got)
+	}
+}
+
+func TestTamperModes(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	q := map[string]any{"template_id": tpl}
+	for _, mode := range []Tamper{TamperMissingSign, TamperBadSign, TamperOtherKey, TamperAlterBody, TamperUnsignedError} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e.srv.TamperNext(MethodTemplateQuery, mode)
+			_, err := e.try(MethodTemplateQuery, q, nil)
+			if err == nil {
+				t.Fatal("smartwalle accepted a tampered response")
+			}
+			var ae *alipay.Error
+			switch mode {
+			case TamperMissingSign:
+				if !errors.As(err, &ae) || ae.Code != alipay.CodeSuccess {
+					t.Fatalf("want the unsigned node as *alipay.Error, got %v", err)
+				}
+			case TamperUnsignedError:
+				gatewayErr(t, err, "40002", "isv.invalid-parameter")
+			default:
+				if !errors.Is(err, rsa.ErrVerification) {
+					t.Fatalf("want rsa.ErrVerification, got %T %v", err, err)
+				}
+			}
+			// One-shot: the next answer is fine again.
+			e.ok(MethodTemplateQuery, q, nil)
+		})
+	}
+
+	// "" matches whichever method comes next; TamperNone cancels.
+	e.srv.TamperNext("", TamperBadSign)
+	e.srv.TamperNext("", TamperNone)
+	e.ok(MethodTemplateQuery, q, nil)
+	e.srv.TamperNext("", TamperAlterBody)
+	if _, err := e.try(MethodTemplateBatchQuery, map[string]any{"page_no": 1}, nil); !errors.Is(err, rsa.ErrVerification) {
+		t.Fatalf("got %v", err)
+	}
+
+	// A tampered card.open still opened the card; an unsigned error did not.
+	uid := e.srv.NewUser()
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	open := map[string]any{
+		"out_serial_no": "s1", "card_template_id": tpl,
+		"card_user_info": map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+		"card_ext_info":  map[string]any{"external_card_no": "E1"},
+	}
+	e.srv.TamperNext(MethodCardOpen, TamperUnsignedError)
+	if _, err := e.try(MethodCardOpen, open, map[string]string{"auth_token": tok}); err == nil {
+		t.Fatal("accepted")
+	}
+	if e.srv.CardCount() != 0 {
+		t.Fatal("TamperUnsignedError must not run the method")
+	}
+	e.srv.TamperNext(MethodCardOpen, TamperOtherKey)
+	if _, err := e.try(MethodCardOpen, open, map[string]string{"auth_token": tok}); err == nil {
+		t.Fatal("accepted")
+	}
+	if e.srv.CardCount() != 1 {
+		t.Fatal("TamperOtherKey corrupts the answer, not the state")
+	}
+	// The merchant retries with the same serial and gets the same card.
+	e.ok(MethodCardOpen, open, map[string]string{"auth_token": tok})
+	if e.srv.CardCount() != 1 {
+		t.Fatal("retry opened a second card")
+	}
+}
+
+func TestFailNext(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.FailNext(MethodTemplateCreate, "40005", "aop.call-limited", "调用频次超限", 2)
+	biz := map[string]any{
+		"request_id": "r1", "card_type": "OUT_MEMBER_CARD", "biz_no_suffix_len": "10",
+		"template_style_info": map[string]string{"card_show_name": "x"},
+	}
+	for i := 0; i < 2; i++ {
+		r := e.fails(MethodTemplateCreate, biz, nil, "40005", "aop.call-limited")
+		if r.Msg != "Call Limited" {
+			t.Fatalf("msg %q", r.Msg)
+		}
+	}
+	r := e.ok(MethodTemplateCreate, biz, nil)
+	b := e.ok(MethodTemplateBatchQuery, nil, nil)
+	var total int
+	b.obj(t, "template_total", &total)
+	if total != 1 || r.str("template_id") == "" {
+		t.Fatalf("FailNext must leave state untouched: %d templates", total)
+	}
+	e.srv.FailNext("", "20000", "isp.unknow-error", "服务暂不可用", 1)
+	e.fails(MethodTemplateBatchQuery, nil, nil, "20000", "isp.unknow-error")
+	e.srv.FailNext(MethodTemplateBatchQuery, "20000", "isp.unknow-error", "x", 5)
+	e.srv.FailNext(MethodTemplateBatchQuery, "", "", "", 0) // removes the rule
+	e.ok(MethodTemplateBatchQuery, nil, nil)
+}
+
+func TestLatencyHonoursCancellation(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.SetLatency(MethodTemplateCreate, 400*time.Millisecond)
+	p := alipay.NewPayload(MethodTemplateCreate)
+	p.AddBizField("request_id", "slow")
+	p.AddBizField("card_type", "OUT_MEMBER_CARD")
+	p.AddBizField("biz_no_suffix_len", "10")
+	p.AddBizField("template_style_info", map[string]string{"card_show_name": "x"})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var r result
+	if err := e.c.Request(ctx, p, &r); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want deadline exceeded", err)
+	}
+	time.Sleep(600 * time.Millisecond) // past the latency: a non-cancelled request would have run
+	b := e.ok(MethodTemplateBatchQuery, nil, nil)
+	var total int
+	b.obj(t, "template_total", &total)
+	if total != 0 {
+		t.Fatal("the cancelled request still created a template")
+	}
+	// Without cancellation the answer is just slow.
+	start := time.Now()
+	e.ok(MethodTemplateCreate, map[string]any{
+		"request_id": "slow2", "card_type": "OUT_MEMBER_CARD", "biz_no_suffix_len": "10",
+		"template_style_info": map[string]string{"card_show_name": "x"},
+	}, nil)
+	if time.Since(start) < 400*time.Millisecond {
+		t.Fatal("latency not applied")
+	}
+	e.srv.SetLatency(MethodTemplateCreate, 0)
+}
+
+func TestCallsAndParseErrors(t *testing.T) {
+	e := newEnv(t, nil)
+	resp, err := e.srv.HTTPClient().Post(e.srv.URL(), "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m)
+	wantErrorResponse(t, m, "40002", "isv.invalid-parameter")
+
+	// The same parameter in the query and the body is refused.
+	v := e.baseValues(MethodTemplateBatchQuery, "")
+	sign(appKey(t), v)
+	resp, err = e.srv.HTTPClient().Post(e.srv.URL()+"?method="+MethodTemplateBatchQuery, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m = nil
+	_ = json.Unmarshal(b, &m)
+	wantErrorResponse(t, m, "40002", "isv.invalid-parameter")
+
+	// System parameters in the query and business ones in the body, as the
+	// official SDKs send them, are merged.
+	v = e.baseValues(MethodTemplateBatchQuery, `{"page_no":1}`)
+	sign(appKey(t), v)
+	body := url.Values{"biz_content": {v.Get("biz_content")}}
+	v.Del("biz_content")
+	resp, err = e.srv.HTTPClient().Post(e.srv.URL()+"?"+v.Encode(), "application/x-www-form-urlencoded;charset=utf-8", strings.NewReader(body.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"code":"10000"`) || !strings.Contains(string(b), `"sign":"`) {
+		t.Fatalf("split request: %s", b)
+	}
+	if got := e.srv.Calls(""); got != 3 {
+		t.Fatalf("Calls(\"\") = %d, want 3", got)
+	}
+	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 2 {
+		t.Fatalf("Calls(batchquery) = %d, want 2", got)
+	}
+}
+
+func TestFreshKeysAndClock(t *testing.T) {
+	fixed := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	var mu sync.Mutex
+	now := fixed
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := newEnv(t, &Options{AppID: "2021000000000777", FreshKeys: true, Clock: clock})
+	if e.srv.AppID() != "2021000000000777" || e.srv.AppPublicKey() == appPublicKeyPEM || e.srv.AlipayPublicKey() == alipayPublicKeyPEM {
+		t.Fatal("options not applied")
+	}
+	// smartwalle stamps wall-clock time, which the gateway accepts although
+	// its own clock is in 2020.
+	tpl := e.template(nil)
+	_, no := e.open(tpl, nil)
+	c, _ := e.srv.Card(no)
+	if want := time.Date(2020, 1, 2, 11, 4, 5, 0, card.Beijing()); !c.OpenDate.Equal(want) || c.OpenDate.Location() != card.Beijing() {
+		t.Fatalf("open_date %v, want %v in Beijing", c.OpenDate, want)
+	}
+	r := e.ok(MethodTemplateBatchQuery, nil, nil)
+	var list []map[string]any
+	r.obj(t, "mcard_template", &list)
+	if list[0]["gmt_create"] != "2020-01-02 11:04:05" || !strings.HasPrefix(tpl, "20200102") {
+		t.Fatalf("times not in Beijing server time: %v %s", list[0], tpl)
+	}
+
+	// A client holding the built-in keys cannot talk to a fresh-key server.
+	old := NewServer(&Options{AppID: "2021000000000777"})
+	defer old.Close()
+	oc, _ := old.NewClient(alipay.WithProductionGateway(e.srv.URL()))
+	p := alipay.NewPayload(MethodTemplateBatchQuery)
+	var rr result
+	gatewayErr(t, oc.Request(context.Background(), p, &rr), "40002", "isv.invalid-signature")
+}
+
+func TestConcurrentOpens(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	const n = 16
+	var wg sync.WaitGroup
+	nos := make([]string, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			uid := e.srv.NewUser()
+			tok := e.srv.IssueToken(uid, ScopeAuthECard)
+			r, err := e.try(MethodCardOpen, map[string]any{
+				"out_serial_no": randomID(16), "card_template_id": tpl,
+				"card_user_info": map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+				"card_ext_info":  map[string]any{"external_card_no": uid, "point": "1.5"},
+			}, map[string]string{"auth_token": tok})
+			if err != nil || r.Code != alipay.CodeSuccess {
+				t.Errorf("open: %v %v", err, r.SubMsg)
+				return
+			}
+			var ci map[string]string
+			_ = json.Unmarshal(r.raw["card_info"], &ci)
+			nos[i] = ci["biz_card_no"]
+		}(i)
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, no := range nos {
+		if no == "" || seen[no] {
+			t.Fatalf("duplicate or missing card number in %v", nos)
+		}
+		seen[no] = true
+	}
+	if e.srv.CardCount() != n || e.srv.Calls(MethodCardOpen) != n {
+		t.Fatalf("CardCount %d Calls %d", e.srv.CardCount(), e.srv.Calls(MethodCardOpen))
+	}
+}
