@@ -1,0 +1,57 @@
+// Package wechattest is a stateful, loopback imitation of the WeChat Official
+// Account 卡券 (card and coupon) HTTP API at api.weixin.qq.com, for
+// integration tests that must not touch the network.
+//
+// A Server issues and checks access tokens (/cgi-bin/token and
+// /cgi-bin/stable_token; expired → 42001, unknown or revoked → 40001,
+// missing → 41001), issues wx_card and jsapi api_tickets, and keeps real state
+// for every card operation of the wire reference (rows 1–49): cards and their
+// review status, stock, deposited and issued codes, redemption, member data,
+// activation forms, QR codes and landing pages, the test whitelist,
+// sub-merchants, pay-gift rules and datacube statistics. Requests are
+// validated like WeChat does and answered with WeChat's errcodes (always HTTP
+// 200, errmsg with a " hint: […]" suffix, so clients must match on errcode).
+//
+// Point a client at URL() instead of https://api.weixin.qq.com and at
+// QRImageURL() instead of https://mp.weixin.qq.com. The methods Claim,
+// ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, Approve and Reject
+// simulate users and WeChat's review; with SetEventURL they push the matching
+// XML events (signed, and encrypted in safe mode) to the merchant's handler.
+// FailNext, SetLatency, ExpireTokens and RevokeTokens inject faults; Calls,
+// TokenFetches, Member and Stock inspect what happened.
+//
+// Decisions where the wire reference has no answer:
+//
+//   - New coupons (GROUPON, CASH, DISCOUNT, GIFT, GENERAL_COUPON) at
+//     /card/create answer 48001 (api unauthorized), as WeChat stopped
+//     accepting new 卡券 coupons in April 2021; Options.AllowLegacyCoupons
+//     lifts that. MEMBER_CARD, GENERAL_CARD and the special tickets work.
+//   - Re-activating an activated code succeeds without change when
+//     membership_number is the same, and answers 40127 when it differs.
+//   - membership_number is at most 20 bytes (string(20)); init_bonus,
+//     init_balance below 0 answer 45022 / 45023.
+//   - updateuser works on codes that are not activated yet; bonus and
+//     balance must stay within 0..10^12 (45022 / 45023).
+//   - Consuming or updating a code before its validity window answers 40079;
+//     after it (EXPIRE), or when deleted or unavailable, 40127; consumed 40099.
+//   - QR expire_seconds outside 60–1800 answers 40053; QR_MULTIPLE_CARD takes
+//     at most 5 cards (45039); without expire_seconds a QR lives 365 days.
+//   - The test whitelist takes at most 10 entries (openid + username): more
+//     answers 45021.
+//   - Unknown activate_ticket, pay-gift rule_id, bad cond_source or other bad
+//     enumerations answer 40097 (invalid args).
+//   - Datacube: dates are YYYY-MM-DD (61500 otherwise); end_date must be
+//     before today and not before begin_date, and a query spans at most 62
+//     days (61501). Every card here is created by API, so cond_source 1 counts
+//     them and cond_source 0 (MP platform) gives rows of zeros.
+//   - Sub-merchant and datacube success bodies carry no errcode, as in the
+//     reference fixtures. batchget's next_begin_id is the merchant_id to
+//     pass as begin_id for the next page, 0 when there is none.
+//   - /card/paycell/set and /card/selfconsumecell/set need an approved card
+//     with location_id_list (40107).
+//   - A new access token ends the earlier ones five minutes later.
+//
+// Pushes made by the simulation methods are sent before they return; pushes
+// caused by API calls (user_consume_card, update_member_card) are sent
+// asynchronously after the response, as WeChat does; WaitPushes waits for them.
+package wechattest

@@ -1,0 +1,529 @@
+package wechattest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. The zero value (or a nil *Options) is valid.
+type Options struct {
+	// AppID and AppSecret are the credentials /cgi-bin/token accepts.
+	// Defaults: "wx0000000000000001" and "test-secret".
+	AppID, AppSecret string
+	// TokenTTL is the access_token lifetime (default 7200 s).
+	TokenTTL time.Duration
+	// TicketTTL is the api_ticket lifetime for both wx_card and jsapi tickets (default 7200 s).
+	TicketTTL time.Duration
+	// Clock is the server's notion of now (default time.Now). Token and ticket
+	// expiry, code validity windows and datacube dates all follow it.
+	Clock func() time.Time
+	// ManualReview keeps newly created (and re-reviewed) cards in
+	// CARD_STATUS_NOT_VERIFY until Approve or Reject is called. By default cards
+	// are approved at once (CARD_STATUS_VERIFY_OK).
+	ManualReview bool
+	// PushToken is the token event pushes are signed with (default "test-push-token").
+	PushToken string
+	// EncodingAESKey (43 characters) switches event pushes to safe mode: the
+	// XML is AES-encrypted into an <Encrypt> envelope with msg_signature, as
+	// WeChat does for accounts in 安全模式.
+	EncodingAESKey string
+	// AllowLegacyCoupons lets /card/create accept the coupon types (GROUPON,
+	// CASH, DISCOUNT, GIFT, GENERAL_COUPON) that WeChat stopped accepting for new
+	// cards in April 2021. By default they answer 48001.
+	AllowLegacyCoupons bool
+	// OriginalID is the account's original id used as ToUserName in pushes
+	// (default "gh_000000000001").
+	OriginalID string
+}
+
+// Server is a stateful, loopback imitation of api.weixin.qq.com for the
+// 卡券 (card and coupon) API. It is safe for concurrent use; each Server has
+// its own state. Create one with NewServer and Close it when done.
+type Server struct {
+	opts Options
+	hs   *httptest.Server
+	mp   *httptest.Server // mp.weixin.qq.com stand-in (showqrcode)
+	now  func() time.Time
+
+	meta     sync.Mutex // guards the fields below up to mu
+	calls    map[string]int
+	total    int
+	faults   map[string]*fault
+	latency  map[string]time.Duration
+	tokens   map[string]*token
+	tokFetch int
+	tickets  map[string]*ticket
+	tickFet  map[string]int
+	hintSeq  uint64
+	pushLog  []PushResult
+
+	mu    sync.Mutex // guards card state (see state.go)
+	st    *state
+	pushC *http.Client
+	pushW sync.WaitGroup
+}
+
+type fault struct {
+	code int
+	n    int
+}
+
+type token struct {
+	expires time.Time
+	state   int // 0 valid, 1 expired (forced), 2 revoked
+}
+
+type ticket struct {
+	value   string
+	expires time.Time
+}
+
+// NewServer starts a Server on loopback. A nil opts uses the defaults. It
+// panics if EncodingAESKey is set but is not 43 characters, like httptest
+// panics on a setup error.
+func NewServer(opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.AppID == "" {
+		o.AppID = "wx0000000000000001"
+	}
+	if o.AppSecret == "" {
+		o.AppSecret = "test-secret"
+	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = 7200 * time.Second
+	}
+	if o.TicketTTL <= 0 {
+		o.TicketTTL = 7200 * time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.PushToken == "" {
+		o.PushToken = "test-push-token"
+	}
+	if o.OriginalID == "" {
+		o.OriginalID = "gh_000000000001"
+	}
+	if o.EncodingAESKey != "" {
+		if len(o.EncodingAESKey) != 43 {
+			panic("wechattest: EncodingAESKey must be 43 characters")
+		}
+		if _, err := base64.StdEncoding.DecodeString(o.EncodingAESKey + "="); err != nil {
+			panic("wechattest: EncodingAESKey is not base64")
+		}
+	}
+	s := &Server{
+		opts:    o,
+		now:     o.Clock,
+		calls:   map[string]int{},
+		faults:  map[string]*fault{},
+		latency: map[string]time.Duration{},
+		tokens:  map[string]*token{},
+		tickets: map[string]*ticket{},
+		tickFet: map[string]int{},
+		st:      newState(),
+		pushC:   &http.Client{Timeout: 10 * time.Second},
+	}
+	s.hs = httptest.NewServer(http.HandlerFunc(s.serveAPI))
+	s.mp = httptest.NewServer(http.HandlerFunc(s.serveMP))
+	return s
+}
+
+// Close waits for pending event pushes and shuts both listeners down.
+func (s *Server) Close() {
+	s.pushW.Wait()
+	s.hs.Close()
+	s.mp.Close()
+}
+
+// URL is the base URL that replaces https://api.weixin.qq.com (no trailing slash).
+func (s *Server) URL() string { return s.hs.URL }
+
+// QRImageURL is the base URL that replaces https://mp.weixin.qq.com. It
+// serves GET /cgi-bin/showqrcode?ticket=… as a PNG.
+func (s *Server) QRImageURL() string { return s.mp.URL }
+
+// AppID returns the app id /cgi-bin/token accepts.
+func (s *Server) AppID() string { return s.opts.AppID }
+
+// AppSecret returns the app secret /cgi-bin/token accepts.
+func (s *Server) AppSecret() string { return s.opts.AppSecret }
+
+// HTTPClient returns a client for the server (plain loopback HTTP).
+func (s *Server) HTTPClient() *http.Client { return s.hs.Client() }
+
+// TokenFetches reports how many access tokens were requested so far
+// (/cgi-bin/token and /cgi-bin/stable_token together, failed ones included).
+func (s *Server) TokenFetches() int {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	return s.tokFetch
+}
+
+// TicketFetches reports how many /cgi-bin/ticket/getticket calls asked for
+// the ticket type typ ("wx_card" or "jsapi").
+func (s *Server) TicketFetches(typ string) int {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	return s.tickFet[typ]
+}
+
+// ExpireTokens makes every access token issued so far answer 42001
+// (access_token expired). Tokens fetched afterwards are valid.
+func (s *Server) ExpireTokens() {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	for _, t := range s.tokens {
+		if t.state == 0 {
+			t.state = 1
+		}
+	}
+}
+
+// RevokeTokens makes every access token issued so far answer 40001
+// (invalid credential). Tokens fetched afterwards are valid.
+func (s *Server) RevokeTokens() {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	for _, t := range s.tokens {
+		t.state = 2
+	}
+}
+
+// CardTicket returns the current wx_card api_ticket, issuing one if none
+// is current (the fetch counter is not changed). Use it to check a cardExt
+// signature.
+func (s *Server) CardTicket() string {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	return s.currentTicketLocked("wx_card").value
+}
+
+func (s *Server) currentTicketLocked(typ string) *ticket {
+	now := s.now()
+	t := s.tickets[typ]
+	if t == nil || !now.Before(t.expires) {
+		t = &ticket{value: randomTicket(typ), expires: now.Add(s.opts.TicketTTL)}
+		s.tickets[typ] = t
+	}
+	return t
+}
+
+// FailNext makes the next n requests to path (for example "/card/create";
+// "" matches any path) answer {"errcode":errcode,"errmsg":…} without
+// touching any state. A later call for the same path replaces the earlier one.
+func (s *Server) FailNext(path string, errcode int, n int) {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	if n <= 0 {
+		delete(s.faults, path)
+		return
+	}
+	s.faults[path] = &fault{code: errcode, n: n}
+}
+
+// SetLatency delays every request to path ("" = every path) by d before it is
+// handled. The delay ends early when the request's context is cancelled (the
+// client went away); no lock is held while waiting. d <= 0 removes the delay.
+func (s *Server) SetLatency(path string, d time.Duration) {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	if d <= 0 {
+		delete(s.latency, path)
+		return
+	}
+	s.latency[path] = d
+}
+
+// Calls reports how many requests arrived for path ("" = all paths on the
+// API host), including failed and rejected ones.
+func (s *Server) Calls(path string) int {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	if path == "" {
+		return s.total
+	}
+	return s.calls[path]
+}
+
+// apiError is a WeChat business error.
+type apiError struct {
+	code int
+	msg  string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("wechattest: errcode %d: %s", e.code, e.msg) }
+
+func errc(code int) *apiError { return &apiError{code: code, msg: errmsgFor(code)} }
+
+func errm(code int, format string, args ...any) *apiError {
+	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// request is what a handler sees.
+type request struct {
+	r     *http.Request
+	body  []byte
+	query func(string) string
+}
+
+type handler func(s *Server, rq *request) (any, *apiError)
+
+type route struct {
+	h       handler
+	methods int // bit 1 GET, bit 2 POST
+	noToken bool
+}
+
+const (
+	mGET  = 1
+	mPOST = 2
+)
+
+const maxBody = 4 << 20
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	s.meta.Lock()
+	s.total++
+	s.calls[path]++
+	d, ok := s.latency[path]
+	if !ok {
+		d = s.latency[""]
+	}
+	s.meta.Unlock()
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	rt, ok := routes[path]
+	if !ok {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
+		return
+	}
+	if f := s.takeFault(path); f != 0 {
+		s.writeErr(w, &apiError{code: f, msg: errmsgFor(f)})
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		if rt.methods&mGET == 0 {
+			s.writeErr(w, errc(43002))
+			return
+		}
+	case http.MethodPost:
+		if rt.methods&mPOST == 0 {
+			s.writeErr(w, errc(43001))
+			return
+		}
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	q := r.URL.Query()
+	if !rt.noToken {
+		if e := s.checkToken(q.Get("access_token")); e != nil {
+			s.writeErr(w, e)
+			return
+		}
+	}
+	rq := &request{r: r, query: q.Get}
+	if r.Method == http.MethodPost {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			s.writeErr(w, errm(47001, "data format error: %v", err))
+			return
+		}
+		rq.body = b
+	}
+	out, e := rt.h(s, rq)
+	if e != nil {
+		s.writeErr(w, e)
+		return
+	}
+	s.writeJSON(w, out)
+}
+
+func (s *Server) takeFault(path string) int {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	for _, p := range [2]string{path, ""} {
+		if f := s.faults[p]; f != nil && f.n > 0 {
+			f.n--
+			if f.n == 0 {
+				delete(s.faults, p)
+			}
+			return f.code
+		}
+	}
+	return 0
+}
+
+func (s *Server) checkToken(tok string) *apiError {
+	if tok == "" {
+		return errc(41001)
+	}
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	t := s.tokens[tok]
+	switch {
+	case t == nil || t.state == 2:
+		return errc(40001)
+	case t.state == 1 || !s.now().Before(t.expires):
+		return errc(42001)
+	}
+	return nil
+}
+
+var okBody = []byte(`{"errcode":0,"errmsg":"ok"}`)
+
+func (s *Server) writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if v == nil {
+		_, _ = w.Write(okBody)
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		s.writeErr(w, errm(-1, "system error: %v", err))
+		return
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (s *Server) writeErr(w http.ResponseWriter, e *apiError) {
+	s.meta.Lock()
+	s.hintSeq++
+	n := s.hintSeq
+	s.meta.Unlock()
+	msg := e.msg
+	if e.code != 0 {
+		msg = fmt.Sprintf("%s hint: [wt%06x]", msg, n)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	b, _ := json.Marshal(struct {
+		Errcode int    `json:"errcode"`
+		Errmsg  string `json:"errmsg"`
+	}{e.code, msg})
+	_, _ = w.Write(b)
+}
+
+// ok is the plain success envelope embedded in typed responses.
+type ok struct {
+	Errcode int    `json:"errcode"`
+	Errmsg  string `json:"errmsg"`
+}
+
+var okv = ok{0, "ok"}
+
+// obj is a response built as a map; errcode 0 and errmsg "ok" are added.
+type obj map[string]any
+
+func okObj(kv ...any) obj {
+	o := obj{"errcode": 0, "errmsg": "ok"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		o[kv[i].(string)] = kv[i+1]
+	}
+	return o
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randomTicket(typ string) string {
+	b := make([]byte, 48)
+	_, _ = rand.Read(b)
+	t := base64.RawURLEncoding.EncodeToString(b)
+	if typ == "jsapi" {
+		return "jsapi_" + t
+	}
+	return t
+}
+
+// ---- tokens and tickets ----
+
+func hToken(s *Server, rq *request) (any, *apiError) {
+	var grant, appid, secret string
+	if rq.r.Method == http.MethodPost { // /cgi-bin/stable_token
+		var in struct {
+			GrantType string `json:"grant_type"`
+			AppID     string `json:"appid"`
+			Secret    string `json:"secret"`
+		}
+		if err := decode(rq.body, &in); err != nil {
+			s.meta.Lock()
+			s.tokFetch++
+			s.meta.Unlock()
+			return nil, err
+		}
+		grant, appid, secret = in.GrantType, in.AppID, in.Secret
+	} else {
+		grant, appid, secret = rq.query("grant_type"), rq.query("appid"), rq.query("secret")
+	}
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	s.tokFetch++
+	switch {
+	case grant != "client_credential":
+		return nil, errc(40002)
+	case appid != s.opts.AppID:
+		return nil, errc(40013)
+	case secret != s.opts.AppSecret:
+		return nil, errc(40125)
+	}
+	now := s.now()
+	// A new token ends the older ones five minutes later, as WeChat does.
+	cut := now.Add(5 * time.Minute)
+	for k, t := range s.tokens {
+		if !now.Before(t.expires) && now.Sub(t.expires) > time.Hour {
+			delete(s.tokens, k) // forget long-dead tokens
+			continue
+		}
+		if t.expires.After(cut) {
+			t.expires = cut
+		}
+	}
+	tok := strings.ToUpper(randomHex(8)) + "_" + randomTicket("")
+	s.tokens[tok] = &token{expires: now.Add(s.opts.TokenTTL)}
+	return struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}{tok, int64(s.opts.TokenTTL / time.Second)}, nil
+}
+
+func hGetTicket(s *Server, rq *request) (any, *apiError) {
+	typ := rq.query("type")
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	s.tickFet[typ]++
+	if typ != "wx_card" && typ != "jsapi" {
+		return nil, errm(40097, "invalid args: type must be wx_card or jsapi")
+	}
+	t := s.currentTicketLocked(typ)
+	return okObj("ticket", t.value, "expires_in", int64(t.expires.Sub(s.now())/time.Second)), nil
+}
