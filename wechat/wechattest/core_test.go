@@ -17,8 +17,8 @@ func TestTokens(t *testing.T) {
 
 	// wrong secret / appid / grant
 	for q, want := range map[string]int{
-		"grant_type=client_credential&appid=" + c.s.AppID() + "&secret=nope": 40125,
-		"grant_type=client_credential&appid=wxnope&secret=" + c.s.AppSecret(): 40013,
+		"grant_type=client_credential&appid=" + c.s.AppID() + "&secret=nope":      40125,
+		"grant_type=client_credential&appid=wxnope&secret=" + c.s.AppSecret():     40013,
 		"grant_type=password&appid=" + c.s.AppID() + "&secret=" + c.s.AppSecret(): 40002,
 	} {
 		if got := errcode(c.get("/cgi-bin/token?" + q)); got != want {
@@ -142,6 +142,7 @@ func TestLatencyHonoursCancel(t *testing.T) {
 	}
 	// other paths are not delayed; the state lock is free while sleeping
 	c.ok("/card/getapplyprotocol", "{}")
+	t.Logf("A %v", time.Since(start))
 	c.s.SetLatency("/card/getcolors", 0)
 	c.s.SetLatency("", 30*time.Millisecond)
 	start = time.Now()

@@ -305,6 +305,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		d = s.latency[""]
 	}
 	s.meta.Unlock()
+	// Read the body first: only then does net/http watch the connection and
+	// cancel r.Context() when the client goes away.
+	var body []byte
+	if r.Method == http.MethodPost {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			s.writeErr(w, errm(47001, "data format error: %v", err))
+			return
+		}
+		body = b
+	}
 	if d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -347,15 +358,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rq := &request{r: r, query: q.Get}
-	if r.Method == http.MethodPost {
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			s.writeErr(w, errm(47001, "data format error: %v", err))
-			return
-		}
-		rq.body = b
-	}
+	rq := &request{r: r, query: q.Get, body: body}
 	out, e := rt.h(s, rq)
 	if e != nil {
 		s.writeErr(w, e)
