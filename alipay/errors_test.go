@@ -279,8 +279,14 @@ func TestBeijingTime(t *testing.T) {
 func TestNewFromKeysErrors(t *testing.T) {
 	s := newServer(t)
 	for name, f := range map[string]func() error{
-		"appID":      func() error { _, err := alipay.NewFromKeys("", s.AppPrivateKey(), s.AlipayPublicKey(), nil); return err },
-		"privateKey": func() error { _, err := alipay.NewFromKeys(s.AppID(), "not a key", s.AlipayPublicKey(), nil); return err },
+		"appID": func() error {
+			_, err := alipay.NewFromKeys("", s.AppPrivateKey(), s.AlipayPublicKey(), nil)
+			return err
+		},
+		"privateKey": func() error {
+			_, err := alipay.NewFromKeys(s.AppID(), "not a key", s.AlipayPublicKey(), nil)
+			return err
+		},
 		"alipayPublicKey": func() error {
 			_, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", nil)
 			return err
