@@ -37,7 +37,9 @@ func TestTemplateMethods(t *testing.T) {
 		func(m map[string]any) { m["biz_no_prefix"] = "toolongprefix" },
 		func(m map[string]any) { delete(m, "template_style_info") },
 		func(m map[string]any) { m["write_off_type"] = "nfc" },
-		func(m map[string]any) { m["card_action_list"] = []map[string]string{{"code": "1"}, {"code": "2"}, {"code": "3"}, {"code": "4"}} },
+		func(m map[string]any) {
+			m["card_action_list"] = []map[string]string{{"code": "1"}, {"code": "2"}, {"code": "3"}, {"code": "4"}}
+		},
 		func(m map[string]any) { m["card_level_conf"] = []map[string]string{{"level": "L1"}, {"level": "L1"}} },
 		func(m map[string]any) {
 			m["field_rule_list"] = []map[string]string{{"field_name": "Point", "rule_name": "DATE_IN_FUTURE", "rule_value": "1d"}}
@@ -307,9 +309,9 @@ func TestImageUpload(t *testing.T) {
 		content []byte
 		sub     string
 	}{
-		{"jpg", data, "UNKNOWN_FORMAT"},        // a PNG is not a JPEG
-		{"tiff", data, "UNKNOWN_FORMAT"},       // unsupported type
-		{"png", nil, "INVALID_PARAM"},          // no file part
+		{"jpg", data, "UNKNOWN_FORMAT"},         // a PNG is not a JPEG
+		{"tiff", data, "UNKNOWN_FORMAT"},        // unsupported type
+		{"png", nil, "INVALID_PARAM"},           // no file part
 		{"png", []byte{}, "INVALID_FILE_BYTES"}, // empty file
 		{"png", bytes.Repeat([]byte{0}, maxImageBytes+1), "EXCEED_MAX_SIZE"},
 	} {
