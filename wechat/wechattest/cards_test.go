@@ -62,7 +62,9 @@ func TestCreateValidation(t *testing.T) {
 			b["date_info"] = map[string]any{"type": "DATE_TYPE_FIX_TIME_RANGE", "begin_timestamp": 2000, "end_timestamp": 1000}
 		}},
 		{"range missing", 41011, func(b, _ map[string]any) { b["date_info"] = map[string]any{"type": 1} }},
-		{"term zero", 40079, func(b, _ map[string]any) { b["date_info"] = map[string]any{"type": "DATE_TYPE_FIX_TERM", "fixed_term": 0} }},
+		{"term zero", 40079, func(b, _ map[string]any) {
+			b["date_info"] = map[string]any{"type": "DATE_TYPE_FIX_TERM", "fixed_term": 0}
+		}},
 		{"no prerogative", 41011, func(_, mc map[string]any) { delete(mc, "prerogative") }},
 		{"deposit with stock", 40136, func(b, _ map[string]any) {
 			b["use_custom_code"] = true
