@@ -177,7 +177,12 @@ func isSignatureError(err error) bool {
 	return errors.Is(err, rsa.ErrVerification) || errors.As(err, &ce)
 }
 
-// redact replaces every secret in s by "[redacted]".
+// secretParams are parameters whose values are secrets wherever they appear
+// as "name=value" (the gateway echoes its sign string in isv.invalid-signature).
+var secretParams = [...]string{"auth_token=", "app_auth_token=", "access_token=", "refresh_token=", "code=", "auth_code=", "sign="}
+
+// redact replaces every secret in s, and the value of every secret
+// parameter written as name=value, by "[redacted]".
 func redact(s string, secrets []string) string {
 	for _, x := range secrets {
 		if len(x) < 4 {
@@ -189,7 +194,38 @@ func redact(s string, secrets []string) string {
 			}
 		}
 	}
+	for _, name := range secretParams {
+		s = redactParam(s, name)
+	}
 	return s
+}
+
+// redactParam replaces the value after each occurrence of name (which ends
+// in '=') up to the next '&', whitespace, quote or end by "[redacted]".
+func redactParam(s, name string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, name)
+		if i < 0 {
+			if b.Len() == 0 {
+				return s
+			}
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(name)
+		k := j
+		for k < len(s) && !strings.ContainsRune("&; \t\r\n\"',}", rune(s[k])) {
+			k++
+		}
+		b.WriteString(s[:j])
+		if k > j && s[j:k] != "[redacted]" {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(s[j:k])
+		}
+		s = s[k:]
+	}
 }
 
 // redactErr returns err, or a plain error with its redacted text when the text

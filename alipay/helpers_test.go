@@ -87,3 +87,9 @@ func sdkError(t testing.TB, err error) *alipaysdk.Error {
 	}
 	return ae
 }
+
+func asSDK(err error) (*alipaysdk.Error, bool) {
+	var ae *alipaysdk.Error
+	ok := errorsAs(err, &ae)
+	return ae, ok
+}
