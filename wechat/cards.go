@@ -147,8 +147,9 @@ func (v *cv) str(field, s string, required bool, maxBytes int) {
 	}
 }
 
-// zh checks a field WeChat limits to n Chinese characters: the wire counts
-// UTF-8 bytes, 3 per Chinese character, so the limit is 3n bytes.
+// zh checks a field WeChat limits to n (Chinese) characters: at most n
+// characters and, since WeChat types such fields as string(3n), at most 3n
+// UTF-8 bytes.
 func (v *cv) zh(field, s string, required bool, n int) {
 	switch {
 	case s == "":
@@ -157,8 +158,10 @@ func (v *cv) zh(field, s string, required bool, n int) {
 		}
 	case !utf8.ValidString(s):
 		v.fail(field, "is not valid UTF-8")
+	case utf8.RuneCountInString(s) > n:
+		v.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), n)
 	case len(s) > 3*n:
-		v.fail(field, "is %d bytes, the limit is %d Chinese characters (%d bytes)", len(s), n, 3*n)
+		v.fail(field, "is %d bytes, the limit is %d (%d characters of 3 bytes)", len(s), 3*n, n)
 	}
 }
 
@@ -447,8 +450,8 @@ func (d *DateInfo) validate(v *cv, prefix string, t CardType) {
 			v.fail(prefix+".FixedBeginTerm", "must not be negative, got %d", d.FixedBeginTerm)
 		}
 	case DateTypePermanent:
-		if t != CardTypeMemberCard {
-			v.fail(prefix+".Type", "DATE_TYPE_PERMANENT is for member cards only, not %s", t)
+		if t != CardTypeMemberCard && t != CardTypeGeneralCard {
+			v.fail(prefix+".Type", "DATE_TYPE_PERMANENT is for member (and general) cards only, not %s", t)
 		}
 	case "":
 		v.fail(prefix+".Type", "is required")
@@ -546,6 +549,7 @@ func (b *BaseInfo) validate(v *cv, p string, t CardType, create bool) {
 			v.fail(p+".DateInfo", "is required")
 		}
 	}
+	v.str(p+".LogoURL", b.LogoURL, false, 128)
 	if b.LogoURL != "" {
 		if u, err := url.Parse(b.LogoURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.fail(p+".LogoURL", "must be an http(s) URL (upload the logo with media/uploadimg first)")
@@ -565,6 +569,11 @@ func (b *BaseInfo) validate(v *cv, p string, t CardType, create bool) {
 	}
 	v.zh(p+".Notice", b.Notice, create, 16)
 	v.zh(p+".Description", b.Description, create, 1024)
+	v.zh(p+".CenterTitle", b.CenterTitle, false, 6)
+	v.zh(p+".CustomURLName", b.CustomURLName, false, 5)
+	v.zh(p+".CustomURLSubTitle", b.CustomURLSubTitle, false, 6)
+	v.zh(p+".PromotionURLName", b.PromotionURLName, false, 5)
+	v.str(p+".ServicePhone", b.ServicePhone, false, 24)
 
 	deposit := b.GetCustomCodeMode == CustomCodeModeDeposit
 	if b.GetCustomCodeMode != "" {
@@ -576,8 +585,11 @@ func (b *BaseInfo) validate(v *cv, p string, t CardType, create bool) {
 	}
 	if b.SKU != nil {
 		switch {
+		case deposit && create:
+			if b.SKU.Quantity != 0 {
+				v.fail(p+".SKU.Quantity", "must be 0 when creating a %s card: deposit the codes, then raise the stock with ModifyStock (40136)", CustomCodeModeDeposit)
+			}
 		case b.SKU.Quantity == 0 && deposit:
-			// deposit mode starts at 0 and is raised with ModifyStock after DepositCodes
 		case b.SKU.Quantity < 1 || b.SKU.Quantity > MaxSKUQuantity:
 			v.fail(p+".SKU.Quantity", "is %d, must be between 1 and %d (0 only for %s cards)", b.SKU.Quantity, MaxSKUQuantity, CustomCodeModeDeposit)
 		}
