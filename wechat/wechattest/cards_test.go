@@ -88,7 +88,7 @@ func couponBody(typ string) map[string]any {
 		"base_info": map[string]any{
 			"logo_url": "http://x/logo.png", "code_type": "CODE_TYPE_TEXT", "brand_name": "店", "title": "券",
 			"color": "Color010", "notice": "n", "description": "d", "sku": map[string]any{"quantity": 10},
-			"date_info": map[string]any{"type": "DATE_TYPE_FIX_TERM", "fixed_term": 10, "fixed_begin_term": 1},
+			"date_info": map[string]any{"type": "DATE_TYPE_FIX_TERM", "fixed_term": 10, "fixed_begin_term": 0},
 		},
 		"deal_detail": "x", "least_cost": 1000, "reduce_cost": 100, "discount": 30, "gift": "g", "default_detail": "d",
 	}}}
