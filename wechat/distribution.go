@@ -29,6 +29,10 @@ const (
 	// MaxTestWhitelist is the most openids and usernames (together) one
 	// /card/testwhitelist/set call may carry.
 	MaxTestWhitelist = 10
+	// maxOuterStr is the longest outer_str (scene value) sent, in characters.
+	maxOuterStr = 128
+	// maxPageTitle is the longest landing-page title, in characters.
+	maxPageTitle = 16
 	// maxQRImageBytes caps the showqrcode image read into memory.
 	maxQRImageBytes = 4 << 20
 )
@@ -92,6 +96,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		v.code("Card.Code", r.Card.Code, false)
 		v.openID("Card.OpenID", r.Card.OpenID, false)
 		v.nonNeg("Card.OuterID", r.Card.OuterID)
+		v.zh("Card.OuterStr", r.Card.OuterStr, false, maxOuterStr)
 		if r.Card.IsUniqueCode && r.Card.Code != "" {
 			v.fail("Card.IsUniqueCode", "a unique-code QR allocates its own codes; leave Code empty")
 		}
@@ -101,6 +106,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		for i, c := range r.MultipleCards {
 			v.cardID(fmt.Sprintf("MultipleCards[%d].CardID", i), c.CardID, true)
 			v.code(fmt.Sprintf("MultipleCards[%d].Code", i), c.Code, false)
+			v.zh(fmt.Sprintf("MultipleCards[%d].OuterStr", i), c.OuterStr, false, maxOuterStr)
 		}
 	default:
 		v.fail("Card", "set Card (QR_CARD) or MultipleCards (QR_MULTIPLE_CARD)")
@@ -242,7 +248,7 @@ type CreateLandingPageRequest struct {
 func (r CreateLandingPageRequest) Validate() error {
 	var v cv
 	v.str("Banner", r.Banner, true, 1<<12)
-	v.str("PageTitle", r.PageTitle, true, 1<<12)
+	v.zh("PageTitle", r.PageTitle, true, maxPageTitle)
 	v.oneOf("Scene", r.Scene, true, SceneNearBy, SceneMenu, SceneQRCode, SceneArticle, SceneH5, SceneIVR, SceneCardCustomCell)
 	if len(r.CardList) == 0 {
 		v.fail("CardList", "needs at least one card")
@@ -302,20 +308,26 @@ func (p *Provider) GetMpNewsHTML(ctx context.Context, req GetMpNewsHTMLRequest) 
 }
 
 // SetTestWhitelistRequest sets the users who may claim unapproved cards
-// (row 17). OpenIDs and Usernames (WeChat IDs) may be mixed, ten in all.
+// (row 17). OpenIDs and Usernames (WeChat IDs) may be mixed, ten in all. The
+// call replaces the whole list; both empty clears it.
 type SetTestWhitelistRequest struct {
-	OpenIDs   []string `json:"openid,omitempty"`
-	Usernames []string `json:"username,omitempty"`
+	OpenIDs   []string
+	Usernames []string
 }
 
-// Validate checks 1..10 non-empty entries in all.
+// MarshalJSON always sends both arrays (possibly empty), as wechatpy does.
+func (r SetTestWhitelistRequest) MarshalJSON() ([]byte, error) {
+	w := struct {
+		OpenID   []string `json:"openid"`
+		Username []string `json:"username"`
+	}{append([]string{}, r.OpenIDs...), append([]string{}, r.Usernames...)}
+	return marshalNoEscape(w)
+}
+
+// Validate checks at most 10 non-empty entries in all.
 func (r SetTestWhitelistRequest) Validate() error {
 	var v cv
-	n := len(r.OpenIDs) + len(r.Usernames)
-	switch {
-	case n == 0:
-		v.fail("OpenIDs", "set at least one openid or username")
-	case n > MaxTestWhitelist:
+	if n := len(r.OpenIDs) + len(r.Usernames); n > MaxTestWhitelist {
 		v.fail("OpenIDs", "OpenIDs and Usernames hold %d entries, the limit is %d in all", n, MaxTestWhitelist)
 	}
 	for i, o := range r.OpenIDs {
