@@ -213,8 +213,8 @@ func (v *cv) codeList(field string, codes []string) {
 	seen := make(map[string]int, len(codes))
 	for i, c := range codes {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if c == "" {
-			v.fail(f, "is empty")
+		if strings.TrimSpace(c) == "" {
+			v.fail(f, "is empty or blank")
 			return
 		}
 		v.code(f, c, true)
