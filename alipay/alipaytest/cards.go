@@ -51,7 +51,6 @@ type cardState struct {
 	lastTrade    time.Time
 	consumptions []Consumption
 	messages     []Message
-	deleteSerial string
 	bizSerialNo  string
 }
 

@@ -172,10 +172,19 @@ func TestRejectedBySmartwalle(t *testing.T) {
 	_ = utc.LoadAliPayPublicKey(e.srv.AlipayPublicKey())
 	gatewayErr(t, utc.Request(context.Background(), p, &r), "40002", "isv.invalid-timestamp")
 
+	// A client that trusts another Alipay key rejects the gateway's answers.
+	wrong, _ := e.srv.NewClient()
+	if err := wrong.LoadAliPayPublicKey(otherPublicKeyPEM); err != nil {
+		t.Fatal(err)
+	}
+	if err := wrong.Request(context.Background(), p, &r); !errors.Is(err, rsa.ErrVerification) {
+		t.Fatalf("got %v", err)
+	}
+
 	// The right client works, and all of these were counted.
 	e.ok(MethodTemplateBatchQuery, map[string]any{"page_no": 1}, nil)
-	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 3 {
-		t.Fatalf("Calls = %d, want 3 (rejected ones included)", got)
+	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 4 {
+		t.Fatalf("Calls = %d, want 4 (rejected ones included)", got)
 	}
 }
 

@@ -31,7 +31,7 @@ func (r *result) str(k string) string {
 }
 
 // obj decodes a member into v.
-func (r *result) obj(t *testing.T, k string, v any) {
+func (r *result) obj(t testing.TB, k string, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.raw[k], v); err != nil {
 		t.Fatalf("member %s: %v (raw %s)", k, err, r.raw[k])
@@ -39,12 +39,12 @@ func (r *result) obj(t *testing.T, k string, v any) {
 }
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	srv *Server
 	c   *alipay.Client
 }
 
-func newEnv(t *testing.T, opts *Options) *env {
+func newEnv(t testing.TB, opts *Options) *env {
 	t.Helper()
 	srv := NewServer(opts)
 	t.Cleanup(srv.Close)

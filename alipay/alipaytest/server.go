@@ -238,6 +238,8 @@ func (t Tamper) String() string {
 // parameters and request signature) consume it. Except for
 // TamperUnsignedError the method runs normally, so state changes even though
 // the client will reject the answer — like a response corrupted in transit.
+// When a FailNext rule applies to the same call, its failure answer is the
+// one tampered with.
 func (s *Server) TamperNext(method string, mode Tamper) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,102 @@
+package alipaytest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	alipay "github.com/smartwalle/alipay/v3"
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/alipay/alipaytest"
+)
+
+// cardResult is the part of a card.open / card.query answer the example reads.
+type cardResult struct {
+	alipay.Error
+	TemplateID string `json:"template_id"`
+	CardInfo   struct {
+		BizCardNo string `json:"biz_card_no"`
+		Point     string `json:"point"`
+		Balance   string `json:"balance"`
+	} `json:"card_info"`
+}
+
+// Point smartwalle at the local gateway, create a template, let a user
+// authorize scope auth_ecard, and open a card with the user's token.
+func Example() {
+	srv := alipaytest.NewServer(nil)
+	defer srv.Close()
+
+	// What srv.NewClient() does for you:
+	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), true,
+		alipay.WithProductionGateway(srv.URL()),
+		alipay.WithTimeLocation(card.Beijing()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := client.LoadAliPayPublicKey(srv.AlipayPublicKey()); err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	tpl := alipay.NewPayload("alipay.marketing.card.template.create")
+	tpl.AddBizField("request_id", "tpl-0001")
+	tpl.AddBizField("card_type", "OUT_MEMBER_CARD")
+	tpl.AddBizField("biz_no_prefix", "demo")
+	tpl.AddBizField("biz_no_suffix_len", "10")
+	tpl.AddBizField("template_style_info", map[string]string{"card_show_name": "Demo Card"})
+	var created cardResult
+	if err := client.Request(ctx, tpl, &created); err != nil || !created.Code.IsSuccess() {
+		log.Fatal(err, created.SubMsg)
+	}
+
+	// The user approves OAuth; the merchant redeems the code.
+	user := srv.NewUser()
+	code := srv.Authorize(user, alipaytest.ScopeAuthECard)
+	tok, err := client.SystemOauthToken(ctx, alipay.SystemOauthToken{GrantType: "authorization_code", Code: code})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	open := alipay.NewPayload("alipay.marketing.card.open")
+	open.AddParam("auth_token", tok.AccessToken)
+	open.AddBizField("out_serial_no", card.NewIdempotencyKey())
+	open.AddBizField("card_template_id", created.TemplateID)
+	open.AddBizField("card_user_info", map[string]string{"user_uni_id": tok.UserId, "user_uni_id_type": "UID"})
+	open.AddBizField("card_ext_info", map[string]string{"external_card_no": "M-1", "point": "88.50", "balance": "10.00"})
+	var opened cardResult
+	if err := client.Request(ctx, open, &opened); err != nil || !opened.Code.IsSuccess() {
+		log.Fatal(err, opened.SubMsg)
+	}
+	fmt.Println(opened.CardInfo.BizCardNo, opened.CardInfo.Point, opened.CardInfo.Balance)
+
+	stored, _ := srv.Card(opened.CardInfo.BizCardNo)
+	fmt.Println(stored.UserID == user, srv.CardCount())
+	// Output:
+	// demo0000000001 88.50 10.00
+	// true 1
+}
+
+// Make the next answer fail smartwalle's signature check, then make the next
+// call a (signed) rate-limit failure.
+func ExampleServer_TamperNext() {
+	srv := alipaytest.NewServer(nil)
+	defer srv.Close()
+	client, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	q := alipay.NewPayload("alipay.marketing.card.template.query")
+	q.AddBizField("template_id", "20240101000000000000000000000001")
+	var r cardResult
+
+	srv.TamperNext("alipay.marketing.card.template.query", alipaytest.TamperOtherKey)
+	fmt.Println(client.Request(context.Background(), q, &r))
+
+	srv.FailNext("alipay.marketing.card.template.query", "40005", "aop.call-limited", "调用频次超限", 1)
+	err = client.Request(context.Background(), q, &r)
+	fmt.Println(err, r.Code, r.SubCode)
+	// Output:
+	// crypto/rsa: verification error
+	// <nil> 40005 aop.call-limited
+}
