@@ -126,7 +126,10 @@ func TestValidationSendsNothing(t *testing.T) {
 			_, err := p.ImageUpload(c, alipay.ImageUploadRequest{ImageType: "exe", ImageName: "a", Content: []byte{1}})
 			return err
 		}()},
-		{"Content", func() error { _, err := p.ImageUpload(c, alipay.ImageUploadRequest{ImageType: "png", ImageName: "a"}); return err }()},
+		{"Content", func() error {
+			_, err := p.ImageUpload(c, alipay.ImageUploadRequest{ImageType: "png", ImageName: "a"})
+			return err
+		}()},
 		{"GrantType", func() error { _, err := p.OAuthToken(c, alipay.OAuthTokenRequest{}); return err }()},
 		{"Code", func() error { _, err := p.ExchangeCode(c, ""); return err }()},
 		{"RefreshToken", func() error { _, err := p.RefreshToken(c, long(41)); return err }()},
