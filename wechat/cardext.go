@@ -3,13 +3,11 @@ package wechat
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
 )
@@ -18,10 +16,7 @@ import (
 // api_ticket, timestamp, card_id, code, openid and nonce_str (empty strings
 // for absent ones) sorted as byte strings, concatenated, SHA-1, lower-case hex.
 func SignCardExt(apiTicket, timestamp, cardID, code, openID, nonceStr string) string {
-	vals := []string{apiTicket, timestamp, cardID, code, openID, nonceStr}
-	sort.Strings(vals)
-	sum := sha1.Sum([]byte(strings.Join(vals, "")))
-	return hex.EncodeToString(sum[:])
+	return util.Signature(apiTicket, timestamp, cardID, code, openID, nonceStr)
 }
 
 // CardExtRequest describes one card offered through the JS-SDK wx.addCard.
