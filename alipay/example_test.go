@@ -1,0 +1,94 @@
+package alipay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/alipay"
+	"github.com/walletcard/card/alipay/alipaytest"
+)
+
+// Example opens a member card against the local gateway: make a template,
+// get the member's auth_ecard token through OAuth, open, update, read.
+func Example() {
+	ctx := context.Background()
+	gw := alipaytest.NewServer(nil) // a real app: alipay.NewFromKeys(appID, privateKey, alipayPublicKey, nil)
+	defer gw.Close()
+	client, err := gw.NewClient()
+	if err != nil {
+		panic(err)
+	}
+	p, err := alipay.New(client, nil)
+	if err != nil {
+		panic(err)
+	}
+
+	tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Title: "咖啡会员", BrandName: "walletcard", Levels: []string{"GOLD"}, Points: true, Balance: true})
+	if err != nil {
+		panic(err)
+	}
+
+	// The member authorizes scope auth_ecard; Alipay redirects back with an
+	// auth_code, which becomes the member's token.
+	member := gw.NewUser()
+	code := gw.Authorize(member, alipay.ScopeECard)
+	tok, err := p.ExchangeCode(ctx, code)
+	if err != nil {
+		panic(err)
+	}
+
+	c, err := p.Open(ctx, card.OpenRequest{
+		TemplateID: tpl.ID, ExternalNo: "M0001", Holder: tok.UserID, AuthToken: tok.AccessToken,
+		Level: "GOLD", Points: card.Points(8850), Balance: card.Yuan(12),
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Ref.Provider, c.Level, c.Points, c.Balance)
+
+	c, err = p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(100))})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Points, c.Balance)
+
+	// A token without auth_ecard is refused before a card is made.
+	_, err = p.Open(ctx, card.OpenRequest{TemplateID: tpl.ID, ExternalNo: "M0002", Holder: member,
+		AuthToken: gw.IssueToken(member, alipay.ScopeUser)})
+	fmt.Println(errors.Is(err, card.ErrUnauthenticated))
+	// Output:
+	// alipay GOLD 88.5 12.00
+	// 100 12.00
+	// true
+}
+
+// ExampleProvider_AuthorizeURL builds the user authorization page URL; it
+// always asks for auth_ecard.
+func ExampleProvider_AuthorizeURL() {
+	gw := alipaytest.NewServer(nil)
+	defer gw.Close()
+	client, _ := gw.NewClient()
+	p, _ := alipay.New(client, nil) // production client: Alipay's own page
+	u, err := p.AuthorizeURL(alipay.AuthorizeRequest{RedirectURI: "https://shop.example/alipay/callback", State: "s1", Scopes: []string{alipay.ScopeUser}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(u)
+	// Output:
+	// https://openauth.alipay.com/oauth2/publicAppAuthorize.htm?app_id=2021000000000001&redirect_uri=https%3A%2F%2Fshop.example%2Falipay%2Fcallback&scope=auth_ecard%2Cauth_user&state=s1
+}
+
+// ExampleParseActivationCallbackURL reads the query Alipay appends to the
+// activation-form callback.
+func ExampleParseActivationCallbackURL() {
+	cb, err := alipay.ParseActivationCallbackURL("https://shop.example/card/callback?app_id=2017080708077054" +
+		"&auth_code=90937a4fa28e4dde8ba99469228dOX94&request_id=20171227015874817220904638943" +
+		"&scope=auth_base%2Cauth_user%2Cauth_ecard&template_id=20171211000000000687259000300359")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(cb.TemplateID, cb.RequestID, cb.HasScope(alipay.ScopeECard))
+	// Output: 20171211000000000687259000300359 20171227015874817220904638943 true
+}
