@@ -3,8 +3,8 @@ package alipay
 import (
 	"context"
 	"strconv"
-	"time"
 	"testing"
+	"time"
 
 	alipaysdk "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"

@@ -113,7 +113,10 @@ func TestNewFromCerts(t *testing.T) {
 			_, err := alipay.NewFromCerts("1", kit.appKeyPEM, "junk", kit.rootCert, kit.aliCert, nil)
 			return err
 		},
-		"alipayRootCert": func() error { _, err := alipay.NewFromCerts("1", kit.appKeyPEM, kit.appCert, "", kit.aliCert, nil); return err },
+		"alipayRootCert": func() error {
+			_, err := alipay.NewFromCerts("1", kit.appKeyPEM, kit.appCert, "", kit.aliCert, nil)
+			return err
+		},
 		"alipayCert": func() error {
 			_, err := alipay.NewFromCerts("1", kit.appKeyPEM, kit.appCert, kit.rootCert, "junk", nil)
 			return err
