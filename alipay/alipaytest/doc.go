@@ -31,6 +31,13 @@
 //	err = client.LoadAliPayPublicKey(srv.AlipayPublicKey())
 //
 // (With production=false use alipay.WithSandboxGateway(srv.URL()) instead.)
+//
+// Options.CertMode switches the gateway to public-key-certificate mode: it
+// issues a test root CA, an app certificate and a gateway certificate
+// (AlipayRootCert, AppCertPublicKey, AlipayCertPublicKey), requires the
+// matching app_cert_sn and alipay_root_cert_sn on every request and puts
+// alipay_cert_sn in every signed response; NewCertClient wires smartwalle for
+// it, and alipay.open.app.alipaycert.download serves the gateway certificate.
 // Then call methods through client.Request with alipay.NewPayload; pass the
 // user's token with payload.AddParam("auth_token", token).
 //
@@ -68,8 +75,9 @@
 // INVALID_PARAMETER; token failures (missing, unknown or without the needed
 // scope) answer 20001 aop.invalid-auth-token and expired ones
 // aop.auth-token-time-out; request-signature failures answer an unsigned
-// error_response; the timestamp window is TimestampWindow. Content encryption
-// (encrypt_type=AES) and certificate mode (app_cert_sn) are not implemented
-// and are refused; alipay.marketing.card.authinfo.query and open.apply answer
-// isv.invalid-method.
+// error_response; the timestamp window is TimestampWindow; certificate
+// serials that do not match answer 40002 isv.invalid-parameter (the real
+// sub_code is not documented). Content encryption (encrypt_type=AES) is not
+// implemented and is refused; alipay.marketing.card.authinfo.query and
+// open.apply answer isv.invalid-method.
 package alipaytest

@@ -280,8 +280,8 @@ func (s *Server) checkCommon(p url.Values) *apiError {
 	if p.Get("encrypt_type") != "" {
 		return gatewayError("40002", "isv.invalid-encrypt-type", "加密类型错误: this gateway does not support content encryption")
 	}
-	if p.Get("app_cert_sn") != "" || p.Get("alipay_root_cert_sn") != "" {
-		return gatewayError("40002", "isv.missing-signature-config", "应用未配置公钥证书: this gateway runs in public-key mode")
+	if e := s.checkCertParams(p.Get("app_cert_sn"), p.Get("alipay_root_cert_sn")); e != nil {
+		return e
 	}
 	if len(p.Get("sign")) > maxSignatureSize {
 		return gatewayError("40002", "isv.invalid-signature", "验签出错")
@@ -417,7 +417,7 @@ func writeUnsigned(w http.ResponseWriter, e *apiError) {
 }
 
 // writeSigned answers {"<node>":<bytes>,"sign":"…"} where the signature covers
-// exactly <bytes>.
+// exactly <bytes>; in certificate mode "alipay_cert_sn" sits between them.
 func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, tamper Tamper) {
 	body, err := json.Marshal(resp)
 	if err != nil {
@@ -447,6 +447,11 @@ func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, ta
 	b.Write(name)
 	b.WriteByte(':')
 	b.Write(body)
+	if s.certMode {
+		b.WriteString(`,"alipay_cert_sn":"`)
+		b.WriteString(s.certificates().alipaySN)
+		b.WriteByte('"')
+	}
 	if tamper != TamperMissingSign {
 		b.WriteString(`,"sign":"`)
 		b.WriteString(sign)

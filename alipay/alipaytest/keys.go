@@ -15,6 +15,9 @@ package alipaytest
 //	half, clients verify them with the public half.
 //
 // other*  — an unrelated key, used by TamperOtherKey.
+// root*   — the key of the test root CA that issues the certificates of
+//
+//	certificate mode (Options.CertMode).
 const (
 	// appPrivateKeyPEM is a TEST-ONLY RSA-2048 key (PKCS#1). Never use it outside tests.
 	appPrivateKeyPEM = `-----BEGIN RSA PRIVATE KEY-----
@@ -137,5 +140,35 @@ aAYQBbkMibEujKbuz6pZjWY6P7tFzEjCfbAiQjQwW9g20mlJVRJxD79uOXE5Pv/q
 SgJl62g5/Ry4U8Z+RamIgzhxHaTtsqBrygOkHrMUbvQ57EjLacnqYXuXWgOnoZj0
 WQIDAQAB
 -----END PUBLIC KEY-----
+`
+
+	// rootPrivateKeyPEM is a TEST-ONLY RSA-2048 key (PKCS#1). Never use it outside tests.
+	rootPrivateKeyPEM = `-----BEGIN RSA PRIVATE KEY-----
+MIIEpAIBAAKCAQEArovx+ReWriVglj4kH021G/wyG0J55n5JmKQsNBV6idEksDGf
+0mz2VneggrvrlYIkaLcIOBl/RAwukxnbvH0zYX0V1wcd+0WM4g8ibl2WcxS1jMdh
+EnWZkPAEvWdLb4ynUsaTK1x2RTa4zTHYtWj87U1x8JqzrB2idetDD3yjVH2vLUfQ
++qwNauj3Kol2P6MN6R9384j0u4++3PRohwMVuUBBxDTZw1iPQYv4YE28BfR8XO+P
+OVZeM/87dJ3ytSDnnhqkpFNn5FtDL/VwCNevHo1ezq+WwEQwRxlghOQptoW3cWFC
+0hIS4clm99VJ4JXF/M3lEdlKDuhYbH3Lni4NdwIDAQABAoIBACTzICa0fSPharhz
+cC8mQpQph6vonyiRjF/hRTBDabzaBtO7tZMUmPNGALccM+ti8PUv5fAGScAsegGO
+5ErbEDDvi1uJOKoUF5ZVUNsfObWj6SjjniOLvJYHkWFNCBWVp2go/EeeG7VcN7PM
+fQ0uK/jKP7gI78ccQOOIiZoyLts4JFIAA+DbgrDVaS+MpZC8gYp3/xcG1Hyzj/O3
+ZnSAJsdBDCYQYROFIE+zF64ZTKiA1dNmD2I1911tNpr0pmutXXw3CqdscXLsUoV6
+22L591RU9Q9hn54jO6wPWVtfZvzDPt5zjXb04EVcOooTJ0VcOeQTJQgX/xEzTz+f
+ZQzW0fECgYEA4poNhZU7t95H/WAP+siUjnmhGnb5ygF+jTxQdwstva6DtU1cHZXU
+XNNGKw5VJjXGWk+21u+mnrgG2+6Rp2Q+yb0RJQCWJedlc5Y1fh8rSE/t5mRYBfe3
+br1KEIdCBx0Xn0RGWsUEuXlKTC8QSObNpKFJDwLb3bfH64PmGXzXUXECgYEAxTEG
+3qrlVxoqmlsIufvubnpqsZxfa8MLGgpGLunrL7v8FQ5xMiCwLnd5FWaxid5vUcZK
+3zL0tBBti6sA6Uy8RItviwQkbYBfnkfloJiPKHXE5NhOVt/zRacFB3DdNDpEOTF2
+GZh7VLLN9Cq64q+OjdV4byUWEpyX2cBmhq38WWcCgYEAoT4RpR5d0iZff5JdjIwx
++XffBV/nurB5hrKGZ08TC0gk/FvB0mONK0hDQ9v9ByV4sUbLygHZxFMavmDyT/Rr
+IU5h5ryWGv6fGDKoechgGiKWHD0GzahJZIlZLI2ylDFFX9VLYseS5w/BqJhMtDNX
+3W/O9tmH7isaHSJMF5LX/GECgYEAnVbVKG4ruChEvgzNFbkTMkuzPiyLZqyl+w0f
+mudCpT/Vj+eKInk6mpjxoEXkeyFkqVcS/qzl25cQEVVM0NpNjlPDmKShfE3l/aFY
+c5/G+n2dsQt21pKyxWzS8nD3z2h+bzQsC5hDL/3Ln3tIyv9RO5KNGgH5brhL4Y9H
+P0csBxkCgYAd1RyY+Q4+/uzpIvHfc/yQc7uz+k+9vxviUyjuMJXCuv1n1Q/bo0Hk
+AtibRps6YrmdLKr0c+CYIRa9i2TN0YO2IWeJ3tM+YEwrwZD7y2jT2xQ2Z1WF/iJ0
+Wop02WiEWR864ZTURNwhiEjgk6NlCku4EpU9WpGvj3SYLHav62E/rQ==
+-----END RSA PRIVATE KEY-----
 `
 )

@@ -42,7 +42,7 @@ func knownMethod(m string) bool {
 		MethodCardOpen, MethodCardQuery, MethodCardUpdate, MethodCardDelete,
 		MethodConsumeSync, MethodMessageNotify,
 		MethodBenefitCreate, MethodBenefitModify, MethodBenefitQuery, MethodBenefitDelete,
-		MethodImageUpload, MethodOAuthToken, MethodUserInfoShare:
+		MethodImageUpload, MethodOAuthToken, MethodUserInfoShare, MethodCertDownload:
 		return true
 	}
 	return false
@@ -91,6 +91,8 @@ func (s *Server) dispatch(req *request) (node, *apiError) {
 		return s.oauthToken(req)
 	case MethodUserInfoShare:
 		return s.userInfoShare(req)
+	case MethodCertDownload:
+		return s.certDownload(req)
 	}
 	return nil, gatewayError("40002", "isv.invalid-method", "不存在的方法名")
 }

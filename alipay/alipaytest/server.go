@@ -58,6 +58,14 @@ type Options struct {
 	// using the package's fixed, public, test-only keys. Generation costs
 	// tens of milliseconds per server.
 	FreshKeys bool
+	// CertMode runs the gateway in public-key-certificate mode: every request
+	// must carry the app_cert_sn of AppCertPublicKey and an
+	// alipay_root_cert_sn that includes the root of AlipayRootCert, and every
+	// signed response carries "alipay_cert_sn" (the serial of
+	// AlipayCertPublicKey) between the node and "sign". Use NewCertClient.
+	// Without it (public-key mode) requests carrying certificate serials are
+	// refused and responses never carry alipay_cert_sn.
+	CertMode bool
 }
 
 // Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
@@ -66,9 +74,12 @@ type Options struct {
 // keeps real state and signs every response. All methods are safe for
 // concurrent use.
 type Server struct {
-	ts    *httptest.Server
-	appID string
-	clock func() time.Time
+	ts       *httptest.Server
+	appID    string
+	clock    func() time.Time
+	certMode bool
+	certOnce sync.Once
+	certs    *certSet
 
 	appPrivPEM string
 	appPubPEM  string
@@ -107,13 +118,14 @@ func NewServer(opts *Options) *Server {
 		o.Clock = time.Now
 	}
 	s := &Server{
-		appID:   o.AppID,
-		clock:   o.Clock,
-		calls:   make(map[string]int),
-		tampers: make(map[string]Tamper),
-		fails:   make(map[string]*failRule),
-		latency: make(map[string]time.Duration),
-		st:      newState(),
+		appID:    o.AppID,
+		clock:    o.Clock,
+		certMode: o.CertMode,
+		calls:    make(map[string]int),
+		tampers:  make(map[string]Tamper),
+		fails:    make(map[string]*failRule),
+		latency:  make(map[string]time.Duration),
+		st:       newState(),
 	}
 	if o.FreshKeys {
 		app := mustGenerate()
@@ -175,14 +187,10 @@ func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 // in Beijing time, the server's response-signing key loaded, and an HTTP
 // client whose connections Close releases. opts are applied after those, so
 // they may override any of them.
+//
+// For a server in certificate mode (Options.CertMode) use NewCertClient.
 func (s *Server) NewClient(opts ...alipay.OptionFunc) (*alipay.Client, error) {
-	all := []alipay.OptionFunc{
-		alipay.WithProductionGateway(s.URL()),
-		alipay.WithTimeLocation(card.Beijing()),
-		alipay.WithHTTPClient(s.ts.Client()),
-	}
-	all = append(all, opts...)
-	c, err := alipay.New(s.appID, s.appPrivPEM, true, all...)
+	c, err := s.newBareClient(opts)
 	if err != nil {
 		return nil, err
 	}
