@@ -226,9 +226,9 @@ func (v *cv) codeList(field string, codes []string) {
 	}
 }
 
-// marshalNoEscape is json.Marshal without HTML escaping, so that URLs keep
+// catMarshal is json.Marshal without HTML escaping, so that URLs keep
 // their '&' on the wire as postJSON sends them.
-func marshalNoEscape(v any) ([]byte, error) {
+func catMarshal(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -238,16 +238,16 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// unixOrZero returns t as unix seconds, or 0 for the zero time.
-func unixOrZero(t time.Time) int64 {
+// catUnix returns t as unix seconds, or 0 for the zero time.
+func catUnix(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return t.Unix()
 }
 
-// timeOrZero returns unix seconds as a Beijing time, or the zero time for 0.
-func timeOrZero(s int64) time.Time {
+// catTime returns unix seconds as a Beijing time, or the zero time for 0.
+func catTime(s int64) time.Time {
 	if s == 0 {
 		return time.Time{}
 	}
@@ -388,11 +388,11 @@ func (d DateInfo) MarshalJSON() ([]byte, error) {
 	w := dateInfoWire{Type: t}
 	switch d.Type {
 	case DateTypeFixTimeRange:
-		w.BeginTimestamp, w.EndTimestamp = unixOrZero(d.BeginTime), unixOrZero(d.EndTime)
+		w.BeginTimestamp, w.EndTimestamp = catUnix(d.BeginTime), catUnix(d.EndTime)
 	case DateTypeFixTerm:
 		w.FixedTerm, w.FixedBeginTerm = &d.FixedTerm, &d.FixedBeginTerm
 	}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // UnmarshalJSON decodes a date_info, accepting type as a string or as 1/2.
@@ -401,7 +401,7 @@ func (d *DateInfo) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*d = DateInfo{BeginTime: timeOrZero(w.BeginTimestamp), EndTime: timeOrZero(w.EndTimestamp)}
+	*d = DateInfo{BeginTime: catTime(w.BeginTimestamp), EndTime: catTime(w.EndTimestamp)}
 	if w.FixedTerm != nil {
 		d.FixedTerm = *w.FixedTerm
 	}
@@ -658,7 +658,7 @@ type UseCondition struct {
 // MarshalJSON sends LeastCost as integer fen.
 func (u UseCondition) MarshalJSON() ([]byte, error) {
 	type plain UseCondition
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		LeastCost int64 `json:"least_cost,omitempty"`
 	}{plain(u), int64(u.LeastCost)})
@@ -732,8 +732,8 @@ func (a *AdvancedInfo) validate(v *cv, p string) {
 	}
 }
 
-// validateCommon checks base and advanced info of a body.
-func validateCommon(v *cv, p string, t CardType, create bool, b *BaseInfo, a *AdvancedInfo) {
+// catValidateCommon checks base and advanced info of a body.
+func catValidateCommon(v *cv, p string, t CardType, create bool, b *BaseInfo, a *AdvancedInfo) {
 	if b == nil {
 		if create {
 			v.fail(p+".BaseInfo", "is required")
@@ -805,7 +805,7 @@ type BonusRule struct {
 // MarshalJSON sends the money fields as integer fen.
 func (r BonusRule) MarshalJSON() ([]byte, error) {
 	type plain BonusRule
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		CostMoneyUnit        int64 `json:"cost_money_unit,omitempty"`
 		ReduceMoney          int64 `json:"reduce_money,omitempty"`
@@ -879,7 +879,7 @@ type MemberCardData struct {
 func (m *MemberCardData) base() *BaseInfo { return m.BaseInfo }
 
 func (m *MemberCardData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
+	catValidateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
 	if create {
 		v.str(p+".Prerogative", m.Prerogative, true, 1<<16)
 		if m.SupplyBonus == nil {
@@ -933,7 +933,7 @@ type GeneralCardData struct {
 func (g *GeneralCardData) base() *BaseInfo { return g.BaseInfo }
 
 func (g *GeneralCardData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
+	catValidateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
 	v.zh(p+".Prerogative", g.Prerogative, create, 1024)
 	if g.AutoActivate != nil && g.WxActivate != nil && *g.AutoActivate && *g.WxActivate {
 		v.fail(p+".WxActivate", "AutoActivate and WxActivate cannot both be true")
@@ -957,7 +957,7 @@ type GrouponData struct {
 
 func (g *GrouponData) base() *BaseInfo { return g.BaseInfo }
 func (g *GrouponData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
+	catValidateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
 	v.str(p+".DealDetail", g.DealDetail, create, 1<<16)
 }
 
@@ -977,7 +977,7 @@ func (c CashData) MarshalJSON() ([]byte, error) {
 		LeastCost  int64 `json:"least_cost,omitempty"`
 		ReduceCost int64 `json:"reduce_cost,omitempty"`
 	}{plain(c), int64(c.LeastCost), int64(c.ReduceCost)}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // UnmarshalJSON reads the amounts as integer fen.
@@ -997,7 +997,7 @@ func (c *CashData) UnmarshalJSON(b []byte) error {
 
 func (c *CashData) base() *BaseInfo { return c.BaseInfo }
 func (c *CashData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, c.BaseInfo, c.AdvancedInfo)
+	catValidateCommon(v, p, t, create, c.BaseInfo, c.AdvancedInfo)
 	v.nonNeg(p+".LeastCost", int64(c.LeastCost))
 	if create && c.ReduceCost <= 0 {
 		v.fail(p+".ReduceCost", "must be a positive amount, got %s", c.ReduceCost)
@@ -1016,7 +1016,7 @@ type DiscountData struct {
 
 func (d *DiscountData) base() *BaseInfo { return d.BaseInfo }
 func (d *DiscountData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, d.BaseInfo, d.AdvancedInfo)
+	catValidateCommon(v, p, t, create, d.BaseInfo, d.AdvancedInfo)
 	if create || d.Discount != 0 {
 		v.rangeInt(p+".Discount", int64(d.Discount), 1, 99)
 	}
@@ -1031,7 +1031,7 @@ type GiftData struct {
 
 func (g *GiftData) base() *BaseInfo { return g.BaseInfo }
 func (g *GiftData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
+	catValidateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
 	v.str(p+".Gift", g.Gift, create, 1<<16)
 }
 
@@ -1044,7 +1044,7 @@ type GeneralCouponData struct {
 
 func (g *GeneralCouponData) base() *BaseInfo { return g.BaseInfo }
 func (g *GeneralCouponData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
+	catValidateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
 	v.str(p+".DefaultDetail", g.DefaultDetail, create, 1<<16)
 }
 
@@ -1058,7 +1058,7 @@ type MeetingTicketData struct {
 
 func (m *MeetingTicketData) base() *BaseInfo { return m.BaseInfo }
 func (m *MeetingTicketData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
+	catValidateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
 	v.str(p+".MeetingDetail", m.MeetingDetail, create, 1<<16)
 }
 
@@ -1072,7 +1072,7 @@ type ScenicTicketData struct {
 
 func (s *ScenicTicketData) base() *BaseInfo { return s.BaseInfo }
 func (s *ScenicTicketData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, s.BaseInfo, s.AdvancedInfo)
+	catValidateCommon(v, p, t, create, s.BaseInfo, s.AdvancedInfo)
 }
 
 // MovieTicketData is the movie_ticket (电影票) body.
@@ -1084,7 +1084,7 @@ type MovieTicketData struct {
 
 func (m *MovieTicketData) base() *BaseInfo { return m.BaseInfo }
 func (m *MovieTicketData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
+	catValidateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
 }
 
 // BoardingPassData is the boarding_pass (飞机票) body.
@@ -1105,12 +1105,12 @@ type BoardingPassData struct {
 // MarshalJSON sends the times as unix seconds.
 func (b BoardingPassData) MarshalJSON() ([]byte, error) {
 	type plain BoardingPassData
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		DepartureTime int64 `json:"departure_time,omitempty"`
 		LandingTime   int64 `json:"landing_time,omitempty"`
 		BoardingTime  int64 `json:"boarding_time,omitempty"`
-	}{plain(b), unixOrZero(b.DepartureTime), unixOrZero(b.LandingTime), unixOrZero(b.BoardingTime)})
+	}{plain(b), catUnix(b.DepartureTime), catUnix(b.LandingTime), catUnix(b.BoardingTime)})
 }
 
 // UnmarshalJSON reads the unix-second times.
@@ -1125,13 +1125,13 @@ func (b *BoardingPassData) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	b.DepartureTime, b.LandingTime, b.BoardingTime = timeOrZero(w.DepartureTime), timeOrZero(w.LandingTime), timeOrZero(w.BoardingTime)
+	b.DepartureTime, b.LandingTime, b.BoardingTime = catTime(w.DepartureTime), catTime(w.LandingTime), catTime(w.BoardingTime)
 	return nil
 }
 
 func (b *BoardingPassData) base() *BaseInfo { return b.BaseInfo }
 func (b *BoardingPassData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, b.BaseInfo, b.AdvancedInfo)
+	catValidateCommon(v, p, t, create, b.BaseInfo, b.AdvancedInfo)
 	v.zh(p+".From", b.From, create, 18)
 	v.zh(p+".To", b.To, create, 18)
 	v.str(p+".Flight", b.Flight, create, 1<<10)
@@ -1149,7 +1149,7 @@ type BusTicketData struct {
 
 func (b *BusTicketData) base() *BaseInfo { return b.BaseInfo }
 func (b *BusTicketData) validate(v *cv, p string, t CardType, create bool) {
-	validateCommon(v, p, t, create, b.BaseInfo, b.AdvancedInfo)
+	catValidateCommon(v, p, t, create, b.BaseInfo, b.AdvancedInfo)
 }
 
 // ---------------------------------------------------------------------------
@@ -1353,7 +1353,7 @@ func (r UpdateCardRequest) Validate() error {
 // MarshalJSON encodes {"card_id":…, "<card type>":{…}}.
 func (r UpdateCardRequest) MarshalJSON() ([]byte, error) {
 	_, body := r.Card.bodies()
-	return marshalNoEscape(map[string]any{"card_id": r.CardID, r.Card.CardType.key(): body})
+	return catMarshal(map[string]any{"card_id": r.CardID, r.Card.CardType.key(): body})
 }
 
 // UpdateCardResponse says whether the change sent the card back to review.

@@ -241,7 +241,7 @@ func TestCreateCardWireFormat(t *testing.T) {
 	d.MemberCard.BaseInfo.DateInfo = &DateInfo{Type: DateTypeFixTimeRange, BeginTime: time.Unix(1700000000, 0), EndTime: time.Unix(1800000000, 0)}
 	d.MemberCard.BaseInfo.CustomURL = "https://example.com/a?b=1&c=2"
 	d.MemberCard.AdvancedInfo = &AdvancedInfo{UseCondition: &UseCondition{LeastCost: card.Yuan(88)}}
-	b, err := marshalNoEscape(CreateCardRequest{Card: d}) // as postJSON encodes
+	b, err := catMarshal(CreateCardRequest{Card: d}) // as postJSON encodes
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,8 +80,8 @@ const (
 	CondSourceAPI CondSource = 1 // cards created through the API
 )
 
-// datacubeRange checks a date range shared by every datacube request.
-func datacubeRange(v *cv, begin, end CivilDate) {
+// catDateRange checks a date range shared by every datacube request.
+func catDateRange(v *cv, begin, end CivilDate) {
 	switch {
 	case begin.IsZero():
 		v.fail("BeginDate", "is required")
@@ -96,7 +96,7 @@ func datacubeRange(v *cv, begin, end CivilDate) {
 	}
 }
 
-func condSource(v *cv, c CondSource) {
+func catCondSource(v *cv, c CondSource) {
 	if c != CondSourceMP && c != CondSourceAPI {
 		v.fail("CondSource", "is %d, must be 0 (MP platform) or 1 (API)", int(c))
 	}
@@ -112,8 +112,8 @@ type GetCardBizUinInfoRequest struct {
 // Validate checks the dates (BeginDate ≤ EndDate) and CondSource.
 func (r GetCardBizUinInfoRequest) Validate() error {
 	var v cv
-	datacubeRange(&v, r.BeginDate, r.EndDate)
-	condSource(&v, r.CondSource)
+	catDateRange(&v, r.BeginDate, r.EndDate)
+	catCondSource(&v, r.CondSource)
 	return v.err()
 }
 
@@ -165,8 +165,8 @@ type GetCardCardInfoRequest struct {
 // Validate checks the dates, CondSource and CardID.
 func (r GetCardCardInfoRequest) Validate() error {
 	var v cv
-	datacubeRange(&v, r.BeginDate, r.EndDate)
-	condSource(&v, r.CondSource)
+	catDateRange(&v, r.BeginDate, r.EndDate)
+	catCondSource(&v, r.CondSource)
 	v.cardID("CardID", r.CardID, false)
 	return v.err()
 }
@@ -212,8 +212,8 @@ type GetMemberCardInfoRequest struct {
 // Validate checks the dates and CondSource.
 func (r GetMemberCardInfoRequest) Validate() error {
 	var v cv
-	datacubeRange(&v, r.BeginDate, r.EndDate)
-	condSource(&v, r.CondSource)
+	catDateRange(&v, r.BeginDate, r.EndDate)
+	catCondSource(&v, r.CondSource)
 	return v.err()
 }
 
@@ -253,7 +253,7 @@ type GetMemberCardDetailRequest struct {
 // Validate checks the dates and CardID.
 func (r GetMemberCardDetailRequest) Validate() error {
 	var v cv
-	datacubeRange(&v, r.BeginDate, r.EndDate)
+	catDateRange(&v, r.BeginDate, r.EndDate)
 	v.cardID("CardID", r.CardID, true)
 	return v.err()
 }
@@ -292,7 +292,7 @@ func (m *MemberCardDetail) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the fees as fen.
 func (m MemberCardDetail) MarshalJSON() ([]byte, error) {
 	type plain MemberCardDetail
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		PayOriginalFee int64 `json:"payOriginalFee"`
 		Fee            int64 `json:"fee"`

@@ -95,14 +95,14 @@ func (p *Provider) DepositCodes(ctx context.Context, req DepositCodesRequest) (*
 			}
 		}
 		out.NotDeposited = append([]string(nil), req.Codes[lo:]...)
-		return out, batchError(op, err, b, total, lo, len(req.Codes))
+		return out, depositBatchError(op, err, b, total, lo, len(req.Codes))
 	}
 	return out, nil
 }
 
-// batchError reports the failure of batch b (0-based) of total, whose first
+// depositBatchError reports the failure of batch b (0-based) of total, whose first
 // code is at index lo of n codes.
-func batchError(op string, err error, b, total, lo, n int) error {
+func depositBatchError(op string, err error, b, total, lo, n int) error {
 	if card.IsContextError(err) {
 		// Context errors stay bare, as everywhere in walletcard; the response
 		// (BatchesSent, NotDeposited) says how far the deposit got.

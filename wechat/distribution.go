@@ -29,12 +29,12 @@ const (
 	// MaxTestWhitelist is the most openids and usernames (together) one
 	// /card/testwhitelist/set call may carry.
 	MaxTestWhitelist = 10
-	// maxOuterStr is the longest outer_str (scene value) sent, in characters.
-	maxOuterStr = 128
-	// maxPageTitle is the longest landing-page title, in characters.
-	maxPageTitle = 16
-	// maxQRImageBytes caps the showqrcode image read into memory.
-	maxQRImageBytes = 4 << 20
+	// catMaxOuterStr is the longest outer_str (scene value) sent, in characters.
+	catMaxOuterStr = 128
+	// catMaxPageTitle is the longest landing-page title, in characters.
+	catMaxPageTitle = 16
+	// catMaxQRImageBytes caps the showqrcode image read into memory.
+	catMaxQRImageBytes = 4 << 20
 )
 
 // QR action names.
@@ -96,7 +96,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		v.code("Card.Code", r.Card.Code, false)
 		v.openID("Card.OpenID", r.Card.OpenID, false)
 		v.nonNeg("Card.OuterID", r.Card.OuterID)
-		v.zh("Card.OuterStr", r.Card.OuterStr, false, maxOuterStr)
+		v.zh("Card.OuterStr", r.Card.OuterStr, false, catMaxOuterStr)
 		if r.Card.IsUniqueCode && r.Card.Code != "" {
 			v.fail("Card.IsUniqueCode", "a unique-code QR allocates its own codes; leave Code empty")
 		}
@@ -106,7 +106,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		for i, c := range r.MultipleCards {
 			v.cardID(fmt.Sprintf("MultipleCards[%d].CardID", i), c.CardID, true)
 			v.code(fmt.Sprintf("MultipleCards[%d].Code", i), c.Code, false)
-			v.zh(fmt.Sprintf("MultipleCards[%d].OuterStr", i), c.OuterStr, false, maxOuterStr)
+			v.zh(fmt.Sprintf("MultipleCards[%d].OuterStr", i), c.OuterStr, false, catMaxOuterStr)
 		}
 	default:
 		v.fail("Card", "set Card (QR_CARD) or MultipleCards (QR_MULTIPLE_CARD)")
@@ -133,7 +133,7 @@ func (r CreateQRCodeRequest) MarshalJSON() ([]byte, error) {
 	} else {
 		w.ActionInfo.MultipleCard = &multiple{CardList: r.MultipleCards}
 	}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // CreateQRCodeResponse is the created code.
@@ -188,12 +188,12 @@ func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error
 		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxQRImageBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, catMaxQRImageBytes+1))
 	if err != nil {
 		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
 	}
-	if len(body) > maxQRImageBytes {
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", maxQRImageBytes)}
+	if len(body) > catMaxQRImageBytes {
+		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", catMaxQRImageBytes)}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode == http.StatusOK && (strings.HasPrefix(mt, "image/") || strings.HasPrefix(http.DetectContentType(body), "image/")) {
@@ -248,7 +248,7 @@ type CreateLandingPageRequest struct {
 func (r CreateLandingPageRequest) Validate() error {
 	var v cv
 	v.str("Banner", r.Banner, true, 1<<12)
-	v.zh("PageTitle", r.PageTitle, true, maxPageTitle)
+	v.zh("PageTitle", r.PageTitle, true, catMaxPageTitle)
 	v.oneOf("Scene", r.Scene, true, SceneNearBy, SceneMenu, SceneQRCode, SceneArticle, SceneH5, SceneIVR, SceneCardCustomCell)
 	if len(r.CardList) == 0 {
 		v.fail("CardList", "needs at least one card")
@@ -321,7 +321,7 @@ func (r SetTestWhitelistRequest) MarshalJSON() ([]byte, error) {
 		OpenID   []string `json:"openid"`
 		Username []string `json:"username"`
 	}{append([]string{}, r.OpenIDs...), append([]string{}, r.Usernames...)}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // Validate checks at most 10 non-empty entries in all.

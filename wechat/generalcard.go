@@ -14,12 +14,20 @@ import (
 	card "github.com/walletcard/card"
 )
 
+// General-card limits (§3.16, shared with the member card).
+const (
+	catMaxMembershipNumber = 20 // membership_number, string(20)
+	catMaxRecordChars      = 14 // record_bonus, record_balance, init_bonus_record
+	catMaxCustomValueBytes = 12 // custom_field_value1..3: 4 Chinese characters / 12 bytes
+)
+
 // GeneralCardActivateRequest activates a user's general card (row 34).
 type GeneralCardActivateRequest struct {
 	Code   string `json:"code"`
 	CardID string `json:"card_id,omitempty"` // required for custom-code cards
-	// MembershipNumber is the card number shown to the user; required.
-	MembershipNumber string `json:"membership_number"`
+	// MembershipNumber is the card number shown to the user (string(20));
+	// empty lets WeChat show the code.
+	MembershipNumber string `json:"membership_number,omitempty"`
 	BackgroundPicURL string `json:"background_pic_url,omitempty"`
 	// ActivateBeginTime and ActivateEndTime override the card's validity (unix on the wire).
 	ActivateBeginTime time.Time `json:"-"`
@@ -28,7 +36,7 @@ type GeneralCardActivateRequest struct {
 	InitBonusRecord   string    `json:"init_bonus_record,omitempty"`
 	// InitBalance is the opening balance (fen).
 	InitBalance *card.Money `json:"-"`
-	// InitCustomFieldValue1..3 are ≤ 4 Chinese characters (12 bytes).
+	// InitCustomFieldValue1..3 are ≤ 12 bytes (4 Chinese characters).
 	InitCustomFieldValue1 string `json:"init_custom_field_value1,omitempty"`
 	InitCustomFieldValue2 string `json:"init_custom_field_value2,omitempty"`
 	InitCustomFieldValue3 string `json:"init_custom_field_value3,omitempty"`
@@ -42,12 +50,12 @@ func (r GeneralCardActivateRequest) MarshalJSON() ([]byte, error) {
 		ActivateBeginTime int64  `json:"activate_begin_time,omitempty"`
 		ActivateEndTime   int64  `json:"activate_end_time,omitempty"`
 		InitBalance       *int64 `json:"init_balance,omitempty"`
-	}{plain: plain(r), ActivateBeginTime: unixOrZero(r.ActivateBeginTime), ActivateEndTime: unixOrZero(r.ActivateEndTime)}
+	}{plain: plain(r), ActivateBeginTime: catUnix(r.ActivateBeginTime), ActivateEndTime: catUnix(r.ActivateEndTime)}
 	if r.InitBalance != nil {
 		n := int64(*r.InitBalance)
 		w.InitBalance = &n
 	}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // Validate checks the required fields and the §3.16 limits.
@@ -55,19 +63,19 @@ func (r GeneralCardActivateRequest) Validate() error {
 	var v cv
 	v.code("Code", r.Code, true)
 	v.cardID("CardID", r.CardID, false)
-	v.str("MembershipNumber", r.MembershipNumber, true, 64)
+	v.str("MembershipNumber", r.MembershipNumber, false, catMaxMembershipNumber)
 	if !r.ActivateBeginTime.IsZero() && !r.ActivateEndTime.IsZero() && !r.ActivateEndTime.After(r.ActivateBeginTime) {
 		v.fail("ActivateEndTime", "must be after ActivateBeginTime")
 	}
 	if r.InitBonus != nil {
 		v.nonNeg("InitBonus", *r.InitBonus)
 	}
-	v.zh("InitBonusRecord", r.InitBonusRecord, false, 14)
+	v.zh("InitBonusRecord", r.InitBonusRecord, false, catMaxRecordChars)
 	if r.InitBalance != nil {
 		v.nonNeg("InitBalance", int64(*r.InitBalance))
 	}
 	for i, s := range []string{r.InitCustomFieldValue1, r.InitCustomFieldValue2, r.InitCustomFieldValue3} {
-		v.zh(fmt.Sprintf("InitCustomFieldValue%d", i+1), s, false, 4)
+		v.str(fmt.Sprintf("InitCustomFieldValue%d", i+1), s, false, catMaxCustomValueBytes)
 	}
 	return v.err()
 }
@@ -138,7 +146,7 @@ type GeneralCardUpdateUserRequest struct {
 	AddBalance  *card.Money `json:"-"` // fen, signed
 	// RecordBalance explains the change, ≤ 14 Chinese characters.
 	RecordBalance string `json:"record_balance,omitempty"`
-	// CustomFieldValue1..3 are ≤ 4 Chinese characters (12 bytes).
+	// CustomFieldValue1..3 are ≤ 12 bytes (4 Chinese characters).
 	CustomFieldValue1 string             `json:"custom_field_value1,omitempty"`
 	CustomFieldValue2 string             `json:"custom_field_value2,omitempty"`
 	CustomFieldValue3 string             `json:"custom_field_value3,omitempty"`
@@ -161,7 +169,7 @@ func (r GeneralCardUpdateUserRequest) MarshalJSON() ([]byte, error) {
 		n := int64(*r.AddBalance)
 		w.AddBalance = &n
 	}
-	return marshalNoEscape(w)
+	return catMarshal(w)
 }
 
 // Validate checks the required fields and the §3.16 limits.
@@ -175,14 +183,10 @@ func (r GeneralCardUpdateUserRequest) Validate() error {
 	if r.Balance != nil {
 		v.nonNeg("Balance", int64(*r.Balance))
 	}
-	v.zh("RecordBonus", r.RecordBonus, false, 14)
-	v.zh("RecordBalance", r.RecordBalance, false, 14)
+	v.zh("RecordBonus", r.RecordBonus, false, catMaxRecordChars)
+	v.zh("RecordBalance", r.RecordBalance, false, catMaxRecordChars)
 	for i, s := range []string{r.CustomFieldValue1, r.CustomFieldValue2, r.CustomFieldValue3} {
-		v.zh(fmt.Sprintf("CustomFieldValue%d", i+1), s, false, 4)
-	}
-	if r.Bonus == nil && r.AddBonus == nil && r.Balance == nil && r.AddBalance == nil && r.BackgroundPicURL == "" &&
-		r.CustomFieldValue1 == "" && r.CustomFieldValue2 == "" && r.CustomFieldValue3 == "" {
-		v.fail("Bonus", "nothing to update: set a bonus, balance, custom value or background")
+		v.str(fmt.Sprintf("CustomFieldValue%d", i+1), s, false, catMaxCustomValueBytes)
 	}
 	return v.err()
 }

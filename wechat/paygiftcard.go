@@ -48,10 +48,10 @@ type payGiftTimes struct {
 // MarshalJSON sends the times as unix seconds.
 func (b PayGiftBaseInfo) MarshalJSON() ([]byte, error) {
 	type plain PayGiftBaseInfo
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		payGiftTimes
-	}{plain(b), payGiftTimes{unixOrZero(b.BeginTime), unixOrZero(b.EndTime), unixOrZero(b.CreateTime), unixOrZero(b.UpdateTime)}})
+	}{plain(b), payGiftTimes{catUnix(b.BeginTime), catUnix(b.EndTime), catUnix(b.CreateTime), catUnix(b.UpdateTime)}})
 }
 
 // UnmarshalJSON reads the unix-second times.
@@ -65,7 +65,7 @@ func (b *PayGiftBaseInfo) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	t := w.payGiftTimes
-	b.BeginTime, b.EndTime, b.CreateTime, b.UpdateTime = timeOrZero(t.BeginTime), timeOrZero(t.EndTime), timeOrZero(t.CreateTime), timeOrZero(t.UpdateTime)
+	b.BeginTime, b.EndTime, b.CreateTime, b.UpdateTime = catTime(t.BeginTime), catTime(t.EndTime), catTime(t.CreateTime), catTime(t.UpdateTime)
 	return nil
 }
 
@@ -83,7 +83,7 @@ type PayGiftCardRule struct {
 // MarshalJSON sends the amounts as integer fen.
 func (r PayGiftCardRule) MarshalJSON() ([]byte, error) {
 	type plain PayGiftCardRule
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		LeastCost int64 `json:"least_cost"`
 		MaxCost   int64 `json:"max_cost"`
@@ -191,11 +191,11 @@ type PayGiftMchFailure struct {
 // UnmarshalJSON tolerates the ids as numbers or strings.
 func (f *PayGiftMchFailure) UnmarshalJSON(b []byte) error {
 	var w struct {
-		MchID        flexString `json:"mchid"`
-		ErrCode      int64      `json:"errcode"`
-		ErrMsg       string     `json:"errmsg"`
-		OccupyRuleID flexString `json:"occupy_rule_id"`
-		OccupyAppID  string     `json:"occupy_appid"`
+		MchID        catFlexString `json:"mchid"`
+		ErrCode      int64         `json:"errcode"`
+		ErrMsg       string        `json:"errmsg"`
+		OccupyRuleID catFlexString `json:"occupy_rule_id"`
+		OccupyAppID  string        `json:"occupy_appid"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -204,23 +204,23 @@ func (f *PayGiftMchFailure) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexString decodes a JSON string or number as a string.
-type flexString string
+// catFlexString decodes a JSON string or number as a string.
+type catFlexString string
 
-func (s *flexString) UnmarshalJSON(b []byte) error {
+func (s *catFlexString) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
 	var str string
 	if err := json.Unmarshal(b, &str); err == nil {
-		*s = flexString(str)
+		*s = catFlexString(str)
 		return nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
 		return fmt.Errorf("wechat: want a string or a number, got %s", b)
 	}
-	*s = flexString(n.String())
+	*s = catFlexString(n.String())
 	return nil
 }
 
@@ -234,8 +234,8 @@ type PayGiftCardAddResponse struct {
 // UnmarshalJSON tolerates rule_id and merchant ids as numbers or strings.
 func (r *PayGiftCardAddResponse) UnmarshalJSON(b []byte) error {
 	var w struct {
-		RuleID        flexString          `json:"rule_id"`
-		SuccMchIDList []flexString        `json:"succ_mchid_list"`
+		RuleID        catFlexString       `json:"rule_id"`
+		SuccMchIDList []catFlexString     `json:"succ_mchid_list"`
 		FailMchIDList []PayGiftMchFailure `json:"fail_mchid_list"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -343,7 +343,7 @@ type PayGiftRule struct {
 // UnmarshalJSON accepts the rule either flat or under "rule_info", and the id as a number or string.
 func (r *PayGiftRule) UnmarshalJSON(b []byte) error {
 	var w struct {
-		RuleID   flexString       `json:"rule_id"`
+		RuleID   catFlexString    `json:"rule_id"`
 		RuleInfo *PayGiftRuleInfo `json:"rule_info"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {

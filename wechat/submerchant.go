@@ -54,10 +54,10 @@ type subMerchantTimes struct {
 // MarshalJSON sends the times as unix seconds.
 func (s SubMerchantInfo) MarshalJSON() ([]byte, error) {
 	type plain SubMerchantInfo
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		subMerchantTimes
-	}{plain(s), subMerchantTimes{unixOrZero(s.EndTime), unixOrZero(s.CreateTime), unixOrZero(s.UpdateTime), unixOrZero(s.BeginTime)}})
+	}{plain(s), subMerchantTimes{catUnix(s.EndTime), catUnix(s.CreateTime), catUnix(s.UpdateTime), catUnix(s.BeginTime)}})
 }
 
 // UnmarshalJSON reads the unix-second times.
@@ -71,7 +71,7 @@ func (s *SubMerchantInfo) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	t := w.subMerchantTimes
-	s.EndTime, s.CreateTime, s.UpdateTime, s.BeginTime = timeOrZero(t.EndTime), timeOrZero(t.CreateTime), timeOrZero(t.UpdateTime), timeOrZero(t.BeginTime)
+	s.EndTime, s.CreateTime, s.UpdateTime, s.BeginTime = catTime(t.EndTime), catTime(t.CreateTime), catTime(t.UpdateTime), catTime(t.BeginTime)
 	return nil
 }
 
@@ -150,7 +150,7 @@ func (r UpdateSubMerchantRequest) Validate() error {
 func (r UpdateSubMerchantRequest) MarshalJSON() ([]byte, error) {
 	info := r.Info
 	info.MerchantID = r.MerchantID
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		Info SubMerchantInfo `json:"info"`
 	}{info})
 }

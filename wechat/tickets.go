@@ -30,10 +30,10 @@ type BoardingPassCheckinRequest struct {
 // MarshalJSON sends BoardingTime as unix seconds.
 func (r BoardingPassCheckinRequest) MarshalJSON() ([]byte, error) {
 	type plain BoardingPassCheckinRequest
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		BoardingTime int64 `json:"boarding_time,omitempty"`
-	}{plain(r), unixOrZero(r.BoardingTime)})
+	}{plain(r), catUnix(r.BoardingTime)})
 }
 
 // Validate checks the §3.17 limits.
@@ -90,11 +90,11 @@ type MeetingTicketUpdateUserRequest struct {
 // MarshalJSON sends the times as unix seconds.
 func (r MeetingTicketUpdateUserRequest) MarshalJSON() ([]byte, error) {
 	type plain MeetingTicketUpdateUserRequest
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		BeginTime int64 `json:"begin_time,omitempty"`
 		EndTime   int64 `json:"end_time,omitempty"`
-	}{plain(r), unixOrZero(r.BeginTime), unixOrZero(r.EndTime)})
+	}{plain(r), catUnix(r.BeginTime), catUnix(r.EndTime)})
 }
 
 // Validate checks the required fields.
@@ -142,10 +142,10 @@ type MovieTicketUpdateUserRequest struct {
 // MarshalJSON sends ShowTime as unix seconds.
 func (r MovieTicketUpdateUserRequest) MarshalJSON() ([]byte, error) {
 	type plain MovieTicketUpdateUserRequest
-	return marshalNoEscape(struct {
+	return catMarshal(struct {
 		plain
 		ShowTime int64 `json:"show_time"`
-	}{plain(r), unixOrZero(r.ShowTime)})
+	}{plain(r), catUnix(r.ShowTime)})
 }
 
 // Validate checks the required fields.
