@@ -1,0 +1,177 @@
+// Command wechat-cards walks through a WeChat member-card programme with the
+// walletcard WeChat adapter: create a member card, put it on a QR code and a
+// landing page, let a user claim it, activate (open) the claimed card, add
+// points, consume the code, and receive the card events through the adapter's
+// push handler.
+//
+// With no environment it runs against a local wechattest server (no
+// credentials, no network) and the "user" is simulated:
+//
+//	go run ./examples/wechat-cards
+//
+// With WECHAT_APP_ID and WECHAT_APP_SECRET set it talks to the real
+// api.weixin.qq.com for that official account: it creates the card, the QR
+// code and the landing page and prints their links. Real users claim cards in
+// WeChat; set WECHAT_CARD_ID and WECHAT_CARD_CODE to a claimed code to
+// activate it, add points and consume it. Events need a public URL configured
+// in the official account: set WECHAT_PUSH_TOKEN (and WECHAT_AES_KEY in safe
+// mode) and WECHAT_LISTEN (e.g. ":8080") to serve the handler at /wechat/events.
+// WECHAT_LOGO_URL must be a logo uploaded to WeChat.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/silenceper/wechat/v2/cache"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	"github.com/silenceper/wechat/v2/officialaccount/config"
+
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/wechat"
+	"github.com/walletcard/card/wechat/wechattest"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "wechat-cards:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	appID, secret := os.Getenv("WECHAT_APP_ID"), os.Getenv("WECHAT_APP_SECRET")
+	live := appID != "" && secret != ""
+	pushToken, aesKey := os.Getenv("WECHAT_PUSH_TOKEN"), os.Getenv("WECHAT_AES_KEY")
+	logo := os.Getenv("WECHAT_LOGO_URL")
+
+	var s *wechattest.Server
+	opts := &wechat.Options{}
+	tokOpts := &wechat.TokenOptions{}
+	if !live {
+		s = wechattest.NewServer(nil)
+		defer s.Close()
+		appID, secret, pushToken, aesKey = s.AppID(), s.AppSecret(), "test-push-token", ""
+		opts.BaseURL, opts.QRImageBaseURL, tokOpts.BaseURL = s.URL(), s.QRImageURL(), s.URL()
+		logo = "https://mmbiz.qpic.cn/mmbiz/example-logo.png"
+		fmt.Println("using a local wechattest server at", s.URL())
+	} else {
+		fmt.Println("using the real WeChat API for", appID)
+	}
+
+	c := cache.NewMemory() // use cache.NewRedis(...) to share tokens and tickets between processes
+	oa := officialaccount.NewOfficialAccount(&config.Config{AppID: appID, AppSecret: secret, Token: pushToken, EncodingAESKey: aesKey, Cache: c})
+	oa.SetAccessTokenHandle(wechat.NewAccessTokenHandle(appID, secret, c, tokOpts))
+	p, err := wechat.New(oa, opts)
+	if err != nil {
+		return err
+	}
+
+	// The push handler: every card event, typed and neutral.
+	var mu sync.Mutex
+	var events []string
+	if pushToken != "" {
+		h := p.NewHandler(nil)
+		h.OnEvent(func(ctx context.Context, ev card.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, fmt.Sprintf("%s %s holder=%s channel=%q (%s)", ev.Type, ev.Ref, ev.Holder, ev.Channel, ev.Native.(*wechat.CardEvent).Event))
+			return nil
+		})
+		h.On(wechat.EventUpdateMemberCard, func(ctx context.Context, ev *wechat.CardEvent) error {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, fmt.Sprintf("  update_member_card: bonus %+d, balance %+d fen", ev.ModifyBonus, ev.ModifyBalance))
+			return nil
+		})
+		mux := http.NewServeMux()
+		mux.Handle("/wechat/events", h)
+		if s != nil {
+			hs := httptest.NewServer(mux)
+			defer hs.Close()
+			s.SetEventURL(hs.URL + "/wechat/events")
+		} else if addr := os.Getenv("WECHAT_LISTEN"); addr != "" {
+			srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			go func() { _ = srv.ListenAndServe() }()
+			defer srv.Close()
+		}
+	}
+
+	// 1. The card programme.
+	tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{
+		Title: "咖啡会员卡", BrandName: "示例咖啡", LogoURL: logo, Notice: "结账时出示会员卡",
+		Description: "消费1元积1分", Points: true, Balance: true, Levels: []string{"银卡", "金卡"}, Stock: 5000,
+	})
+	if err != nil {
+		return fmt.Errorf("create card: %w", err)
+	}
+	fmt.Printf("created member card %s (%s, stock %d)\n", tpl.ID, tpl.Status, tpl.Stock)
+
+	// 2. Distribution: a QR code and a landing page.
+	link, err := p.ClaimLink(ctx, card.ClaimLinkRequest{TemplateID: tpl.ID, Channel: "poster-lobby", ExpiresIn: 30 * time.Minute})
+	if err != nil {
+		return fmt.Errorf("QR code: %w", err)
+	}
+	fmt.Println("QR code:", link.URL, "image:", link.QRCodeURL)
+	page, err := p.CreateLandingPage(ctx, wechat.CreateLandingPageRequest{
+		Banner: logo, PageTitle: "会员中心", Scene: wechat.SceneQRCode,
+		CardList: []wechat.LandingPageCard{{CardID: tpl.ID, ThumbURL: logo}},
+	})
+	if err != nil {
+		return fmt.Errorf("landing page: %w", err)
+	}
+	fmt.Println("landing page:", page.URL)
+
+	// 3. A user claims the card (simulated locally: scanning the QR code).
+	code := os.Getenv("WECHAT_CARD_CODE")
+	cardID := tpl.ID
+	if s != nil {
+		codes, err := s.ScanQR(link.Ticket, "oDemoUser0001")
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		code = codes[0]
+	} else if code == "" {
+		fmt.Println("set WECHAT_CARD_ID and WECHAT_CARD_CODE to a claimed code to continue")
+		return nil
+	} else if id := os.Getenv("WECHAT_CARD_ID"); id != "" {
+		cardID = id
+	}
+	fmt.Println("claimed code:", code)
+
+	// 4. Activate (open) it, 5. add points, 6. consume the code.
+	mc, err := p.Open(ctx, card.OpenRequest{TemplateID: cardID, Code: code, ExternalNo: "VIP-000123", Level: "银卡", Points: card.WholePoints(20)})
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	fmt.Printf("opened %s: number %s, level %s, %s points\n", mc.Ref, mc.ExternalNo, mc.Level, mc.Points)
+	got, err := p.Get(ctx, mc.Ref)
+	if err != nil {
+		return fmt.Errorf("get: %w", err)
+	}
+	up, err := p.Update(ctx, card.UpdateRequest{Ref: mc.Ref, Points: card.Ptr(got.Points + card.WholePoints(50)), Note: "消费50元"})
+	if err != nil {
+		return fmt.Errorf("add points: %w", err)
+	}
+	fmt.Printf("added 50 points: now %s\n", up.Points)
+	if err := p.Consume(ctx, card.ConsumeRequest{Ref: mc.Ref}); err != nil {
+		return fmt.Errorf("consume: %w", err)
+	}
+	fmt.Println("consumed code", code)
+
+	if s != nil {
+		s.WaitPushes()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Printf("received %d card events:\n", len(events))
+	for _, e := range events {
+		fmt.Println(" ", e)
+	}
+	return nil
+}
