@@ -166,7 +166,8 @@ func (s *Server) AppSecret() string { return s.opts.AppSecret }
 func (s *Server) HTTPClient() *http.Client { return s.hs.Client() }
 
 // TokenFetches reports how many access tokens were requested so far
-// (/cgi-bin/token and /cgi-bin/stable_token together, failed ones included).
+// (/cgi-bin/token and /cgi-bin/stable_token together; failed and faulted
+// requests included).
 func (s *Server) TokenFetches() int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
@@ -174,7 +175,7 @@ func (s *Server) TokenFetches() int {
 }
 
 // TicketFetches reports how many /cgi-bin/ticket/getticket calls asked for
-// the ticket type typ ("wx_card" or "jsapi").
+// the ticket type typ ("wx_card" or "jsapi"), failed and faulted ones included.
 func (s *Server) TicketFetches(typ string) int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
@@ -300,6 +301,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.meta.Lock()
 	s.total++
 	s.calls[path]++
+	switch path {
+	case "/cgi-bin/token", "/cgi-bin/stable_token":
+		s.tokFetch++
+	case "/cgi-bin/ticket/getticket":
+		s.tickFet[r.URL.Query().Get("type")]++
+	}
 	d, ok := s.latency[path]
 	if !ok {
 		d = s.latency[""]
@@ -479,9 +486,6 @@ func hToken(s *Server, rq *request) (any, *apiError) {
 			Secret    string `json:"secret"`
 		}
 		if err := decode(rq.body, &in); err != nil {
-			s.meta.Lock()
-			s.tokFetch++
-			s.meta.Unlock()
 			return nil, err
 		}
 		grant, appid, secret = in.GrantType, in.AppID, in.Secret
@@ -490,7 +494,6 @@ func hToken(s *Server, rq *request) (any, *apiError) {
 	}
 	s.meta.Lock()
 	defer s.meta.Unlock()
-	s.tokFetch++
 	switch {
 	case grant != "client_credential":
 		return nil, errc(40002)
@@ -523,7 +526,6 @@ func hGetTicket(s *Server, rq *request) (any, *apiError) {
 	typ := rq.query("type")
 	s.meta.Lock()
 	defer s.meta.Unlock()
-	s.tickFet[typ]++
 	if typ != "wx_card" && typ != "jsapi" {
 		return nil, errm(40097, "invalid args: type must be wx_card or jsapi")
 	}
