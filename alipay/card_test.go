@@ -127,8 +127,17 @@ func TestNeutralMemberCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(link.URL, "://") || strings.Contains(link.URL, "%3A%2F%2F") && !strings.Contains(link.URL, "?") {
-		t.Errorf("claim link %q is not decoded", link.URL)
+	// apply_card_url comes URL-encoded; the link is decoded.
+	if !strings.HasPrefix(link.URL, "http://") || !strings.Contains(link.URL, "out_string=poster") || link.TemplateID != tpl {
+		t.Errorf("claim link %+v", link)
+	}
+	withCallback := newProvider(t, s, func(o *alipay.Options) { o.ClaimCallbackURL = "https://shop.example/card/done" })
+	link, err = withCallback.ClaimLink(ctx(t), card.ClaimLinkRequest{TemplateID: tpl})
+	if err != nil || !strings.Contains(link.URL, "callback=https") {
+		t.Errorf("claim link with callback %+v %v", link, err)
+	}
+	if _, err := alipay.New(mustClient(t, s), &alipay.Options{ClaimCallbackURL: "https://shop.example/cb?x=1"}); !errors.Is(err, card.ErrInvalidArgument) {
+		t.Errorf("callback with a query accepted: %v", err)
 	}
 	gt, err := p.GetTemplate(ctx(t), "", tpl)
 	if err != nil || gt.Title != "测试会员卡" || gt.Status != card.TemplateApproved {

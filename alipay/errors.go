@@ -177,10 +177,6 @@ func isSignatureError(err error) bool {
 	return errors.Is(err, rsa.ErrVerification) || errors.As(err, &ce)
 }
 
-// secretParams are parameters whose values are secrets wherever they appear
-// as "name=value" (the gateway echoes its sign string in isv.invalid-signature).
-var secretParams = [...]string{"auth_token=", "app_auth_token=", "access_token=", "refresh_token=", "code=", "auth_code=", "sign="}
-
 // redact replaces every secret in s, and the value of every secret
 // parameter written as name=value, by "[redacted]".
 func redact(s string, secrets []string) string {
@@ -194,7 +190,9 @@ func redact(s string, secrets []string) string {
 			}
 		}
 	}
-	for _, name := range secretParams {
+	// Parameters whose values are secrets wherever they appear as
+	// name=value (the gateway echoes its sign string in isv.invalid-signature).
+	for _, name := range [...]string{"auth_token=", "app_auth_token=", "access_token=", "refresh_token=", "code=", "auth_code=", "sign="} {
 		s = redactParam(s, name)
 	}
 	return s

@@ -220,12 +220,15 @@ func TestTamperedResponses(t *testing.T) {
 
 // TestBeijingTime: with the host in another zone, timestamp, open_date and
 // occur_time are still Beijing time.
+// It sets time.Local, so it must not run in parallel with other tests.
 func TestBeijingTime(t *testing.T) {
 	old := time.Local
 	time.Local = time.FixedZone("PST", -8*3600)
 	defer func() { time.Local = old }()
+	// Closed (with its connections) before time.Local is restored.
+	s := alipaytest.NewServer(nil)
+	defer s.Close()
 
-	s := newServer(t)
 	fixed := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) // 13:06:07 in Beijing
 	// A plain smartwalle client stamps time.Local, 16 h off Beijing; the
 	// gateway would reject it (isv.invalid-timestamp) if New did not fix it.

@@ -93,3 +93,12 @@ func asSDK(err error) (*alipaysdk.Error, bool) {
 	ok := errorsAs(err, &ae)
 	return ae, ok
 }
+
+func mustClient(t testing.TB, s *alipaytest.Server) *alipaysdk.Client {
+	t.Helper()
+	c, err := s.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
