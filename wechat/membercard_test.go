@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -258,5 +259,25 @@ func TestCodes(t *testing.T) {
 	}
 	if _, err := p.GetCode(ctx, GetCodeRequest{Code: code2, CardID: id}); !errors.Is(err, card.ErrNotFound) {
 		t.Fatalf("code/get unavailable: %v", err)
+	}
+}
+
+func TestFlexBoolAndUserInfoDecoding(t *testing.T) {
+	var g GetCodeResponse
+	for in, want := range map[string]bool{`{"can_consume":true}`: true, `{"can_consume":"true"}`: true, `{"can_consume":0}`: false, `{"can_consume":"false"}`: false} {
+		g = GetCodeResponse{CanConsume: !FlexBool(want)}
+		if err := json.Unmarshal([]byte(in), &g); err != nil || bool(g.CanConsume) != want {
+			t.Errorf("%s: %v %v", in, g.CanConsume, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"can_consume":"yes"}`), &g); err == nil {
+		t.Error("can_consume \"yes\" accepted")
+	}
+	// Reference §6 sample of userinfo/get.
+	var info MemberUserInfo
+	sample := `{"errcode":0,"errmsg":"ok","openid":"obLatjjwDolFj******wNqRXw","nickname":"*******","membership_number":"658*****445","bonus":995,"sex":"MALE","user_info":{"common_field_list":[{"name":"USER_FORM_INFO_FLAG_MOBILE","value":"15*****518"}],"custom_field_list":[{"name":"职业","value":"","value_list":["赛车手","旅行家"]}]},"user_card_status":"NORMAL","has_active":false}`
+	if err := json.Unmarshal([]byte(sample), &info); err != nil || info.Bonus != 995 || info.Sex != "MALE" || bool(info.HasActive) ||
+		len(info.UserInfo.CustomFieldList) != 1 || info.UserInfo.CustomFieldList[0].ValueList[1] != "旅行家" {
+		t.Fatalf("%+v %v", info, err)
 	}
 }
