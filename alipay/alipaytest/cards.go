@@ -235,9 +235,8 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	if !validDate.IsZero() && validDate.Before(openDate) {
 		return nil, invalidParam("参数无效: valid_date 不能早于 open_date")
 	}
-	t.cardSeq++
-	no := t.prefix + fmt.Sprintf("%0*d", t.suffixLen, t.cardSeq)
-	if len(no)-len(t.prefix) > t.suffixLen {
+	no, ok := s.nextCardNo(t)
+	if !ok {
 		return nil, bizFail("SYSTEM_ERROR", "卡号已用尽")
 	}
 	cs := &cardState{
@@ -266,6 +265,22 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	resp = resp.add("open_card_channel_id", cs.channelID)
 	s.st.openSerials[string(b.OutSerialNo)] = &openRecord{bizCardNo: no, templateID: t.id, userID: userID, resp: resp}
 	return resp, nil
+}
+
+// nextCardNo returns a new biz_card_no: the template's prefix and a
+// zero-padded sequence kept per prefix, so templates sharing a prefix never
+// share a number. Callers hold s.mu.
+func (s *Server) nextCardNo(t *template) (string, bool) {
+	for {
+		s.st.prefixSeq[t.prefix]++
+		digits := fmt.Sprintf("%0*d", t.suffixLen, s.st.prefixSeq[t.prefix])
+		if len(digits) > t.suffixLen {
+			return "", false
+		}
+		if no := t.prefix + digits; s.st.cards[no] == nil {
+			return no, true
+		}
+	}
 }
 
 func orDefault(v, def string) string {

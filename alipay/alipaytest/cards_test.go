@@ -110,3 +110,180 @@ func TestCardLifecycle(t *testing.T) {
 		t.Fatalf("CardCount = %d", e.srv.CardCount())
 	}
 }
+
+func TestCardNumbersUniqueAcrossTemplates(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := e.template(nil), e.template(nil) // same prefix "wc"
+	c := e.template(map[string]any{"biz_no_prefix": "wc0", "biz_no_suffix_len": "11"})
+	seen := map[string]bool{}
+	for _, tpl := range []string{a, b, c, a, c} {
+		_, no := e.open(tpl, nil)
+		if seen[no] || len(no) != 14 {
+			t.Fatalf("card number %q repeated or malformed", no)
+		}
+		seen[no] = true
+	}
+	if e.srv.CardCount() != 5 {
+		t.Fatal("CardCount")
+	}
+}
+
+func TestCardOpenValidation(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	uid := e.srv.NewUser()
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	valid := func() map[string]any {
+		return map[string]any{
+			"out_serial_no": randomID(20), "card_template_id": tpl,
+			"card_user_info": map[string]any{"user_uni_id": uid, "user_uni_id_type": "UID"},
+			"card_ext_info":  map[string]any{"external_card_no": "E1", "level": "VIP1", "point": "1", "balance": "1.00"},
+		}
+	}
+	ext := func(m map[string]any) map[string]any { return m["card_ext_info"].(map[string]any) }
+	cases := []struct {
+		name   string
+		mutate func(m map[string]any)
+		sub    string
+	}{
+		{"no serial", func(m map[string]any) { delete(m, "out_serial_no") }, "INVALID_PARAMETER"},
+		{"long serial", func(m map[string]any) { m["out_serial_no"] = strings.Repeat("s", 65) }, "INVALID_PARAMETER"},
+		{"no template", func(m map[string]any) { delete(m, "card_template_id") }, "INVALID_PARAMETER"},
+		{"no user info", func(m map[string]any) { delete(m, "card_user_info") }, "INVALID_PARAMETER"},
+		{"id type", func(m map[string]any) { m["card_user_info"].(map[string]any)["user_uni_id_type"] = "MOBILE" }, "INVALID_PARAMETER"},
+		{"open_id", func(m map[string]any) {
+			m["card_user_info"] = map[string]any{"open_id": "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5", "user_uni_id_type": "UID"}
+		}, "INVALID_PARAMETER"},
+		{"no ext info", func(m map[string]any) { delete(m, "card_ext_info") }, "INVALID_PARAMETER"},
+		{"biz_card_no sent", func(m map[string]any) { ext(m)["biz_card_no"] = "x" }, "INVALID_PARAMETER"},
+		{"no external_card_no", func(m map[string]any) { delete(ext(m), "external_card_no") }, "INVALID_PARAMETER"},
+		{"three decimals", func(m map[string]any) { ext(m)["point"] = "1.005" }, "INVALID_PARAMETER"},
+		{"float-ish point", func(m map[string]any) { ext(m)["point"] = "1e3" }, "INVALID_PARAMETER"},
+		{"negative balance", func(m map[string]any) { ext(m)["balance"] = "-1.00" }, "INVALID_PARAMETER"},
+		{"bad open_date", func(m map[string]any) { ext(m)["open_date"] = "2024/01/01" }, "INVALID_PARAMETER"},
+		{"valid before open", func(m map[string]any) {
+			ext(m)["open_date"] = "2024-01-02 00:00:00"
+			ext(m)["valid_date"] = "2024-01-01 00:00:00"
+		}, "INVALID_PARAMETER"},
+		{"level not in template", func(m map[string]any) { ext(m)["level"] = "DIAMOND" }, "INVALID_PARAMETER"},
+		{"five front rows", func(m map[string]any) {
+			ext(m)["front_text_list"] = []map[string]string{{"label": "a"}, {"label": "b"}, {"label": "c"}, {"label": "d"}, {"label": "e"}}
+		}, "INVALID_PARAMETER"},
+		{"bad birth", func(m map[string]any) { m["member_ext_info"] = map[string]string{"birth": "1990-13-01"} }, "INVALID_PARAMETER"},
+		{"unknown template", func(m map[string]any) { m["card_template_id"] = "20240101000000000000000000009999" }, "TEMPLATE_NOT_EXIT"},
+	}
+	for _, c := range cases {
+		m := valid()
+		c.mutate(m)
+		r := e.call(MethodCardOpen, m, map[string]string{"auth_token": tok})
+		if r.Code != "40004" || r.SubCode != c.sub {
+			t.Errorf("%s: got %s %s (%s), want 40004 %s", c.name, r.Code, r.SubCode, r.SubMsg, c.sub)
+		}
+	}
+	if e.srv.CardCount() != 0 {
+		t.Fatal("an invalid open created a card")
+	}
+	// A number where a string is expected is read as its text, as Alipay does.
+	m := valid()
+	ext(m)["point"] = 88.5
+	r := e.ok(MethodCardOpen, m, map[string]string{"auth_token": tok})
+	var ci map[string]string
+	r.obj(t, "card_info", &ci)
+	if ci["point"] != "88.5" {
+		t.Fatalf("point %q", ci["point"])
+	}
+	// The serial now belongs to that card: another template cannot reuse it.
+	tpl2 := e.template(nil)
+	m["card_template_id"] = tpl2
+	e.fails(MethodCardOpen, m, map[string]string{"auth_token": tok}, "40004", "INVALID_PARAMETER")
+}
+
+func TestCardUpdateTemplateSwitch(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	gold := e.template(map[string]any{"card_level_conf": []map[string]string{{"level": "GOLD"}}})
+	free := e.template(map[string]any{"card_level_conf": nil})
+	uid, no := e.open(tpl, map[string]any{"level": "VIP1", "point": "5"})
+	upd := func(info map[string]any) map[string]any {
+		return map[string]any{"target_card_no": no, "target_card_no_type": "BIZ_CARD", "occur_time": "2024-03-01 10:00:00", "card_info": info}
+	}
+	// VIP1 is not a level of the GOLD template.
+	e.fails(MethodCardUpdate, upd(map[string]any{"template_id": gold}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardUpdate, upd(map[string]any{"template_id": "20240101000000000000000000009999"}), nil, "40004", "TEMPLATE_NOT_EXIT")
+	e.fails(MethodCardUpdate, upd(map[string]any{"open_date": "2000-01-01 00:00:00"}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardUpdate, upd(map[string]any{"biz_card_no": "other"}), nil, "40004", "INVALID_PARAMETER")
+	bad := upd(map[string]any{})
+	bad["target_card_no_type"] = "EXTERNAL_CARD"
+	e.fails(MethodCardUpdate, bad, nil, "40004", "INVALID_PARAMETER")
+	bad = upd(map[string]any{})
+	bad["target_card_no"] = "missing"
+	e.fails(MethodCardUpdate, bad, nil, "40004", "CARD_NOT_EXIT")
+
+	e.ok(MethodCardUpdate, upd(map[string]any{"template_id": gold, "level": "GOLD"}), nil)
+	c, _ := e.srv.Card(no)
+	if c.TemplateID != gold || c.Level != "GOLD" || c.Point != "5" {
+		t.Fatalf("after switch %+v", c)
+	}
+	// A template without levels takes any level.
+	e.ok(MethodCardUpdate, upd(map[string]any{"template_id": free, "level": "ANYTHING"}), nil)
+	// The user no longer holds a card of the first template and may open one.
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	e.ok(MethodCardOpen, map[string]any{
+		"out_serial_no": "again", "card_template_id": tpl,
+		"card_user_info": map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+		"card_ext_info":  map[string]any{"external_card_no": "E2"},
+	}, map[string]string{"auth_token": tok})
+	// …and cannot move the second card onto the template the first is on.
+	var second string
+	for _, x := range []string{"wc000000000001", "wc000000000002"} {
+		if cc, ok := e.srv.Card(x); ok && cc.TemplateID == tpl {
+			second = x
+		}
+	}
+	r := e.call(MethodCardUpdate, map[string]any{"target_card_no": second, "target_card_no_type": "BIZ_CARD", "occur_time": "2024-03-01 10:00:00",
+		"card_info": map[string]any{"template_id": free}}, nil)
+	if r.SubCode != "CARD_HAS_OPENED" {
+		t.Fatalf("got %s %s", r.Code, r.SubCode)
+	}
+}
+
+func TestCardQueryAndDeleteRules(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	uid, no := e.open(tpl, nil)
+	q := func(m map[string]any) map[string]any {
+		base := map[string]any{"target_card_no_type": "BIZ_CARD", "target_card_no": no}
+		for k, v := range m {
+			base[k] = v
+		}
+		return base
+	}
+	e.ok(MethodCardQuery, q(map[string]any{"card_user_info": map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"}}), nil)
+	e.fails(MethodCardQuery, q(map[string]any{"card_user_info": map[string]string{"user_uni_id": "2088999999999999", "user_uni_id_type": "UID"}}), nil, "40004", "CARD_NOT_EXIT")
+	e.fails(MethodCardQuery, q(map[string]any{"template_id": "20240101000000000000000000009999"}), nil, "40004", "CARD_NOT_EXIT")
+	e.fails(MethodCardQuery, q(map[string]any{"target_card_no_type": "D_QR_CODE"}), nil, "40004", "CARD_NOT_EXIT")
+	e.fails(MethodCardQuery, q(map[string]any{"target_card_no_type": "PHONE"}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardQuery, q(map[string]any{"target_card_no": strings.Repeat("9", 33)}), nil, "40004", "INVALID_PARAMETER")
+
+	del := func(m map[string]any) map[string]any {
+		base := map[string]any{"out_serial_no": "d1", "target_card_no": no, "target_card_no_type": "BIZ_CARD", "reason_code": "PRESENT"}
+		for k, v := range m {
+			base[k] = v
+		}
+		return base
+	}
+	e.fails(MethodCardDelete, del(map[string]any{"reason_code": "LOST"}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardDelete, del(map[string]any{"ext_info": "not json"}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardDelete, del(map[string]any{"ext_info": `{"donee_user_id":"12"}`}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardDelete, del(map[string]any{"out_serial_no": strings.Repeat("x", 33)}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardDelete, del(map[string]any{"target_card_no": "missing"}), nil, "40004", "CARD_NOT_EXIT")
+	e.ok(MethodCardDelete, del(map[string]any{"ext_info": `{"new_card_no":"12345","donee_user_id":"2088102130652460"}`}), nil)
+	c, _ := e.srv.Card(no)
+	if !c.Deleted || c.DeleteReason != "PRESENT" {
+		t.Fatalf("%+v", c)
+	}
+	// The serial is bound to that card.
+	_, no2 := e.open(tpl, nil)
+	e.fails(MethodCardDelete, del(map[string]any{"target_card_no": no2}), nil, "40004", "INVALID_PARAMETER")
+	e.fails(MethodCardUpdate, map[string]any{"target_card_no": no, "target_card_no_type": "BIZ_CARD", "occur_time": "2024-03-01 10:00:00", "card_info": map[string]any{}}, nil, "40004", "CARD_NOT_EXIT")
+}

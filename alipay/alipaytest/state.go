@@ -25,6 +25,7 @@ type state struct {
 	templateReqs  map[string]string // template.create request_id → template id
 
 	cards         map[string]*cardState
+	prefixSeq     map[string]int64  // biz_no_prefix → last card sequence
 	holders       map[string]string // template id + "|" + user id → live biz_card_no
 	openSerials   map[string]*openRecord
 	deleteSerials map[string]*deleteRecord
@@ -46,6 +47,7 @@ func newState() state {
 		templates:     make(map[string]*template),
 		templateReqs:  make(map[string]string),
 		cards:         make(map[string]*cardState),
+		prefixSeq:     make(map[string]int64),
 		holders:       make(map[string]string),
 		openSerials:   make(map[string]*openRecord),
 		deleteSerials: make(map[string]*deleteRecord),

@@ -23,7 +23,6 @@ type template struct {
 	formSet      bool
 	created      time.Time
 	modified     time.Time
-	cardSeq      int64
 }
 
 func (t *template) hasLevel(level string) bool {
