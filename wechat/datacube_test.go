@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -145,4 +146,11 @@ func TestMemberCardDetailSample(t *testing.T) {
 		m.TotalUser != 249 || m.PayOriginalFee != card.Fen(1250) || m.Fee != card.Yuan(10) {
 		t.Errorf("decoded = %+v", m)
 	}
+}
+
+// Dates for the statistics calls are Beijing calendar days.
+func ExampleDateOf() {
+	t := time.Date(2026, 3, 1, 20, 30, 0, 0, time.UTC) // already March 2nd in Beijing
+	fmt.Println(DateOf(t))
+	// Output: 2026-03-02
 }
