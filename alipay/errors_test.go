@@ -306,3 +306,36 @@ func TestNewFromKeysErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRetriedDeleteReusesSerial: a delete that fails with 20000 is retried
+// with the same out_serial_no and succeeds once.
+func TestRetriedDeleteReusesSerial(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	c := openCard(t, s, p, newTemplate(t, p))
+	s.FailNext(alipay.MethodCardDelete, "20000", "isp.unknow-error", "服务暂不可用", 1)
+	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Calls(alipay.MethodCardDelete); n != 2 {
+		t.Errorf("%d delete calls, want 2", n)
+	}
+	// The answer to the applied delete is lost; repeating with the same key
+	// replays it instead of failing with CARD_IS_DELETED_ALREADY.
+	c2 := openCard(t, s, p, c.Ref.TemplateID)
+	s.TamperNext(alipay.MethodCardDelete, alipaytest.TamperBadSign)
+	req := card.DeleteRequest{Ref: c2.Ref, IdempotencyKey: "del-2"}
+	if err := p.Delete(ctx(t), req); err == nil {
+		t.Fatal("tampered answer accepted")
+	}
+	if err := p.Delete(ctx(t), req); err != nil {
+		t.Fatalf("repeat with the same key: %v", err)
+	}
+	if st, _ := s.Card(c2.Ref.CardNo); !st.Deleted || st.DeleteReason != "CANCEL" {
+		t.Errorf("card %+v", st)
+	}
+	// A new key on a deleted card is not found.
+	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c2.Ref}); !errors.Is(err, card.ErrNotFound) {
+		t.Errorf("delete again: %v", err)
+	}
+}

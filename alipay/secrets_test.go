@@ -142,3 +142,25 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		t.Errorf("only %d error paths driven", len(errs))
 	}
 }
+
+// TestRequestsDoNotPrintSecrets: requests that carry tokens print without them.
+func TestRequestsDoNotPrintSecrets(t *testing.T) {
+	const secret = "authusrBsecretsecretsecret0123456789"
+	for _, v := range []any{
+		alipay.CardOpenRequest{AuthToken: secret, CardTemplateID: "t"},
+		alipay.ActivateFormQueryRequest{AuthToken: secret, TemplateID: "t"},
+		alipay.OAuthTokenRequest{GrantType: alipay.GrantRefreshToken, RefreshToken: secret},
+		alipay.OAuthTokenRequest{GrantType: alipay.GrantAuthorizationCode, Code: secret},
+		alipay.Token{AccessToken: secret, RefreshToken: secret, UserID: "2088"},
+		alipay.ActivationCallback{AuthCode: secret},
+	} {
+		for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+			if out := fmt.Sprintf(f, v); strings.Contains(out, secret) {
+				t.Errorf("%T printed with %s shows the secret: %s", v, f, out)
+			}
+			if out := fmt.Sprintf(f, &v); strings.Contains(out, secret) {
+				t.Errorf("*%T printed with %s shows the secret: %s", v, f, out)
+			}
+		}
+	}
+}

@@ -371,3 +371,12 @@ type CardDeleteResponse struct {
 	// BizSerialNo is Alipay's serial number of the delete.
 	BizSerialNo string `json:"biz_serial_no"`
 }
+
+// String describes the request without its auth token.
+func (r CardOpenRequest) String() string {
+	return "alipay.CardOpenRequest{OutSerialNo:" + r.OutSerialNo + " CardTemplateID:" + r.CardTemplateID +
+		" UserUniID:" + r.CardUserInfo.UserUniID + " ExternalCardNo:" + r.CardExtInfo.ExternalCardNo + "}"
+}
+
+// GoString is String, so %#v does not print the token either.
+func (r CardOpenRequest) GoString() string { return r.String() }

@@ -718,3 +718,17 @@ type UserInfo struct {
 	UserType           string `json:"user_type"`
 	UserStatus         string `json:"user_status"`
 }
+
+// String describes the request without its code or refresh token.
+func (r OAuthTokenRequest) String() string { return "alipay.OAuthTokenRequest{GrantType:" + r.GrantType + "}" }
+
+// GoString is String, so %#v does not print the secrets either.
+func (r OAuthTokenRequest) GoString() string { return r.String() }
+
+// String describes the request without its auth token.
+func (r ActivateFormQueryRequest) String() string {
+	return "alipay.ActivateFormQueryRequest{TemplateID:" + r.TemplateID + " RequestID:" + r.RequestID + "}"
+}
+
+// GoString is String, so %#v does not print the token either.
+func (r ActivateFormQueryRequest) GoString() string { return r.String() }
