@@ -720,7 +720,9 @@ type UserInfo struct {
 }
 
 // String describes the request without its code or refresh token.
-func (r OAuthTokenRequest) String() string { return "alipay.OAuthTokenRequest{GrantType:" + r.GrantType + "}" }
+func (r OAuthTokenRequest) String() string {
+	return "alipay.OAuthTokenRequest{GrantType:" + r.GrantType + "}"
+}
 
 // GoString is String, so %#v does not print the secrets either.
 func (r OAuthTokenRequest) GoString() string { return r.String() }
