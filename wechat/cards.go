@@ -107,7 +107,7 @@ const (
 // CustomCodeModeDeposit is get_custom_code_mode for import-code (deposit) cards.
 const CustomCodeModeDeposit = "GET_CUSTOM_CODE_MODE_DEPOSIT"
 
-// CardColors are the colour names /card/create accepts (§3.6).
+// cardColorNames are the colour names /card/create accepts (§3.6).
 var cardColorNames = map[string]bool{
 	"Color010": true, "Color020": true, "Color030": true, "Color040": true, "Color050": true,
 	"Color060": true, "Color070": true, "Color080": true, "Color081": true, "Color082": true,
@@ -275,8 +275,8 @@ type CardDefinition struct {
 	BusTicket     *BusTicketData     `json:"bus_ticket,omitempty"`
 }
 
-// body returns the type-specific body that is set, the Go name of its field,
-// and how many bodies are set.
+// bodies returns the Go field names of the type-specific bodies that are set,
+// and the last of them.
 func (c *CardDefinition) bodies() (set []string, body cardBody) {
 	add := func(name string, ok bool, b cardBody) {
 		if ok {
@@ -583,7 +583,9 @@ func (b *BaseInfo) validate(v *cv, p string, t CardType, create bool) {
 			v.fail(p+".UseCustomCode", "must be true when GetCustomCodeMode is %s", CustomCodeModeDeposit)
 		}
 	}
-	if b.SKU != nil {
+	if b.SKU != nil && !create {
+		v.fail(p+".SKU", "cannot be changed by UpdateCard; use ModifyStock")
+	} else if b.SKU != nil {
 		switch {
 		case deposit && create:
 			if b.SKU.Quantity != 0 {

@@ -476,6 +476,11 @@ func TestCardManagement(t *testing.T) {
 	_, err = p.UpdateCard(ctx, UpdateCardRequest{CardID: ids[0], Card: CardDefinition{CardType: CardTypeMemberCard,
 		MemberCard: &MemberCardData{BaseInfo: &BaseInfo{Title: strings.Repeat("字", 10)}}}})
 	catWantInvalid(t, err, "UpdateCard", "Card.MemberCard.BaseInfo.Title")
+	_, err = p.UpdateCard(ctx, UpdateCardRequest{CardID: ids[0], Card: CardDefinition{CardType: CardTypeMemberCard,
+		MemberCard: &MemberCardData{BaseInfo: &BaseInfo{SKU: &SKU{Quantity: 5}}}}})
+	catWantInvalid(t, err, "UpdateCard", "Card.MemberCard.BaseInfo.SKU")
+	_, err = p.UpdateCard(ctx, UpdateCardRequest{Card: upd})
+	catWantInvalid(t, err, "UpdateCard", "CardID")
 
 	// stock
 	if _, err := p.ModifyStock(ctx, ModifyStockRequest{CardID: ids[0], Increase: 50}); err != nil {
