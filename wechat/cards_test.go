@@ -679,3 +679,14 @@ func catExampleMemberCard(p *Provider) string {
 	}
 	return res.CardID
 }
+
+// BenchmarkCreateCardValidate measures the pre-wire validation of a full member card.
+func BenchmarkCreateCardValidate(b *testing.B) {
+	req := CreateCardRequest{Card: catMemberCard()}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := req.Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -274,3 +274,21 @@ func ExampleProvider_DepositCodes() {
 	fmt.Println(res.BatchesSent, len(res.Succeeded), n.Count, s.Calls("/card/code/deposit"))
 	// Output: 3 250 250 3
 }
+
+// BenchmarkDepositCodes10000 measures a 10,000-code import (100 calls) against the local fake.
+func BenchmarkDepositCodes10000(b *testing.B) {
+	p, _ := newTestProvider(b, nil)
+	ctx := context.Background()
+	d := catMemberCard()
+	d.MemberCard.BaseInfo.UseCustomCode, d.MemberCard.BaseInfo.GetCustomCodeMode, d.MemberCard.BaseInfo.SKU.Quantity = card.Ptr(true), CustomCodeModeDeposit, 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c, err := p.CreateCard(ctx, CreateCardRequest{Card: d})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: c.CardID, Codes: catCodes(fmt.Sprint(i, "-"), 10000)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
