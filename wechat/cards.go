@@ -336,7 +336,11 @@ func (c *CardDefinition) validate(v *cv, prefix string, create bool) cardBody {
 		v.fail(prefix+"."+name, "is required for card type %s", c.CardType)
 		return nil
 	case len(set) > 1:
-		v.fail(prefix+"."+set[1], "only the %s body may be set for card type %s (got %s)", name, c.CardType, strings.Join(set, ", "))
+		extra := set[0]
+		if extra == name {
+			extra = set[1]
+		}
+		v.fail(prefix+"."+extra, "only the %s body may be set for card type %s (got %s)", name, c.CardType, strings.Join(set, ", "))
 		return nil
 	case set[0] != name:
 		v.fail(prefix+"."+set[0], "does not match card type %s (set %s instead)", c.CardType, name)

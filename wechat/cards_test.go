@@ -100,6 +100,7 @@ func TestCreateCardValidation(t *testing.T) {
 			c.MemberCard = nil
 		}, "Card.Groupon"},
 		{"two bodies", func(c *CardDefinition) { c.Gift = &GiftData{} }, "Card.Gift"},
+		{"two bodies, type of the second", func(c *CardDefinition) { c.Gift = &GiftData{}; c.CardType = CardTypeGift }, "Card.MemberCard"},
 		{"no base", func(c *CardDefinition) { c.MemberCard.BaseInfo = nil }, "Card.MemberCard.BaseInfo"},
 		{"title 10 chars", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = long(10) }, "Card.MemberCard.BaseInfo.Title"},
 		{"title 10 ascii", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = "ABCDEFGHIJ" }, "Card.MemberCard.BaseInfo.Title"},
