@@ -171,7 +171,16 @@ func (s *Server) newBareClient(opts []alipay.OptionFunc) (*alipay.Client, error)
 		alipay.WithHTTPClient(s.ts.Client()),
 	}
 	all = append(all, opts...)
-	return alipay.New(s.appID, s.appPrivPEM, true, all...)
+	c, err := alipay.New(s.appID, s.appPrivPEM, true, all...)
+	if err != nil {
+		return nil, err
+	}
+	if s.aesB64 != "" {
+		if err := c.SetEncryptKey(s.aesB64); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // checkCertParams enforces the signing mode on app_cert_sn and

@@ -38,6 +38,9 @@
 // matching app_cert_sn and alipay_root_cert_sn on every request and puts
 // alipay_cert_sn in every signed response; NewCertClient wires smartwalle for
 // it, and alipay.open.app.alipaycert.download serves the gateway certificate.
+// Options.AESKey turns on interface content encryption (encrypt_type=AES, the
+// key smartwalle's SetEncryptKey takes): biz_content arrives encrypted and
+// answers go back encrypted and signed over the ciphertext.
 // Then call methods through client.Request with alipay.NewPayload; pass the
 // user's token with payload.AddParam("auth_token", token).
 //
@@ -77,7 +80,7 @@
 // aop.auth-token-time-out; request-signature failures answer an unsigned
 // error_response; the timestamp window is TimestampWindow; certificate
 // serials that do not match answer 40002 isv.invalid-parameter (the real
-// sub_code is not documented). Content encryption (encrypt_type=AES) is not
-// implemented and is refused; alipay.marketing.card.authinfo.query and
-// open.apply answer isv.invalid-method.
+// sub_code is not documented). alipay.marketing.card.authinfo.query and
+// open.apply, whose behaviour the sources do not document, answer
+// isv.invalid-method.
 package alipaytest

@@ -45,7 +45,7 @@ func FuzzParseRequest(f *testing.F) {
 		if strings.Contains("&"+sc, "&sign=") {
 			t.Fatalf("sign is part of the signed content: %q", sc)
 		}
-		if e := srv.checkCommon(params); e == nil {
+		if _, _, e := srv.checkCommon(params); e == nil {
 			t.Fatalf("unsigned fuzz input passed the gateway checks: %v", params)
 		} else if !e.unsigned {
 			t.Fatal("gateway rejections are unsigned error_response bodies")

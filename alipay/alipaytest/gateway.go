@@ -240,8 +240,31 @@ func verifyRequestSign(pub *rsa.PublicKey, p url.Values) error {
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
 }
 
-// checkCommon validates the common parameters of a parsed request.
-func (s *Server) checkCommon(p url.Values) *apiError {
+// checkCommon validates the common parameters of a parsed request and
+// returns its biz_content, decrypted when it came AES-encrypted.
+func (s *Server) checkCommon(p url.Values) (biz string, encrypted bool, e *apiError) {
+	e = s.checkParams(p)
+	if e != nil {
+		return "", false, e
+	}
+	biz = p.Get("biz_content")
+	if p.Get("encrypt_type") != "" && biz != "" {
+		plain, err := aesDecrypt(s.aesKey, biz)
+		if err != nil {
+			return "", false, gatewayError("40002", "isv.invalid-encrypt", "解密出错: "+err.Error())
+		}
+		biz, encrypted = string(plain), true
+	}
+	if biz != "" {
+		if !json.Valid([]byte(biz)) || !strings.HasPrefix(strings.TrimSpace(biz), "{") {
+			return "", false, gatewayError("40002", "isv.invalid-parameter", "参数无效: biz_content must be a JSON object")
+		}
+	}
+	return biz, encrypted, nil
+}
+
+// checkParams validates the common parameters and the request signature.
+func (s *Server) checkParams(p url.Values) *apiError {
 	for _, m := range []struct{ k, sub, text string }{
 		{"method", "isv.missing-method", "缺少方法名参数"},
 		{"sign", "isv.missing-signature", "缺少签名参数"},
@@ -277,8 +300,12 @@ func (s *Server) checkCommon(p url.Values) *apiError {
 	if err != nil || !(within(ts, s.clock()) || within(ts, time.Now())) {
 		return gatewayError("40002", "isv.invalid-timestamp", "非法的时间戳参数")
 	}
-	if p.Get("encrypt_type") != "" {
-		return gatewayError("40002", "isv.invalid-encrypt-type", "加密类型错误: this gateway does not support content encryption")
+	switch et := p.Get("encrypt_type"); {
+	case et == "":
+	case et != "AES":
+		return gatewayError("40002", "isv.invalid-encrypt-type", "无效的加密类型")
+	case s.aesKey == nil:
+		return gatewayError("40002", "isv.decryption-error-not-valid-encrypt-key", "应用未配置接口内容加密密钥 (Options.AESKey)")
 	}
 	if e := s.checkCertParams(p.Get("app_cert_sn"), p.Get("alipay_root_cert_sn")); e != nil {
 		return e
@@ -289,11 +316,6 @@ func (s *Server) checkCommon(p url.Values) *apiError {
 	if err := verifyRequestSign(s.appPub, p); err != nil {
 		content := strings.ReplaceAll(signContent(p), "&", "&amp;")
 		return gatewayError("40002", "isv.invalid-signature", "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为："+content)
-	}
-	if bc := p.Get("biz_content"); bc != "" {
-		if !json.Valid([]byte(bc)) || !strings.HasPrefix(strings.TrimSpace(bc), "{") {
-			return gatewayError("40002", "isv.invalid-parameter", "参数无效: biz_content must be a JSON object")
-		}
 	}
 	return nil
 }
@@ -327,8 +349,9 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		writeUnsigned(w, gatewayError("40002", "isv.invalid-parameter", "参数无效: "+perr.Error()))
 		return
 	}
-	if e := s.checkCommon(params); e != nil {
-		writeUnsigned(w, e)
+	biz, encrypted, cerr := s.checkCommon(params)
+	if cerr != nil {
+		writeUnsigned(w, cerr)
 		return
 	}
 
@@ -363,7 +386,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	if fr := s.takeFail(method); fr != nil {
 		rerr = fr
 	} else {
-		req := &request{method: method, params: params, files: files, biz: params.Get("biz_content"), now: s.now()}
+		req := &request{method: method, params: params, files: files, biz: biz, now: s.now()}
 		resp, rerr = s.dispatch(req)
 	}
 	s.mu.Unlock()
@@ -375,7 +398,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		resp = errorNode(rerr)
 	}
-	s.writeSigned(w, method, resp, tamper)
+	s.writeSigned(w, method, resp, tamper, encrypted)
 }
 
 // takeTamper consumes the pending tamper for method. Callers hold s.mu.
@@ -418,11 +441,17 @@ func writeUnsigned(w http.ResponseWriter, e *apiError) {
 
 // writeSigned answers {"<node>":<bytes>,"sign":"…"} where the signature covers
 // exactly <bytes>; in certificate mode "alipay_cert_sn" sits between them.
-func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, tamper Tamper) {
+//
+// The answer to an encrypted request is encrypted: the node is a JSON string
+// of base64 ciphertext and the signature covers that string with its quotes.
+func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, tamper Tamper, encrypt bool) {
 	body, err := json.Marshal(resp)
 	if err != nil {
 		writeUnsigned(w, gatewayError("20000", "isp.unknow-error", "服务暂不可用"))
 		return
+	}
+	if encrypt {
+		body = []byte(`"` + aesEncrypt(s.aesKey, body) + `"`)
 	}
 	name, _ := json.Marshal(nodeName(method))
 	var sign string
@@ -437,10 +466,20 @@ func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, ta
 		sign = signBytes(s.aliPriv, body)
 	}
 	if tamper == TamperAlterBody {
-		altered := make([]byte, 0, len(body)+20)
-		altered = append(altered, body[:len(body)-1]...)
-		altered = append(altered, `,"tampered":"1"}`...)
-		body = altered
+		if body[0] == '"' { // ciphertext: change one base64 character
+			altered := append([]byte(nil), body...)
+			if altered[1] == 'A' {
+				altered[1] = 'B'
+			} else {
+				altered[1] = 'A'
+			}
+			body = altered
+		} else {
+			altered := make([]byte, 0, len(body)+20)
+			altered = append(altered, body[:len(body)-1]...)
+			altered = append(altered, `,"tampered":"1"}`...)
+			body = altered
+		}
 	}
 	var b bytes.Buffer
 	b.WriteByte('{')

@@ -133,7 +133,8 @@ func TestRequestSignatureRejected(t *testing.T) {
 		{"timestamp layout", func(v url.Values) { v.Set("timestamp", time.Now().Format(time.RFC3339)) }, "40002", "isv.invalid-timestamp"},
 		{"biz_content not JSON", func(v url.Values) { v.Set("biz_content", "{nope") }, "40002", "isv.invalid-parameter"},
 		{"biz_content array", func(v url.Values) { v.Set("biz_content", "[1]") }, "40002", "isv.invalid-parameter"},
-		{"encryption", func(v url.Values) { v.Set("encrypt_type", "AES") }, "40002", "isv.invalid-encrypt-type"},
+		{"encryption without a key", func(v url.Values) { v.Set("encrypt_type", "AES") }, "40002", "isv.decryption-error-not-valid-encrypt-key"},
+		{"encryption type", func(v url.Values) { v.Set("encrypt_type", "SM4") }, "40002", "isv.invalid-encrypt-type"},
 	}
 	for _, c := range resigned {
 		t.Run(c.name, func(t *testing.T) {

@@ -66,6 +66,13 @@ type Options struct {
 	// Without it (public-key mode) requests carrying certificate serials are
 	// refused and responses never carry alipay_cert_sn.
 	CertMode bool
+	// AESKey, a base64 AES key (16, 24 or 32 bytes), enables interface
+	// content encryption (接口内容加密): requests with encrypt_type=AES carry
+	// an AES-CBC (zero IV, PKCS#7) encrypted biz_content, and their answers
+	// come back encrypted. It is smartwalle's Client.SetEncryptKey value;
+	// NewClient and NewCertClient set it. Without it encrypted requests are
+	// refused. NewServer panics on a key that is not valid base64 AES.
+	AESKey string
 }
 
 // Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
@@ -80,6 +87,8 @@ type Server struct {
 	certMode bool
 	certOnce sync.Once
 	certs    *certSet
+	aesKey   []byte
+	aesB64   string
 
 	appPrivPEM string
 	appPubPEM  string
@@ -143,6 +152,13 @@ func NewServer(opts *Options) *Server {
 		s.aliPriv = mustParsePrivate(alipayPrivateKeyPEM)
 	}
 	s.otherPriv = mustParsePrivate(otherPrivateKeyPEM)
+	if o.AESKey != "" {
+		k, err := base64.StdEncoding.DecodeString(o.AESKey)
+		if err != nil || (len(k) != 16 && len(k) != 24 && len(k) != 32) {
+			panic("alipaytest: Options.AESKey must be a base64 AES-128/192/256 key")
+		}
+		s.aesKey, s.aesB64 = k, o.AESKey
+	}
 	s.st.users[DemoUserID] = &user{id: DemoUserID}
 
 	mux := http.NewServeMux()
