@@ -108,7 +108,7 @@ func depositBatchError(op string, err error, b, total, lo, n int) error {
 		// (BatchesSent, NotDeposited) says how far the deposit got.
 		return err
 	}
-	msg := fmt.Sprintf("batch %d of %d (codes %d–%d) failed; %d of %d codes were sent in batches 1–%d; the rest were not sent", b+1, total, lo, min(lo+MaxCodesPerCall, n)-1, lo, n, b)
+	msg := fmt.Sprintf("batch %d of %d (Codes[%d:%d]) failed; %d of %d codes were sent in batches 1–%d; the rest were not sent", b+1, total, lo, min(lo+MaxCodesPerCall, n), lo, n, b)
 	if b == 0 {
 		msg = fmt.Sprintf("batch 1 of %d failed; none of the %d codes were sent", total, n)
 	}

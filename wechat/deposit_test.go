@@ -119,7 +119,7 @@ func TestDepositCodesPartialFailure(t *testing.T) {
 	if !errors.As(err, &vendor) || vendor.ErrCode != 45009 {
 		t.Errorf("vendor error not reachable: %v", err)
 	}
-	if !strings.Contains(err.Error(), "batch 3 of 5") || !strings.Contains(err.Error(), "200 of 450 codes were sent in batches 1–2") {
+	if !strings.Contains(err.Error(), "batch 3 of 5 (Codes[200:300]) failed") || !strings.Contains(err.Error(), "200 of 450 codes were sent in batches 1–2") {
 		t.Errorf("message does not say which batches were sent: %v", err)
 	}
 	if res == nil || res.BatchesSent != 2 || res.BatchesTotal != 5 || len(res.Succeeded) != 200 || len(res.NotDeposited) != 250 || res.NotDeposited[0] != codes[200] {

@@ -207,6 +207,7 @@ func (f *PayGiftMchFailure) UnmarshalJSON(b []byte) error {
 // catFlexString decodes a JSON string or number as a string.
 type catFlexString string
 
+// UnmarshalJSON accepts a JSON string, a number or null.
 func (s *catFlexString) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
