@@ -32,6 +32,9 @@
 //
 // (With production=false use alipay.WithSandboxGateway(srv.URL()) instead.)
 //
+// Then call methods through client.Request with alipay.NewPayload; pass the
+// user's token with payload.AddParam("auth_token", token).
+//
 // Options.CertMode switches the gateway to public-key-certificate mode: it
 // issues a test root CA, an app certificate and a gateway certificate
 // (AlipayRootCert, AppCertPublicKey, AlipayCertPublicKey), requires the
@@ -41,8 +44,6 @@
 // Options.AESKey turns on interface content encryption (encrypt_type=AES, the
 // key smartwalle's SetEncryptKey takes): biz_content arrives encrypted and
 // answers go back encrypted and signed over the ciphertext.
-// Then call methods through client.Request with alipay.NewPayload; pass the
-// user's token with payload.AddParam("auth_token", token).
 //
 // A member needs an auth_token with scope auth_ecard before card.open. Get one
 // with IssueToken, or go through the real flows: Authorize (or a GET on
@@ -73,7 +74,7 @@
 // card.open (same user and template) or card.delete (same card) replays the
 // first answer; a repeated request_id on template.create returns the same
 // template; notify_no and consume.sync trade_no are idempotent; biz_card_no is
-// biz_no_prefix followed by a zero-padded per-template sequence of
+// biz_no_prefix followed by a zero-padded sequence per prefix of
 // biz_no_suffix_len digits; invalid biz_content fields answer 40004
 // INVALID_PARAMETER; token failures (missing, unknown or without the needed
 // scope) answer 20001 aop.invalid-auth-token and expired ones

@@ -100,3 +100,73 @@ func ExampleServer_TamperNext() {
 	// crypto/rsa: verification error
 	// <nil> 40005 aop.call-limited
 }
+
+// The activation-form flow (开卡组件): the merchant sets the form and gets a
+// link, the user fills the form, the merchant redeems the callback's
+// auth_code and reads what the user entered.
+func ExampleServer_SubmitActivationForm() {
+	srv := alipaytest.NewServer(nil)
+	defer srv.Close()
+	client, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	call := func(method string, biz map[string]any, token string, out any) {
+		p := alipay.NewPayload(method)
+		for k, v := range biz {
+			p.AddBizField(k, v)
+		}
+		if token != "" {
+			p.AddParam("auth_token", token)
+		}
+		if err := client.Request(ctx, p, out); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	var tpl cardResult
+	call("alipay.marketing.card.template.create", map[string]any{
+		"request_id": "tpl-form", "card_type": "OUT_MEMBER_CARD", "biz_no_suffix_len": "12",
+		"template_style_info": map[string]string{"card_show_name": "Form Card"},
+	}, "", &tpl)
+	var ok alipay.Error
+	call("alipay.marketing.card.formtemplate.set", map[string]any{
+		"template_id": tpl.TemplateID,
+		"fields": map[string]any{"required": map[string]any{"common_fields": []string{
+			alipaytest.FormFieldMobile, alipaytest.FormFieldName}}},
+	}, "", &ok)
+	var link struct {
+		alipay.Error
+		ApplyCardURL string `json:"apply_card_url"`
+	}
+	call("alipay.marketing.card.activateurl.apply", map[string]any{
+		"template_id": tpl.TemplateID, "callback": "https://merchant.example/card/done", "out_string": "campaign-7",
+	}, "", &link)
+
+	// The user opens the link and submits the form; the merchant's callback
+	// receives this query.
+	cb, err := srv.SubmitActivationForm(tpl.TemplateID, srv.NewUser(), map[string]string{
+		alipaytest.FormFieldMobile: "13800000000", alipaytest.FormFieldName: "李飞",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cb.Get("scope"), cb.Get("out_string"))
+
+	tok, err := client.SystemOauthToken(ctx, alipay.SystemOauthToken{GrantType: "authorization_code", Code: cb.Get("auth_code")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var form struct {
+		alipay.Error
+		Infos string `json:"infos"`
+	}
+	call("alipay.marketing.card.activateform.query", map[string]any{
+		"biz_type": "MEMBER_CARD", "template_id": tpl.TemplateID, "request_id": cb.Get("request_id"),
+	}, tok.AccessToken, &form)
+	fmt.Println(form.Infos)
+	// Output:
+	// auth_ecard campaign-7
+	// [{"OPEN_FORM_FIELD_MOBILE":"13800000000"},{"OPEN_FORM_FIELD_NAME":"李飞"}]
+}

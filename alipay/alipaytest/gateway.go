@@ -374,6 +374,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	now := s.now() // outside the lock: Options.Clock is the caller's code
 	s.mu.Lock()
 	tamper := s.takeTamper(method)
 	if tamper == TamperUnsignedError {
@@ -386,7 +387,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	if fr := s.takeFail(method); fr != nil {
 		rerr = fr
 	} else {
-		req := &request{method: method, params: params, files: files, biz: biz, now: s.now()}
+		req := &request{method: method, params: params, files: files, biz: biz, now: now}
 		resp, rerr = s.dispatch(req)
 	}
 	s.mu.Unlock()

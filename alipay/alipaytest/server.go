@@ -27,8 +27,9 @@ const DefaultAppID = "2021000000000001"
 // Server.
 const DemoUserID = "2088000000000001"
 
-// Token and code lifetimes. They follow what Alipay documents or returns in
-// captured responses (see the package documentation).
+// Token and code lifetimes. The token lifetimes are the expires_in and
+// re_expires_in of a captured real oauth.token answer; Alipay documents
+// auth_code as single-use and valid at most 24 hours.
 const (
 	// AccessTokenTTL is the lifetime of an access_token (expires_in = 1209600 s).
 	AccessTokenTTL = 14 * 24 * time.Hour
@@ -53,6 +54,7 @@ type Options struct {
 	// A request's timestamp parameter is accepted when it is within
 	// TimestampWindow of Clock() or of the host wall clock, because clients
 	// such as smartwalle stamp requests with time.Now whatever Clock says.
+	// Clock must be safe for concurrent use and must not call the Server.
 	Clock func() time.Time
 	// FreshKeys makes NewServer generate new RSA-2048 key pairs instead of
 	// using the package's fixed, public, test-only keys. Generation costs
