@@ -50,7 +50,8 @@
 // AuthorizeURL) gives an auth_code that alipay.system.oauth.token redeems; the
 // activation-form flow is formtemplate.set → activateurl.apply →
 // SubmitActivationForm (the user filling the form) → oauth.token with the
-// returned auth_code → activateform.query → card.open.
+// returned auth_code → activateform.query → card.open. An ISV acting for a
+// merchant sends an app_auth_token from IssueAppAuthToken.
 //
 // # Faults and inspection
 //

@@ -309,3 +309,15 @@ func (s *Server) TokenScopes(accessToken string) ([]string, bool) {
 	sort.Strings(out)
 	return out, true
 }
+
+// IssueAppAuthToken returns a new app_auth_token, the token an ISV sends
+// (common parameter app_auth_token) to act for a merchant. Requests may omit
+// app_auth_token; one that carries a token not issued here is answered 20001
+// aop.invalid-app-auth-token.
+func (s *Server) IssueAppAuthToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := "202611BB" + randomID(32)
+	s.st.appAuthTokens[t] = true
+	return t
+}

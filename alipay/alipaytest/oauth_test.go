@@ -187,3 +187,16 @@ func TestUserIDs(t *testing.T) {
 	}()
 	srv.AddUser("12345")
 }
+
+func TestAppAuthToken(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fails(MethodTemplateBatchQuery, nil, map[string]string{"app_auth_token": "202611BBnope"}, "20001", "aop.invalid-app-auth-token")
+	isv := e.srv.IssueAppAuthToken()
+	e.ok(MethodTemplateBatchQuery, nil, map[string]string{"app_auth_token": isv})
+	e.ok(MethodTemplateBatchQuery, nil, nil)
+	// It is signed like every other common parameter.
+	v := e.baseValues(MethodTemplateBatchQuery, "")
+	sign(appKey(t), v)
+	v.Set("app_auth_token", isv)
+	wantErrorResponse(t, e.post(v), "40002", "isv.invalid-signature")
+}

@@ -20,6 +20,8 @@ type state struct {
 	tokens  map[string]*token
 	refresh map[string]*token
 
+	appAuthTokens map[string]bool // IssueAppAuthToken
+
 	templates     map[string]*template
 	templateOrder []string
 	templateReqs  map[string]string // template.create request_id → template id
@@ -44,6 +46,7 @@ func newState() state {
 		codes:         make(map[string]*authCode),
 		tokens:        make(map[string]*token),
 		refresh:       make(map[string]*token),
+		appAuthTokens: make(map[string]bool),
 		templates:     make(map[string]*template),
 		templateReqs:  make(map[string]string),
 		cards:         make(map[string]*cardState),
