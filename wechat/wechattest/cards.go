@@ -316,6 +316,9 @@ func hCreateCard(s *Server, rq *request) (any, *apiError) {
 	if b.UseAllLocations {
 		c.locations++
 	}
+	if len(b.LocationIDs) > 0 {
+		c.firstLoc = int64(b.LocationIDs[0])
+	}
 	if s.opts.ManualReview {
 		c.status = StatusNotVerify
 	}
@@ -546,6 +549,10 @@ func hUpdateCard(s *Server, rq *request) (any, *apiError) {
 	}
 	if b.LocationIDs != nil {
 		c.locations = len(b.LocationIDs)
+		c.firstLoc = 0
+		if len(b.LocationIDs) > 0 {
+			c.firstLoc = int64(b.LocationIDs[0])
+		}
 	}
 	if b.GetLimit != nil && *b.GetLimit > 0 {
 		c.getLimit = int64(*b.GetLimit)

@@ -272,3 +272,37 @@ func TestSilenceperServerAcceptsPushes(t *testing.T) {
 		t.Fatalf("vendor server saw %+v", got)
 	}
 }
+
+func TestPayCellAndViewPushes(t *testing.T) {
+	c := newTC(t, nil)
+	k := newSink(t, c, false)
+	id := c.createMember(func(b, _ map[string]any) { b["location_id_list"] = []int{291710000, 2} })
+	code, _ := c.s.Claim(id, "o1", "ch")
+	if err := c.s.PayWithPayCell(id, code, 100, 120); err == nil || err.(*Error).Code != 40107 {
+		t.Fatalf("pay cell closed: %v", err)
+	}
+	c.ok("/card/paycell/set", map[string]any{"card_id": id, "is_open": true})
+	if err := c.s.PayWithPayCell(id, code, 200, 100); err == nil {
+		t.Fatal("fee above original fee accepted")
+	}
+	if err := c.s.PayWithPayCell(id, code, 9000, 10000); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.s.ViewCard(id, code); err != nil {
+		t.Fatal(err)
+	}
+	evs, errs := k.got()
+	if len(errs) > 0 || len(evs) != 3 {
+		t.Fatal(evs, errs)
+	}
+	p := evs[1]
+	if p.Event != "user_pay_from_pay_cell" || p.Fee != 9000 || p.OriginalFee != 10000 || p.LocationId != 291710000 || p.TransId == "" || p.UserCardCode != code {
+		t.Fatalf("pay cell event %+v", p)
+	}
+	if v := evs[2]; v.Event != "user_view_card" || v.OuterStr != "ch" {
+		t.Fatalf("view event %+v", v)
+	}
+	if m, _ := c.s.Member(id, code); m.Status != CodeNormal {
+		t.Fatal("paying must not consume the code")
+	}
+}

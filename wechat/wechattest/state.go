@@ -42,6 +42,7 @@ type state struct {
 	ruleSeq   int
 	cardSeq   int
 	codeSeq   int64
+	transSeq  int64
 	eventURL  string
 	days      map[string]*dayStats // "YYYY-MM-DD|card_id"
 }
@@ -84,6 +85,7 @@ type cardRec struct {
 	bindOpenid   bool
 	getLimit     int64
 	locations    int
+	firstLoc     int64
 	centerCell   bool
 	date         dateInfo
 	payCell      bool

@@ -281,6 +281,38 @@ func (s *Server) ViewCard(cardID, code string) error {
 	return s.pushAll(evs)
 }
 
+// PayWithPayCell simulates the user paying fee (fen; originalFee before the
+// card's discount) with 微信买单 on the card: the card must have the pay cell
+// open (/card/paycell/set) and the code must be usable. It pushes
+// user_pay_from_pay_cell with a new TransId and the card's first location id.
+// The code is not consumed.
+func (s *Server) PayWithPayCell(cardID, code string, fee, originalFee int64) error {
+	s.mu.Lock()
+	r := s.st.codes[code][cardID]
+	var e *apiError
+	switch {
+	case s.st.cards[cardID] == nil:
+		e = errc(40073)
+	case r == nil:
+		e = errc(40056)
+	case !r.card.payCell:
+		e = errm(40107, "invalid card id: the pay cell is not open for card %s", cardID)
+	case fee <= 0 || originalFee < fee:
+		e = errm(40097, "invalid args: need 0 < fee <= originalFee")
+	default:
+		e = r.usable(s.now().Unix())
+	}
+	if e != nil {
+		s.mu.Unlock()
+		return e.export()
+	}
+	s.st.transSeq++
+	ev := Event{FromUserName: r.openid, Event: "user_pay_from_pay_cell", CardId: cardID, UserCardCode: code,
+		TransId: fmt.Sprintf("4200%020d", s.st.transSeq), LocationId: r.card.firstLoc, Fee: fee, OriginalFee: originalFee}
+	s.mu.Unlock()
+	return s.pushAll([]Event{ev})
+}
+
 // Approve passes a card's review (CARD_STATUS_VERIFY_OK) and pushes card_pass_check.
 func (s *Server) Approve(cardID string) error { return s.review(cardID, true, "") }
 
