@@ -1,6 +1,7 @@
 package wechattest
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -149,5 +150,28 @@ func TestLatencyHonoursCancel(t *testing.T) {
 	c.ok("/card/getcolors", "{}")
 	if time.Since(start) < 30*time.Millisecond {
 		t.Fatal("global latency not applied")
+	}
+}
+
+func TestCloseCutsLatency(t *testing.T) {
+	s := NewServer(nil)
+	s.SetLatency("", time.Hour)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(s.URL() + "/card/getcolors")
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	for s.Calls("") == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	s.Close()
+	s.Close()
+	<-errc
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("Close waited for the latency")
 	}
 }

@@ -14,11 +14,14 @@
 //
 // Point a client at URL() instead of https://api.weixin.qq.com and at
 // QRImageURL() instead of https://mp.weixin.qq.com. The methods Claim,
-// ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, Approve and Reject
-// simulate users and WeChat's review; with SetEventURL they push the matching
-// XML events (signed, and encrypted in safe mode) to the merchant's handler.
-// FailNext, SetLatency, ExpireTokens and RevokeTokens inject faults; Calls,
-// TokenFetches, Member and Stock inspect what happened.
+// ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, PayWithPayCell, Approve
+// and Reject simulate users and WeChat's review; with SetEventURL they push
+// the matching XML events (signed, and encrypted in safe mode) to the
+// merchant's handler, and Push sends any event. FailNext, SetLatency,
+// ExpireTokens and RevokeTokens inject faults; Calls, TokenFetches,
+// TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist and Pushes
+// inspect what happened. A path the server does not know answers HTTP 404
+// with errcode 40066.
 //
 // Decisions where the wire reference has no answer:
 //

@@ -67,6 +67,8 @@ type Server struct {
 	hintSeq  uint64
 	pushLog  []PushResult
 
+	done  chan struct{} // closed by Close: cuts latency sleeps short
+	once  sync.Once
 	mu    sync.Mutex // guards card state (see state.go)
 	st    *state
 	pushC *http.Client
@@ -135,6 +137,7 @@ func NewServer(opts *Options) *Server {
 		tickets: map[string]*ticket{},
 		tickFet: map[string]int{},
 		st:      newState(),
+		done:    make(chan struct{}),
 		pushC:   &http.Client{Timeout: 10 * time.Second},
 	}
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveAPI))
@@ -143,7 +146,10 @@ func NewServer(opts *Options) *Server {
 }
 
 // Close waits for pending event pushes and shuts both listeners down.
+// Requests still sleeping in SetLatency are ended at once. Close may be
+// called more than once.
 func (s *Server) Close() {
+	s.once.Do(func() { close(s.done) })
 	s.pushW.Wait()
 	s.hs.Close()
 	s.mp.Close()
@@ -329,6 +335,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 	}
