@@ -51,7 +51,8 @@
 // activation-form flow is formtemplate.set → activateurl.apply →
 // SubmitActivationForm (the user filling the form) → oauth.token with the
 // returned auth_code → activateform.query → card.open. An ISV acting for a
-// merchant sends an app_auth_token from IssueAppAuthToken.
+// merchant sends an app_auth_token; once IssueAppAuthToken has been called,
+// only tokens it issued are accepted.
 //
 // # Faults and inspection
 //

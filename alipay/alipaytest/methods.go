@@ -50,7 +50,7 @@ func knownMethod(m string) bool {
 
 // dispatch runs a verified request. Callers hold s.mu.
 func (s *Server) dispatch(req *request) (node, *apiError) {
-	if t := req.param("app_auth_token"); t != "" && !s.st.appAuthTokens[t] {
+	if t := req.param("app_auth_token"); t != "" && len(s.st.appAuthTokens) > 0 && !s.st.appAuthTokens[t] {
 		return nil, tokenError("aop.invalid-app-auth-token", "无效的应用授权令牌")
 	}
 	switch req.method {

@@ -311,9 +311,11 @@ func (s *Server) TokenScopes(accessToken string) ([]string, bool) {
 }
 
 // IssueAppAuthToken returns a new app_auth_token, the token an ISV sends
-// (common parameter app_auth_token) to act for a merchant. Requests may omit
-// app_auth_token; one that carries a token not issued here is answered 20001
-// aop.invalid-app-auth-token.
+// (common parameter app_auth_token) to act for a merchant. Until the first
+// call the server does not check app_auth_token at all (so tests that do not
+// model ISV authorization can send any value); from then on a request whose
+// app_auth_token was not issued here is answered 20001
+// aop.invalid-app-auth-token. Requests may always omit it.
 func (s *Server) IssueAppAuthToken() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
