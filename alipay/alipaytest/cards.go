@@ -183,6 +183,9 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 		return nil, c.err
 	}
 	userID := string(b.CardUserInfo.UserUniID)
+	if userID != tok.userID {
+		return nil, bizFail("USER_AUTH_FAIL", "用户授权失败: auth_token 不属于 card_user_info 中的用户")
+	}
 	if rec := s.st.openSerials[string(b.OutSerialNo)]; rec != nil {
 		if rec.templateID == string(b.CardTemplateID) && rec.userID == userID {
 			return rec.resp, nil
@@ -192,9 +195,6 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	t := s.st.templates[string(b.CardTemplateID)]
 	if t == nil {
 		return nil, bizFail("TEMPLATE_NOT_EXIT", "模板不存在")
-	}
-	if userID != tok.userID {
-		return nil, bizFail("USER_AUTH_FAIL", "用户授权失败: auth_token 不属于 card_user_info 中的用户")
 	}
 	ext := b.CardExtInfo
 	if ext.TemplateID != "" && string(ext.TemplateID) != t.id {

@@ -108,10 +108,14 @@ func TestTokenScopes(t *testing.T) {
 	ecard := e.srv.IssueToken(uid, ScopeAuthECard)
 	e.fails(MethodUserInfoShare, nil, map[string]string{"auth_token": ecard}, "20001", "aop.invalid-auth-token")
 	e.ok(MethodUserInfoShare, nil, map[string]string{"auth_token": base})
-	e.ok(MethodCardOpen, open(""), map[string]string{"auth_token": ecard})
+	first := open("")
+	e.ok(MethodCardOpen, first, map[string]string{"auth_token": ecard})
 	if e.srv.CardCount() != 1 {
 		t.Fatal("CardCount")
 	}
+	// Replaying that serial needs the holder's token too.
+	e.fails(MethodCardOpen, first, map[string]string{"auth_token": other}, "40004", "USER_AUTH_FAIL")
+	e.ok(MethodCardOpen, first, map[string]string{"auth_token": ecard})
 }
 
 func TestAuthorizePage(t *testing.T) {
