@@ -322,7 +322,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	// cancel r.Context() when the client goes away.
 	var body []byte
 	if r.Method == http.MethodPost {
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		b, err := readBody(w, r)
 		if err != nil {
 			s.writeErr(w, errm(47001, "data format error: %v", err))
 			return
@@ -344,7 +344,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, ok := routes[path]
 	if !ok {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header()["Content-Type"] = jsonCT
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
 		return
@@ -384,6 +384,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, out)
 }
 
+// readBody reads a request body of at most maxBody bytes, sized by
+// Content-Length when the client sent one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxBody {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+}
+
 func (s *Server) takeFault(path string) int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
@@ -415,10 +428,13 @@ func (s *Server) checkToken(tok string) *apiError {
 	return nil
 }
 
+// jsonCT is shared by every response header map; net/http never modifies it.
+var jsonCT = []string{"application/json; charset=utf-8"}
+
 var okBody = []byte(`{"errcode":0,"errmsg":"ok"}`)
 
 func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonCT
 	if v == nil {
 		_, _ = w.Write(okBody)
 		return
@@ -442,7 +458,7 @@ func (s *Server) writeErr(w http.ResponseWriter, e *apiError) {
 	if e.code != 0 {
 		msg = fmt.Sprintf("%s hint: [wt%06x]", msg, n)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonCT
 	b, _ := json.Marshal(struct {
 		Errcode int    `json:"errcode"`
 		Errmsg  string `json:"errmsg"`
