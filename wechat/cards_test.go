@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/silenceper/wechat/v2/cache"
 	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
 	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/util"
@@ -627,7 +626,7 @@ func FuzzDecodeCard(f *testing.F) {
 
 // catExampleProvider builds a Provider on a local wechattest server for the examples.
 func catExampleProvider(s *wechattest.Server) *Provider {
-	c := &lockedCache{c: cache.NewMemory()}
+	c := NewMemoryCache()
 	oa := wxsdk.NewOfficialAccount(&wxconfig.Config{AppID: s.AppID(), AppSecret: s.AppSecret(), Cache: c})
 	oa.SetAccessTokenHandle(NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()}))
 	p, err := New(oa, &Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})

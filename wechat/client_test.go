@@ -160,11 +160,11 @@ func (h *staticToken) GetAccessTokenContext(context.Context) (string, error) {
 var _ credential.AccessTokenContextHandle = (*staticToken)(nil)
 
 // rawServer is an httptest server answering every path with body, counting calls.
-func rawProvider(t *testing.T, h http.HandlerFunc) (*Provider, *lockedCache) {
+func rawProvider(t *testing.T, h http.HandlerFunc) (*Provider, cache.Cache) {
 	t.Helper()
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	c := &lockedCache{c: cache.NewMemory()}
+	c := NewMemoryCache()
 	oa := wxsdk.NewOfficialAccount(&wxconfig.Config{AppID: "wxapp", AppSecret: "s3cr3t-value", Cache: c})
 	var n atomic.Int64
 	oa.SetAccessTokenHandle(&staticToken{c: c, key: silenceperTokenKey("wxapp"), fetch: func() string {

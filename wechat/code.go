@@ -8,9 +8,9 @@ import (
 
 // Code limits.
 const (
-	maxCodeLen        = 64  // code (custom codes are at most 64 bytes in deposit; issued codes are 12 digits)
-	maxCardIDLen      = 32  // card_id
-	maxEncryptCodeLen = 128 // encrypt_code, string(128)
+	maxCodeLen        = MaxCodeLen // code: string(20) in the WeChat docs (issued codes are 12 digits)
+	maxCardIDLen      = 32         // card_id
+	maxEncryptCodeLen = 128        // encrypt_code, string(128)
 )
 
 func checkCardID(field, v string, required bool) error {

@@ -31,17 +31,20 @@ const (
 	EventSubmitMembercardUserInfo EventName = "submit_membercard_user_info"
 )
 
-// CardEventNames lists the 13 card events in reference order.
-var CardEventNames = []EventName{
-	EventCardPassCheck, EventCardNotPassCheck, EventUserGetCard, EventUserGiftingCard,
-	EventUserDelCard, EventUserConsumeCard, EventUserPayFromPayCell, EventUserViewCard,
-	EventUserEnterSessionFromCard, EventUpdateMemberCard, EventCardSkuRemind, EventCardPayOrder,
-	EventSubmitMembercardUserInfo,
+// CardEventNames lists the 13 card events in reference order, in a new slice
+// on every call.
+func CardEventNames() []EventName {
+	return []EventName{
+		EventCardPassCheck, EventCardNotPassCheck, EventUserGetCard, EventUserGiftingCard,
+		EventUserDelCard, EventUserConsumeCard, EventUserPayFromPayCell, EventUserViewCard,
+		EventUserEnterSessionFromCard, EventUpdateMemberCard, EventCardSkuRemind, EventCardPayOrder,
+		EventSubmitMembercardUserInfo,
+	}
 }
 
 // IsCardEvent reports whether n is one of the 13 card events.
 func IsCardEvent(n EventName) bool {
-	for _, k := range CardEventNames {
+	for _, k := range CardEventNames() {
 		if k == n {
 			return true
 		}

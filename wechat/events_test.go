@@ -130,7 +130,7 @@ func (r *recorder) attach(h *Handler) {
 		r.neutral = append(r.neutral, ev)
 		return nil
 	})
-	for _, n := range CardEventNames {
+	for _, n := range CardEventNames() {
 		h.On(n, func(_ context.Context, ev *CardEvent) error {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -189,7 +189,7 @@ func TestHandlerEndToEnd(t *testing.T) {
 			// Every one of the 13 card events reaches its hook, the typed and the neutral callback.
 			rec = recorder{}
 			rec.attach(h)
-			for _, n := range CardEventNames {
+			for _, n := range CardEventNames() {
 				if err := s.Push(ctx, wechattest.Event{Event: string(n), FromUserName: "oX", CardId: id, UserCardCode: code}); err != nil {
 					t.Fatalf("push %s: %v", n, err)
 				}
@@ -199,7 +199,7 @@ func TestHandlerEndToEnd(t *testing.T) {
 			if len(rec.typed) != 13 || len(rec.neutral) != 13 || len(rec.hooked) != 13 {
 				t.Fatalf("typed %d neutral %d hooked %d, want 13 each", len(rec.typed), len(rec.neutral), len(rec.hooked))
 			}
-			for i, n := range CardEventNames {
+			for i, n := range CardEventNames() {
 				if rec.typed[i].Event != n || rec.hooked[i] != n || rec.typed[i].CardID != id {
 					t.Errorf("event %d: %+v", i, rec.typed[i])
 				}

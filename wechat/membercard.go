@@ -14,8 +14,10 @@ const (
 	// MaxCustomFieldValueBytes bounds custom_field_value1..3 and init_custom_field_value1..3:
 	// 12 bytes (4 Chinese characters in UTF-8).
 	MaxCustomFieldValueBytes = 12
-	// maxMembershipNumberLen bounds membership_number (not documented by WeChat; the neutral ExternalNo limit).
-	maxMembershipNumberLen = 64
+	// maxMembershipNumberLen bounds membership_number. WeChat documents no
+	// limit; it "may equal the code", which is string(20), so 20 bytes is what
+	// this adapter and wechattest accept.
+	maxMembershipNumberLen = MaxCodeLen
 	maxURLLen              = 256
 )
 
@@ -150,12 +152,15 @@ type UserForm struct {
 // of the education field are accepted: the official doc's
 // USER_FORM_INFO_FLAG_EDUCATION_BACKGRO and USER_FORM_INFO_FLAG_EDUCATION_BACKGROUND
 // (which WxJava reports is the one that works).
-var CommonFieldIDs = []string{
-	"USER_FORM_INFO_FLAG_MOBILE", "USER_FORM_INFO_FLAG_SEX", "USER_FORM_INFO_FLAG_NAME",
-	"USER_FORM_INFO_FLAG_BIRTHDAY", "USER_FORM_INFO_FLAG_IDCARD", "USER_FORM_INFO_FLAG_EMAIL",
-	"USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_EDUCATION_BACKGRO",
-	"USER_FORM_INFO_FLAG_EDUCATION_BACKGROUND", "USER_FORM_INFO_FLAG_INDUSTRY",
-	"USER_FORM_INFO_FLAG_INCOME", "USER_FORM_INFO_FLAG_HABIT",
+// It returns a new slice on every call.
+func CommonFieldIDs() []string {
+	return []string{
+		"USER_FORM_INFO_FLAG_MOBILE", "USER_FORM_INFO_FLAG_SEX", "USER_FORM_INFO_FLAG_NAME",
+		"USER_FORM_INFO_FLAG_BIRTHDAY", "USER_FORM_INFO_FLAG_IDCARD", "USER_FORM_INFO_FLAG_EMAIL",
+		"USER_FORM_INFO_FLAG_LOCATION", "USER_FORM_INFO_FLAG_EDUCATION_BACKGRO",
+		"USER_FORM_INFO_FLAG_EDUCATION_BACKGROUND", "USER_FORM_INFO_FLAG_INDUSTRY",
+		"USER_FORM_INFO_FLAG_INCOME", "USER_FORM_INFO_FLAG_HABIT",
+	}
 }
 
 func (f *UserForm) validate(prefix string) error {
@@ -167,7 +172,7 @@ func (f *UserForm) validate(prefix string) error {
 	}
 	for _, id := range f.CommonFieldIDList {
 		ok := false
-		for _, k := range CommonFieldIDs {
+		for _, k := range CommonFieldIDs() {
 			ok = ok || id == k
 		}
 		if !ok {
@@ -273,7 +278,7 @@ type MemberUserInfo struct {
 	UserCardStatus string   `json:"user_card_status"`
 	HasActive      FlexBool `json:"has_active"`
 	// CustomFieldValue1..3 are read when the answer carries them (the
-	// reference samples do not; wechattest does).
+	// reference samples do not, and wechattest follows them).
 	CustomFieldValue1 string `json:"custom_field_value1,omitempty"`
 	CustomFieldValue2 string `json:"custom_field_value2,omitempty"`
 	CustomFieldValue3 string `json:"custom_field_value3,omitempty"`

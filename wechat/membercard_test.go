@@ -53,7 +53,7 @@ func TestActivateMemberCard(t *testing.T) {
 	end := time.Now().Add(48 * time.Hour).Unix()
 	err := p.ActivateMemberCard(ctx, ActivateMemberCardRequest{
 		MembershipNumber: "M-0001", Code: code, CardID: id, ActivateEndTime: end,
-		InitBonus: ptr(int64(10)), InitBonusRecord: "开卡赠送", InitBalance: ptr(int64(500)), InitCustomFieldValue1: "金卡",
+		InitBonus: card.Ptr(int64(10)), InitBonusRecord: "开卡赠送", InitBalance: card.Ptr(int64(500)), InitCustomFieldValue1: "金卡",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -91,15 +91,15 @@ func TestMemberCardValidation(t *testing.T) {
 			return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", ActivateBeginTime: 10, ActivateEndTime: 5})
 		}},
 		{"RecordBonus", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Bonus: ptr(int64(1)), RecordBonus: long})
+			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Bonus: card.Ptr(int64(1)), RecordBonus: long})
 			return err
 		}},
 		{"RecordBalance", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", AddBalance: ptr(int64(1)), RecordBalance: long})
+			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", AddBalance: card.Ptr(int64(1)), RecordBalance: long})
 			return err
 		}},
 		{"CustomFieldValue3", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", CustomFieldValue3: ptr("0123456789abc")})
+			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", CustomFieldValue3: card.Ptr("0123456789abc")})
 			return err
 		}},
 		{"Bonus", func() error {
@@ -107,7 +107,7 @@ func TestMemberCardValidation(t *testing.T) {
 			return err
 		}},
 		{"Balance", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Balance: ptr(int64(-1))})
+			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Balance: card.Ptr(int64(-1))})
 			return err
 		}},
 		{"CardID", func() error {
@@ -155,13 +155,13 @@ func TestUpdateMemberUser(t *testing.T) {
 	ctx := context.Background()
 	id := newCardID(t, p)
 	code := claim(t, s, id, "oUSER2")
-	if err := p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "M2", Code: code, CardID: id, InitBalance: ptr(int64(500))}); err != nil {
+	if err := p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "M2", Code: code, CardID: id, InitBalance: card.Ptr(int64(500))}); err != nil {
 		t.Fatal(err)
 	}
 	// Absolute bonus wins over add_bonus; a balance delta applies.
 	out, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{
-		Code: code, CardID: id, Bonus: ptr(int64(100)), AddBonus: ptr(int64(5)), RecordBonus: "消费30元获得3积分",
-		AddBalance: ptr(int64(-200)), RecordBalance: "购买咖啡", CustomFieldValue2: ptr("VIP"),
+		Code: code, CardID: id, Bonus: card.Ptr(int64(100)), AddBonus: card.Ptr(int64(5)), RecordBonus: "消费30元获得3积分",
+		AddBalance: card.Ptr(int64(-200)), RecordBalance: "购买咖啡", CustomFieldValue2: card.Ptr("VIP"),
 		NotifyOptional: &NotifyOptional{IsNotifyBonus: true},
 	})
 	if err != nil {
@@ -242,7 +242,7 @@ func TestCodes(t *testing.T) {
 	if _, err := p.GetCode(ctx, GetCodeRequest{Code: code, CardID: id}); !errors.Is(err, card.ErrConflict) {
 		t.Fatalf("code/get consumed with check_consume: %v", err)
 	}
-	g, err = p.GetCode(ctx, GetCodeRequest{Code: code, CardID: id, CheckConsume: ptr(false)})
+	g, err = p.GetCode(ctx, GetCodeRequest{Code: code, CardID: id, CheckConsume: card.Ptr(false)})
 	if err != nil || g.UserCardStatus != "CONSUMED" || bool(g.CanConsume) {
 		t.Fatalf("code/get check_consume=false: %+v %v", g, err)
 	}

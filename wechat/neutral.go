@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -78,7 +79,7 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		CardID:            req.TemplateID,
 		ActivateBeginTime: now.Unix(),
 		InitBonus:         &bonus,
-		InitBalance:       ptr(req.Balance.Fen()),
+		InitBalance:       card.Ptr(req.Balance.Fen()),
 	}
 	if !req.ValidUntil.IsZero() {
 		act.ActivateEndTime = req.ValidUntil.Unix()
@@ -145,7 +146,6 @@ func (p *Provider) userInfo(ctx context.Context, op string, ref card.Ref) (*Memb
 	return &info, nil
 }
 
-func ptr[T any](v T) *T { return &v }
 
 // Get reads a card: membercard/userinfo/get for the number, points and
 // balance, then code/get (check_consume false) for the status and validity.
@@ -166,7 +166,7 @@ func (p *Provider) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 
 func (p *Provider) getWith(ctx context.Context, op string, ref card.Ref, info *MemberUserInfo) (*card.Card, error) {
 	var code GetCodeResponse
-	if err := p.postJSON(ctx, op, "/card/code/get", GetCodeRequest{Code: ref.CardNo, CardID: ref.TemplateID, CheckConsume: ptr(false)}, &code); err != nil {
+	if err := p.postJSON(ctx, op, "/card/code/get", GetCodeRequest{Code: ref.CardNo, CardID: ref.TemplateID, CheckConsume: card.Ptr(false)}, &code); err != nil {
 		return nil, err
 	}
 	status := info.UserCardStatus
@@ -270,7 +270,7 @@ func (p *Provider) updateRequest(req card.UpdateRequest) (*UpdateMemberUserReque
 		u.RecordBonus = req.Note
 	}
 	if req.Balance != nil {
-		u.Balance = ptr(req.Balance.Fen())
+		u.Balance = card.Ptr(req.Balance.Fen())
 		u.RecordBalance = req.Note
 	}
 	if req.Level != nil {
@@ -369,65 +369,92 @@ func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
 	return p.postJSON(ctx, op, "/card/code/consume", ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID}, nil)
 }
 
-// templateBaseInfo and friends are the subset of /card/create and /card/get
-// that the neutral TemplateManager needs.
-type templateBaseInfo struct {
-	LogoURL      string       `json:"logo_url"`
-	BrandName    string       `json:"brand_name"`
-	CodeType     string       `json:"code_type"`
-	Title        string       `json:"title"`
-	Color        string       `json:"color"`
-	Notice       string       `json:"notice"`
-	Description  string       `json:"description"`
-	ServicePhone string       `json:"service_phone,omitempty"`
-	Sku          templateSku  `json:"sku"`
-	DateInfo     templateDate `json:"date_info"`
-	Status       string       `json:"status,omitempty"`
-}
-
-type templateSku struct {
-	Quantity      int64 `json:"quantity"`
-	TotalQuantity int64 `json:"total_quantity,omitempty"`
-}
-
-type templateDate struct {
-	Type any `json:"type"` // "DATE_TYPE_PERMANENT" on create; /card/get may answer a number
-}
-
-type templateCustomField struct {
-	NameType string `json:"name_type"`
-}
-
-type templateMemberCard struct {
-	BackgroundPicURL string               `json:"background_pic_url,omitempty"`
-	BaseInfo         templateBaseInfo     `json:"base_info"`
-	Prerogative      string               `json:"prerogative"`
-	SupplyBonus      bool                 `json:"supply_bonus"`
-	SupplyBalance    bool                 `json:"supply_balance"`
-	CustomField1     *templateCustomField `json:"custom_field1,omitempty"`
-	CustomField2     *templateCustomField `json:"custom_field2,omitempty"`
-	CustomField3     *templateCustomField `json:"custom_field3,omitempty"`
-}
-
-type templateCard struct {
-	CardType   string             `json:"card_type"`
-	MemberCard templateMemberCard `json:"member_card"`
-}
-
 // Defaults CreateTemplate uses for fields WeChat requires and TemplateSpec leaves empty.
 const (
 	defaultTemplateColor  = "Color010"
 	defaultTemplateNotice = "出示会员卡"
 )
 
-// CreateTemplate creates a MEMBER_CARD (POST /card/create) from the neutral
-// spec: supply_bonus = Points, supply_balance = Balance, custom_field<LevelField>
+// specField maps a Go path of CreateCardRequest that CreateTemplate fills
+// from a TemplateSpec back to the spec's field name, so a validation error
+// names the field the caller set.
+func specField(path string) (string, bool) {
+	switch path {
+	case "Card.MemberCard.BaseInfo.LogoURL":
+		return "LogoURL", true
+	case "Card.MemberCard.BaseInfo.BrandName":
+		return "BrandName", true
+	case "Card.MemberCard.BaseInfo.Title":
+		return "Title", true
+	case "Card.MemberCard.BaseInfo.Color":
+		return "Color", true
+	case "Card.MemberCard.BaseInfo.Notice":
+		return "Notice", true
+	case "Card.MemberCard.BaseInfo.Description", "Card.MemberCard.Prerogative":
+		return "Description", true
+	case "Card.MemberCard.BaseInfo.ServicePhone":
+		return "ServicePhone", true
+	case "Card.MemberCard.BaseInfo.SKU.Quantity":
+		return "Stock", true
+	case "Card.MemberCard.BackgroundPicURL":
+		return "BackgroundURL", true
+	}
+	return "", false
+}
+
+// templateRequest builds the MEMBER_CARD create request for spec.
+func (p *Provider) templateRequest(spec card.TemplateSpec) CreateCardRequest {
+	stock := spec.Stock
+	if stock == 0 {
+		stock = DefaultTemplateStock
+	}
+	mc := &MemberCardData{
+		BackgroundPicURL: spec.BackgroundURL,
+		BaseInfo: &BaseInfo{
+			LogoURL: spec.LogoURL, BrandName: spec.BrandName, CodeType: CodeTypeQRCode, Title: spec.Title,
+			Color: spec.Color, Notice: spec.Notice, Description: spec.Description, ServicePhone: spec.ServicePhone,
+			SKU: &SKU{Quantity: stock}, DateInfo: &DateInfo{Type: DateTypePermanent},
+		},
+		Prerogative:   spec.Description,
+		SupplyBonus:   card.Ptr(spec.Points),
+		SupplyBalance: card.Ptr(spec.Balance),
+	}
+	if mc.BaseInfo.Color == "" {
+		mc.BaseInfo.Color = defaultTemplateColor
+	}
+	if mc.BaseInfo.Notice == "" {
+		mc.BaseInfo.Notice = defaultTemplateNotice
+	}
+	if mc.BaseInfo.Description == "" {
+		mc.BaseInfo.Description = spec.Title
+	}
+	if mc.Prerogative == "" {
+		mc.Prerogative = spec.Title
+	}
+	if len(spec.Levels) > 0 {
+		f := &CustomField{NameType: FieldNameTypeLevel}
+		switch p.levelField {
+		case 1:
+			mc.CustomField1 = f
+		case 2:
+			mc.CustomField2 = f
+		case 3:
+			mc.CustomField3 = f
+		}
+	}
+	return CreateCardRequest{Card: CardDefinition{CardType: CardTypeMemberCard, MemberCard: mc}}
+}
+
+// CreateTemplate creates a MEMBER_CARD (POST /card/create, through
+// CreateCard and its full validation) from the neutral spec: supply_bonus =
+// Points, supply_balance = Balance, custom_field<LevelField>
 // FIELD_NAME_TYPE_LEVEL when Levels are given, sku.quantity = Stock (default
 // DefaultTemplateStock), code_type CODE_TYPE_QRCODE, date_info
 // DATE_TYPE_PERMANENT, colour Color010 and notice 出示会员卡 unless given,
 // prerogative = Description or Title. WeChat requires LogoURL (an image
-// uploaded to WeChat first). The template is pending until WeChat approves
-// it (event card_pass_check); use CreateCard for every other field.
+// uploaded to WeChat first) and a BrandName of ≤ 12 Chinese characters. The
+// template is pending until WeChat approves it (event card_pass_check); use
+// CreateCard for every other field.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
 	if err := spec.Validate(); err != nil {
@@ -444,53 +471,37 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 			return nil, p.invalid(op, card.InvalidArgument("Levels", "each level must be ≤ %d bytes on WeChat, %q is not", MaxCustomFieldValueBytes, l))
 		}
 	}
-	stock := spec.Stock
-	if stock == 0 {
-		stock = DefaultTemplateStock
-	}
-	mc := templateMemberCard{
-		BackgroundPicURL: spec.BackgroundURL,
-		BaseInfo: templateBaseInfo{
-			LogoURL: spec.LogoURL, BrandName: spec.BrandName, CodeType: "CODE_TYPE_QRCODE", Title: spec.Title,
-			Color: spec.Color, Notice: spec.Notice, Description: spec.Description, ServicePhone: spec.ServicePhone,
-			Sku: templateSku{Quantity: stock}, DateInfo: templateDate{Type: "DATE_TYPE_PERMANENT"},
-		},
-		Prerogative:   spec.Description,
-		SupplyBonus:   spec.Points,
-		SupplyBalance: spec.Balance,
-	}
-	if mc.BaseInfo.Color == "" {
-		mc.BaseInfo.Color = defaultTemplateColor
-	}
-	if mc.BaseInfo.Notice == "" {
-		mc.BaseInfo.Notice = defaultTemplateNotice
-	}
-	if mc.Prerogative == "" {
-		mc.Prerogative = spec.Title
-	}
-	if len(spec.Levels) > 0 {
-		f := &templateCustomField{NameType: "FIELD_NAME_TYPE_LEVEL"}
-		switch p.levelField {
-		case 1:
-			mc.CustomField1 = f
-		case 2:
-			mc.CustomField2 = f
-		case 3:
-			mc.CustomField3 = f
+	req := p.templateRequest(spec)
+	if err := req.Validate(); err != nil {
+		var ce *card.Error
+		if errors.As(err, &ce) {
+			c := *ce
+			if f, ok := specField(c.Field); ok {
+				c.Field = f
+			}
+			err = &c
 		}
+		return nil, p.invalid(op, err)
 	}
-	var out struct {
-		CardID string `json:"card_id"`
-	}
-	if err := p.postJSON(ctx, op, "/card/create", struct {
-		Card templateCard `json:"card"`
-	}{templateCard{CardType: "MEMBER_CARD", MemberCard: mc}}, &out); err != nil {
-		return nil, err
+	out, err := p.CreateCard(ctx, req)
+	if err != nil {
+		return nil, relabel(op, err)
 	}
 	if out.CardID == "" {
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "card/create answered no card_id"}
 	}
 	return p.GetTemplate(ctx, ProviderName, out.CardID)
+}
+
+// relabel names the neutral operation in an error from a typed method.
+func relabel(op string, err error) error {
+	var ce *card.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	c := *ce
+	c.Op = op
+	return &c
 }
 
 // GetTemplate reads a card (POST /card/get): CARD_STATUS_VERIFY_OK and
@@ -505,41 +516,28 @@ func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.
 	if err := checkCardID("ID", id, true); err != nil {
 		return nil, p.invalid(op, err)
 	}
-	var out struct {
-		Card struct {
-			CardType   string          `json:"card_type"`
-			MemberCard *templateGetter `json:"member_card"`
-		} `json:"card"`
-	}
-	if err := p.postJSON(ctx, op, "/card/get", map[string]string{"card_id": id}, &out); err != nil {
-		return nil, err
+	out, err := p.GetCard(ctx, GetCardRequest{CardID: id})
+	if err != nil {
+		return nil, relabel(op, err)
 	}
 	mc := out.Card.MemberCard
-	if mc == nil {
+	if mc == nil || mc.BaseInfo == nil {
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindNotFound, Field: "ID",
-			Message: "card " + id + " is a " + out.Card.CardType + ", not a MEMBER_CARD"}
+			Message: "card " + id + " is a " + string(out.Card.CardType) + ", not a MEMBER_CARD"}
 	}
-	t := &card.Template{Provider: ProviderName, ID: id, Title: mc.BaseInfo.Title, Stock: mc.BaseInfo.Sku.Quantity}
+	t := &card.Template{Provider: ProviderName, ID: id, Title: mc.BaseInfo.Title}
+	if mc.BaseInfo.SKU != nil {
+		t.Stock = mc.BaseInfo.SKU.Quantity
+	}
 	switch mc.BaseInfo.Status {
-	case "CARD_STATUS_VERIFY_OK", "CARD_STATUS_DISPATCH":
+	case CardStatusVerifyOK, CardStatusDispatch:
 		t.Status = card.TemplateApproved
-	case "CARD_STATUS_VERIFY_FAIL":
+	case CardStatusVerifyFail:
 		t.Status = card.TemplateRejected
-	case "CARD_STATUS_DELETE":
+	case CardStatusDelete:
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindNotFound, Field: "ID", Message: "the card was deleted"}
 	default:
 		t.Status = card.TemplatePending
 	}
 	return t, nil
-}
-
-// templateGetter is the part of a /card/get member_card that GetTemplate reads.
-type templateGetter struct {
-	BaseInfo struct {
-		Title  string `json:"title"`
-		Status string `json:"status"`
-		Sku    struct {
-			Quantity int64 `json:"quantity"`
-		} `json:"sku"`
-	} `json:"base_info"`
 }

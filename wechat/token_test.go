@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/silenceper/wechat/v2/cache"
-
 	"github.com/walletcard/card/wechat/wechattest"
 )
 
@@ -46,7 +44,7 @@ func checkOneToken(t *testing.T, toks []string, errs []error) {
 func TestTokenStampedeAfterExpiry(t *testing.T) {
 	s := wechattest.NewServer(&wechattest.Options{TokenTTL: 2 * time.Second})
 	defer s.Close()
-	c := &lockedCache{c: cache.NewMemory()}
+	c := NewMemoryCache()
 	h := NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()})
 	ctx := context.Background()
 	first, err := h.GetAccessTokenContext(ctx)
@@ -73,7 +71,7 @@ func TestTokenStampedeAfterExpiry(t *testing.T) {
 func TestTokenStampedeAfterRejection(t *testing.T) {
 	s := wechattest.NewServer(nil)
 	defer s.Close()
-	c := &lockedCache{c: cache.NewMemory()}
+	c := NewMemoryCache()
 	h := NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()})
 	ctx := context.Background()
 	bad, err := h.GetAccessTokenContext(ctx)
@@ -117,7 +115,7 @@ func TestConcurrentCallsAfterExpiredTokenOneFetch(t *testing.T) {
 func TestTokenSharedThroughCache(t *testing.T) {
 	s := wechattest.NewServer(nil)
 	defer s.Close()
-	c := &lockedCache{c: cache.NewMemory()}
+	c := NewMemoryCache()
 	ctx := context.Background()
 	a := NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()})
 	b := NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()})

@@ -1,9 +1,26 @@
 // Command quickstart runs the member-card lifecycle on Alipay and WeChat
-// through one card.MemberCard code path and prints what happened.
+// through one card.MemberCard code path (a provider.Router) and prints what
+// happened:
 //
 //	go run ./examples/quickstart
 //
-// With no credentials it runs on the in-memory mock.
+// With no credentials it starts the local fake gateways, alipaytest and
+// wechattest, on 127.0.0.1 and runs the real adapters against them: real RSA2
+// signatures, real access tokens, real wire formats. The "user" is simulated
+// by the fakes (authorizing OAuth scope auth_ecard on Alipay, claiming the
+// card on WeChat).
+//
+// Environment variables switch a wallet to the real service:
+//
+//	ALIPAY_APP_ID, ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY   the app (RSA2, public-key mode)
+//	ALIPAY_SANDBOX=1                                       use Alipay's sandbox gateway
+//	ALIPAY_USER_ID, ALIPAY_AUTH_TOKEN                      a member and their auth_token from OAuth with scope auth_ecard
+//	ALIPAY_TEMPLATE_ID                                     an existing card template (default: create one)
+//
+//	WECHAT_APP_ID, WECHAT_APP_SECRET                       the official account
+//	WECHAT_CARD_ID, WECHAT_CARD_CODE                       an approved member card and a code a user claimed
+//
+// Secrets are never printed.
 package main
 
 import (
@@ -12,9 +29,14 @@ import (
 	"log"
 	"os"
 
+	"github.com/silenceper/wechat/v2/officialaccount/config"
+
 	card "github.com/walletcard/card"
-	"github.com/walletcard/card/mock"
+	"github.com/walletcard/card/alipay"
+	"github.com/walletcard/card/alipay/alipaytest"
 	"github.com/walletcard/card/provider"
+	"github.com/walletcard/card/wechat"
+	"github.com/walletcard/card/wechat/wechattest"
 )
 
 // wallet is one provider plus the way a real user would get what Open needs:
@@ -24,7 +46,9 @@ type wallet struct {
 	name      string
 	provider  card.MemberCard
 	newMember func(ctx context.Context, templateID string, n int) (card.OpenRequest, error)
-	close     func()
+	// templateID is an existing template to use; empty means create one.
+	templateID string
+	close      func()
 }
 
 func main() {
@@ -66,13 +90,19 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	if !ok {
 		return fmt.Errorf("provider cannot create templates")
 	}
-	tpl, err := tm.CreateTemplate(ctx, card.TemplateSpec{
-		Provider: w.provider.Name(), Title: "金卡", BrandName: "Walletcard Coffee",
-		Levels: []string{"SILVER", "GOLD"}, Points: true, Balance: true, Stock: 1000,
-		Notice: "出示会员卡", Description: "Earn 1 point per yuan.",
-	})
+	var tpl *card.Template
+	var err error
+	if w.templateID != "" {
+		tpl, err = tm.GetTemplate(ctx, w.provider.Name(), w.templateID)
+	} else {
+		tpl, err = tm.CreateTemplate(ctx, card.TemplateSpec{
+			Provider: w.provider.Name(), Title: "金卡", BrandName: "钱包卡咖啡", LogoURL: "https://mmbiz.qpic.cn/mmbiz/walletcard-logo.png",
+			Levels: []string{"SILVER", "GOLD"}, Points: true, Balance: true, Stock: 1000,
+			Notice: "出示会员卡", Description: "Earn 1 point per yuan.",
+		})
+	}
 	if err != nil {
-		return fmt.Errorf("create template: %w", err)
+		return fmt.Errorf("template: %w", err)
 	}
 	fmt.Printf("template   %s (%s)\n", tpl.ID, tpl.Status)
 
@@ -109,7 +139,11 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	if err != nil {
 		return fmt.Errorf("get: %w", err)
 	}
-	fmt.Printf("read back  level=%s points=%s balance=%s status=%s\n", got.Level, got.Points, got.Balance, got.Status)
+	level := got.Level
+	if level == "" {
+		level = "(not reported)" // WeChat's userinfo/get does not return custom-field values
+	}
+	fmt.Printf("read back  level=%s points=%s balance=%s status=%s\n", level, got.Points, got.Balance, got.Status)
 
 	if err := mc.Delete(ctx, card.DeleteRequest{Ref: c.Ref, Reason: card.ReasonCancel}); err != nil {
 		return fmt.Errorf("delete: %w", err)
@@ -119,26 +153,85 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	return nil
 }
 
-// setup builds the two wallets: the in-memory mock in each wallet's flavour.
+// setup builds the two wallets, each on its local fake unless the
+// environment names a real account.
 func setup() ([]wallet, error) {
-	if os.Getenv("ALIPAY_APP_ID") != "" || os.Getenv("WECHAT_APP_ID") != "" {
-		fmt.Println("(credentials found, but this build of the quickstart runs on the mock only)")
+	a, err := setupAlipay()
+	if err != nil {
+		return nil, fmt.Errorf("alipay: %w", err)
 	}
-	ali := mock.New(&mock.Options{Name: card.Alipay})
-	wx := mock.New(&mock.Options{Name: card.WeChat})
-	return []wallet{
-		{
-			name: "Alipay (mock)", provider: ali, close: func() {},
+	w, err := setupWeChat()
+	if err != nil {
+		a.close()
+		return nil, fmt.Errorf("wechat: %w", err)
+	}
+	return []wallet{a, w}, nil
+}
+
+func setupAlipay() (wallet, error) {
+	if id := os.Getenv("ALIPAY_APP_ID"); id != "" {
+		p, err := alipay.NewFromKeys(id, os.Getenv("ALIPAY_PRIVATE_KEY"), os.Getenv("ALIPAY_PUBLIC_KEY"), &alipay.Options{Sandbox: os.Getenv("ALIPAY_SANDBOX") == "1"})
+		if err != nil {
+			return wallet{}, err
+		}
+		return wallet{
+			name: "Alipay", provider: p, close: func() {}, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"),
 			newMember: func(_ context.Context, tpl string, n int) (card.OpenRequest, error) {
-				return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("A%06d", n), Holder: "2088000000000001", AuthToken: "mock-auth-ecard-token", IdempotencyKey: card.NewIdempotencyKey()}, nil
+				return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("A%06d", n), Holder: os.Getenv("ALIPAY_USER_ID"), AuthToken: os.Getenv("ALIPAY_AUTH_TOKEN"), IdempotencyKey: card.NewIdempotencyKey()}, nil
 			},
+		}, nil
+	}
+	s := alipaytest.NewServer(nil)
+	client, err := s.NewClient()
+	if err != nil {
+		s.Close()
+		return wallet{}, err
+	}
+	p, err := alipay.New(client, nil)
+	if err != nil {
+		s.Close()
+		return wallet{}, err
+	}
+	return wallet{
+		name: "Alipay (local gateway " + s.URL() + ")", provider: p, close: s.Close,
+		newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
+			// The member approves OAuth with scope auth_ecard; the merchant
+			// exchanges the auth_code for the member's token.
+			user := s.NewUser()
+			tok, err := p.ExchangeCode(ctx, s.Authorize(user, "auth_ecard"))
+			if err != nil {
+				return card.OpenRequest{}, err
+			}
+			return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("A%06d", n), Holder: user, AuthToken: tok.AccessToken, IdempotencyKey: card.NewIdempotencyKey()}, nil
 		},
-		{
-			name: "WeChat (mock)", provider: wx, close: func() {},
-			newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
-				code, err := wx.Claim(ctx, tpl, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "quickstart")
-				return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("W%06d", n), Code: code, IdempotencyKey: card.NewIdempotencyKey()}, err
+	}, nil
+}
+
+func setupWeChat() (wallet, error) {
+	if id := os.Getenv("WECHAT_APP_ID"); id != "" {
+		p, err := wechat.NewFromConfig(&config.Config{AppID: id, AppSecret: os.Getenv("WECHAT_APP_SECRET")}, nil)
+		if err != nil {
+			return wallet{}, err
+		}
+		return wallet{
+			name: "WeChat", provider: p, close: func() {}, templateID: os.Getenv("WECHAT_CARD_ID"),
+			newMember: func(_ context.Context, tpl string, n int) (card.OpenRequest, error) {
+				return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("W%06d", n), Code: os.Getenv("WECHAT_CARD_CODE"), IdempotencyKey: card.NewIdempotencyKey()}, nil
 			},
+		}, nil
+	}
+	s := wechattest.NewServer(nil)
+	p, err := wechat.NewFromConfig(&config.Config{AppID: s.AppID(), AppSecret: s.AppSecret()}, &wechat.Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
+	if err != nil {
+		s.Close()
+		return wallet{}, err
+	}
+	return wallet{
+		name: "WeChat (local API server " + s.URL() + ")", provider: p, close: s.Close,
+		newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
+			// The member claims the card in WeChat and gets a code.
+			code, err := s.Claim(tpl, fmt.Sprintf("oQuickstartUser%04d", n), "quickstart")
+			return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("W%06d", n), Code: code, IdempotencyKey: card.NewIdempotencyKey()}, err
 		},
 	}, nil
 }

@@ -28,8 +28,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/silenceper/wechat/v2/cache"
-	"github.com/silenceper/wechat/v2/officialaccount"
 	"github.com/silenceper/wechat/v2/officialaccount/config"
 
 	card "github.com/walletcard/card"
@@ -52,22 +50,20 @@ func run(ctx context.Context) error {
 
 	var s *wechattest.Server
 	opts := &wechat.Options{}
-	tokOpts := &wechat.TokenOptions{}
 	if !live {
 		s = wechattest.NewServer(nil)
 		defer s.Close()
 		appID, secret, pushToken, aesKey = s.AppID(), s.AppSecret(), "test-push-token", ""
-		opts.BaseURL, opts.QRImageBaseURL, tokOpts.BaseURL = s.URL(), s.QRImageURL(), s.URL()
+		opts.BaseURL, opts.QRImageBaseURL = s.URL(), s.QRImageURL()
 		logo = "https://mmbiz.qpic.cn/mmbiz/example-logo.png"
 		fmt.Println("using a local wechattest server at", s.URL())
 	} else {
 		fmt.Println("using the real WeChat API for", appID)
 	}
 
-	c := cache.NewMemory() // use cache.NewRedis(...) to share tokens and tickets between processes
-	oa := officialaccount.NewOfficialAccount(&config.Config{AppID: appID, AppSecret: secret, Token: pushToken, EncodingAESKey: aesKey, Cache: c})
-	oa.SetAccessTokenHandle(wechat.NewAccessTokenHandle(appID, secret, c, tokOpts))
-	p, err := wechat.New(oa, opts)
+	// Cache nil means wechat.NewMemoryCache(); use cache.NewRedis(...) to share
+	// tokens and tickets between processes.
+	p, err := wechat.NewFromConfig(&config.Config{AppID: appID, AppSecret: secret, Token: pushToken, EncodingAESKey: aesKey}, opts)
 	if err != nil {
 		return err
 	}
