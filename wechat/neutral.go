@@ -146,7 +146,6 @@ func (p *Provider) userInfo(ctx context.Context, op string, ref card.Ref) (*Memb
 	return &info, nil
 }
 
-
 // Get reads a card: membercard/userinfo/get for the number, points and
 // balance, then code/get (check_consume false) for the status and validity.
 // A deleted or unavailable card is card.ErrNotFound. Level is filled only when
