@@ -1180,14 +1180,7 @@ type GetColorsResponse struct {
 
 // GetColors returns the colour names and values a card may use (GET /card/getcolors).
 func (p *Provider) GetColors(ctx context.Context, req GetColorsRequest) (*GetColorsResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetColors", err)
-	}
-	var out GetColorsResponse
-	if err := p.getJSON(ctx, "GetColors", "/card/getcolors", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invokeGet[GetColorsResponse](ctx, p, "GetColors", "/card/getcolors", req)
 }
 
 // GetApplyProtocolRequest asks for the sub-merchant categories (row 2). It has no fields.
@@ -1219,14 +1212,7 @@ type SecondaryCategory struct {
 
 // GetApplyProtocol returns the merchant categories (GET /card/getapplyprotocol).
 func (p *Provider) GetApplyProtocol(ctx context.Context, req GetApplyProtocolRequest) (*GetApplyProtocolResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetApplyProtocol", err)
-	}
-	var out GetApplyProtocolResponse
-	if err := p.getJSON(ctx, "GetApplyProtocol", "/card/getapplyprotocol", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invokeGet[GetApplyProtocolResponse](ctx, p, "GetApplyProtocol", "/card/getapplyprotocol", req)
 }
 
 // CreateCardRequest creates a card (row 3).
@@ -1250,17 +1236,12 @@ type CreateCardResponse struct {
 // (CardType.IsCoupon) are still sent; if WeChat refuses them, the error
 // explains the April-2021 stop and points to WeChat Pay merchant coupons.
 func (p *Provider) CreateCard(ctx context.Context, req CreateCardRequest) (*CreateCardResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("CreateCard", err)
+	out, err := invoke[CreateCardResponse](ctx, p, "CreateCard", "/card/create", req)
+	if err != nil {
+		// couponRefused leaves validation and transport errors alone.
+		return nil, couponRefused(string(req.Card.CardType), err)
 	}
-	var out CreateCardResponse
-	if err := p.postJSON(ctx, "CreateCard", "/card/create", req, &out); err != nil {
-		if req.Card.CardType.IsCoupon() {
-			return nil, couponRefused(string(req.Card.CardType), err)
-		}
-		return nil, err
-	}
-	return &out, nil
+	return out, nil
 }
 
 // GetCardRequest asks for a card's definition (row 4).
@@ -1282,14 +1263,7 @@ type GetCardResponse struct {
 
 // GetCard returns a card's definition and status (POST /card/get).
 func (p *Provider) GetCard(ctx context.Context, req GetCardRequest) (*GetCardResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetCard", err)
-	}
-	var out GetCardResponse
-	if err := p.postJSON(ctx, "GetCard", "/card/get", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetCardResponse](ctx, p, "GetCard", "/card/get", req)
 }
 
 // decodeCardResponse decodes a /card/get body; the fuzz test drives it.
@@ -1330,14 +1304,7 @@ type BatchGetCardsResponse struct {
 
 // BatchGetCards lists the account's card ids (POST /card/batchget).
 func (p *Provider) BatchGetCards(ctx context.Context, req BatchGetCardsRequest) (*BatchGetCardsResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("BatchGetCards", err)
-	}
-	var out BatchGetCardsResponse
-	if err := p.postJSON(ctx, "BatchGetCards", "/card/batchget", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BatchGetCardsResponse](ctx, p, "BatchGetCards", "/card/batchget", req)
 }
 
 // UpdateCardRequest changes a card (row 6). Card.CardType selects the body
@@ -1369,14 +1336,7 @@ type UpdateCardResponse struct {
 
 // UpdateCard changes a card's definition (POST /card/update).
 func (p *Provider) UpdateCard(ctx context.Context, req UpdateCardRequest) (*UpdateCardResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("UpdateCard", err)
-	}
-	var out UpdateCardResponse
-	if err := p.postJSON(ctx, "UpdateCard", "/card/update", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[UpdateCardResponse](ctx, p, "UpdateCard", "/card/update", req)
 }
 
 // DeleteCardRequest deletes a card (row 7).
@@ -1396,13 +1356,7 @@ type DeleteCardResponse struct{}
 
 // DeleteCard deletes a card (POST /card/delete).
 func (p *Provider) DeleteCard(ctx context.Context, req DeleteCardRequest) (*DeleteCardResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("DeleteCard", err)
-	}
-	if err := p.postJSON(ctx, "DeleteCard", "/card/delete", req, nil); err != nil {
-		return nil, err
-	}
-	return &DeleteCardResponse{}, nil
+	return invoke[DeleteCardResponse](ctx, p, "DeleteCard", "/card/delete", req)
 }
 
 // ModifyStockRequest raises or lowers a card's stock (row 8): set exactly one
@@ -1439,13 +1393,7 @@ type ModifyStockResponse struct{}
 
 // ModifyStock changes a card's stock (POST /card/modifystock).
 func (p *Provider) ModifyStock(ctx context.Context, req ModifyStockRequest) (*ModifyStockResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("ModifyStock", err)
-	}
-	if err := p.postJSON(ctx, "ModifyStock", "/card/modifystock", req, nil); err != nil {
-		return nil, err
-	}
-	return &ModifyStockResponse{}, nil
+	return invoke[ModifyStockResponse](ctx, p, "ModifyStock", "/card/modifystock", req)
 }
 
 // SetPayCellRequest switches the 微信买单 cell (row 9). The card must be
@@ -1467,13 +1415,7 @@ type SetPayCellResponse struct{}
 
 // SetPayCell switches the pay cell (POST /card/paycell/set).
 func (p *Provider) SetPayCell(ctx context.Context, req SetPayCellRequest) (*SetPayCellResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("SetPayCell", err)
-	}
-	if err := p.postJSON(ctx, "SetPayCell", "/card/paycell/set", req, nil); err != nil {
-		return nil, err
-	}
-	return &SetPayCellResponse{}, nil
+	return invoke[SetPayCellResponse](ctx, p, "SetPayCell", "/card/paycell/set", req)
 }
 
 // SetSelfConsumeCellRequest switches the self-redeem cell (row 10).
@@ -1496,13 +1438,7 @@ type SetSelfConsumeCellResponse struct{}
 
 // SetSelfConsumeCell switches self-redemption (POST /card/selfconsumecell/set).
 func (p *Provider) SetSelfConsumeCell(ctx context.Context, req SetSelfConsumeCellRequest) (*SetSelfConsumeCellResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("SetSelfConsumeCell", err)
-	}
-	if err := p.postJSON(ctx, "SetSelfConsumeCell", "/card/selfconsumecell/set", req, nil); err != nil {
-		return nil, err
-	}
-	return &SetSelfConsumeCellResponse{}, nil
+	return invoke[SetSelfConsumeCellResponse](ctx, p, "SetSelfConsumeCell", "/card/selfconsumecell/set", req)
 }
 
 // GetUserCardListRequest lists a user's cards (row 11), optionally of one card id.
@@ -1533,12 +1469,5 @@ type GetUserCardListResponse struct {
 
 // GetUserCardList lists the cards a user holds (POST /card/user/getcardlist).
 func (p *Provider) GetUserCardList(ctx context.Context, req GetUserCardListRequest) (*GetUserCardListResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetUserCardList", err)
-	}
-	var out GetUserCardListResponse
-	if err := p.postJSON(ctx, "GetUserCardList", "/card/user/getcardlist", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetUserCardListResponse](ctx, p, "GetUserCardList", "/card/user/getcardlist", req)
 }

@@ -15,6 +15,39 @@ import (
 	"github.com/walletcard/card/internal/retry"
 )
 
+// validatable is a typed request: Validate checks every documented limit
+// before anything is sent.
+type validatable interface{ Validate() error }
+
+// invoke is the body of every typed POST method: it validates req (a failure
+// is a KindInvalidArgument *card.Error for op and nothing is sent), POSTs req
+// to path through postJSON and decodes the answer into a new Resp. A Resp
+// without fields (struct{} or an empty response type) just checks the
+// answer's errcode.
+func invoke[Resp any](ctx context.Context, p *Provider, op, path string, req validatable) (*Resp, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid(op, err)
+	}
+	var out Resp
+	if err := p.postJSON(ctx, op, path, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// invokeGet is invoke for the GET endpoints whose request has no parameters
+// besides the access token (getcolors, getapplyprotocol).
+func invokeGet[Resp any](ctx context.Context, p *Provider, op, path string, req validatable) (*Resp, error) {
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid(op, err)
+	}
+	var out Resp
+	if err := p.getJSON(ctx, op, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // postJSON sends in (JSON, HTML not escaped; nil sends {}) to
 // BaseURL+path?access_token=TOKEN and decodes the body into out (out may be
 // nil). It refreshes the token once on 40001/40014/42001, retries errcode -1

@@ -78,14 +78,7 @@ type GetCodeResponse struct {
 
 // GetCode queries a code: its owner, validity and status.
 func (p *Provider) GetCode(ctx context.Context, req GetCodeRequest) (*GetCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetCode", err)
-	}
-	var out GetCodeResponse
-	if err := p.postJSON(ctx, "GetCode", "/card/code/get", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetCodeResponse](ctx, p, "GetCode", "/card/code/get", req)
 }
 
 // ConsumeCodeRequest is POST /card/code/consume (row 22).
@@ -111,14 +104,7 @@ type ConsumeCodeResponse struct {
 
 // ConsumeCode redeems a code once. A code consumed before is card.ErrConflict (errcode 40099).
 func (p *Provider) ConsumeCode(ctx context.Context, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("ConsumeCode", err)
-	}
-	var out ConsumeCodeResponse
-	if err := p.postJSON(ctx, "ConsumeCode", "/card/code/consume", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[ConsumeCodeResponse](ctx, p, "ConsumeCode", "/card/code/consume", req)
 }
 
 // DecryptCodeRequest is POST /card/code/decrypt (row 23).
@@ -147,14 +133,7 @@ type DecryptCodeResponse struct {
 // DecryptCode turns an encrypt_code into the real code. A bad input is
 // card.ErrInvalidArgument (errcode 40075).
 func (p *Provider) DecryptCode(ctx context.Context, req DecryptCodeRequest) (*DecryptCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("DecryptCode", err)
-	}
-	var out DecryptCodeResponse
-	if err := p.postJSON(ctx, "DecryptCode", "/card/code/decrypt", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[DecryptCodeResponse](ctx, p, "DecryptCode", "/card/code/decrypt", req)
 }
 
 // UnavailableCodeRequest is POST /card/code/unavailable (row 25): the code is
@@ -183,10 +162,8 @@ func (r UnavailableCodeRequest) Validate() error {
 
 // UnavailableCode makes a code unavailable. This cannot be undone.
 func (p *Provider) UnavailableCode(ctx context.Context, req UnavailableCodeRequest) error {
-	if err := req.Validate(); err != nil {
-		return p.invalid("UnavailableCode", err)
-	}
-	return p.postJSON(ctx, "UnavailableCode", "/card/code/unavailable", req, nil)
+	_, err := invoke[struct{}](ctx, p, "UnavailableCode", "/card/code/unavailable", req)
+	return err
 }
 
 // FlexBool is a bool that also decodes from the strings "true"/"false" and from 0/1,

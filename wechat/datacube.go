@@ -144,14 +144,7 @@ type GetCardBizUinInfoResponse struct {
 
 // GetCardBizUinInfo returns the account's card summary (POST /datacube/getcardbizuininfo).
 func (p *Provider) GetCardBizUinInfo(ctx context.Context, req GetCardBizUinInfoRequest) (*GetCardBizUinInfoResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetCardBizUinInfo", err)
-	}
-	var out GetCardBizUinInfoResponse
-	if err := p.postJSON(ctx, "GetCardBizUinInfo", "/datacube/getcardbizuininfo", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetCardBizUinInfoResponse](ctx, p, "GetCardBizUinInfo", "/datacube/getcardbizuininfo", req)
 }
 
 // GetCardCardInfoRequest asks for free-coupon statistics (row 47), optionally of one card.
@@ -192,14 +185,7 @@ type GetCardCardInfoResponse struct {
 
 // GetCardCardInfo returns free-coupon statistics (POST /datacube/getcardcardinfo).
 func (p *Provider) GetCardCardInfo(ctx context.Context, req GetCardCardInfoRequest) (*GetCardCardInfoResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetCardCardInfo", err)
-	}
-	var out GetCardCardInfoResponse
-	if err := p.postJSON(ctx, "GetCardCardInfo", "/datacube/getcardcardinfo", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetCardCardInfoResponse](ctx, p, "GetCardCardInfo", "/datacube/getcardcardinfo", req)
 }
 
 // GetMemberCardInfoRequest asks for the member-card summary (row 48).
@@ -233,14 +219,7 @@ type GetMemberCardInfoResponse struct {
 
 // GetMemberCardInfo returns the member-card summary (POST /datacube/getcardmembercardinfo).
 func (p *Provider) GetMemberCardInfo(ctx context.Context, req GetMemberCardInfoRequest) (*GetMemberCardInfoResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetMemberCardInfo", err)
-	}
-	var out GetMemberCardInfoResponse
-	if err := p.postJSON(ctx, "GetMemberCardInfo", "/datacube/getcardmembercardinfo", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetMemberCardInfoResponse](ctx, p, "GetMemberCardInfo", "/datacube/getcardmembercardinfo", req)
 }
 
 // GetMemberCardDetailRequest asks for one member card's statistics (row 49).
@@ -306,12 +285,5 @@ type GetMemberCardDetailResponse struct {
 
 // GetMemberCardDetail returns one member card's statistics (POST /datacube/getcardmembercarddetail).
 func (p *Provider) GetMemberCardDetail(ctx context.Context, req GetMemberCardDetailRequest) (*GetMemberCardDetailResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetMemberCardDetail", err)
-	}
-	var out GetMemberCardDetailResponse
-	if err := p.postJSON(ctx, "GetMemberCardDetail", "/datacube/getcardmembercarddetail", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetMemberCardDetailResponse](ctx, p, "GetMemberCardDetail", "/datacube/getcardmembercarddetail", req)
 }

@@ -139,14 +139,7 @@ type GetDepositCountResponse struct {
 
 // GetDepositCount returns how many codes were imported (POST /card/code/getdepositcount).
 func (p *Provider) GetDepositCount(ctx context.Context, req GetDepositCountRequest) (*GetDepositCountResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetDepositCount", err)
-	}
-	var out GetDepositCountResponse
-	if err := p.postJSON(ctx, "GetDepositCount", "/card/code/getdepositcount", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetDepositCountResponse](ctx, p, "GetDepositCount", "/card/code/getdepositcount", req)
 }
 
 // CheckCodesRequest checks which codes were imported (row 20). Like
@@ -219,13 +212,7 @@ type UpdateCodeResponse struct{}
 
 // UpdateCode changes a code (POST /card/code/update).
 func (p *Provider) UpdateCode(ctx context.Context, req UpdateCodeRequest) (*UpdateCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("UpdateCode", err)
-	}
-	if err := p.postJSON(ctx, "UpdateCode", "/card/code/update", req, nil); err != nil {
-		return nil, err
-	}
-	return &UpdateCodeResponse{}, nil
+	return invoke[UpdateCodeResponse](ctx, p, "UpdateCode", "/card/code/update", req)
 }
 
 // MarkCodeRequest marks (occupies) or releases a friends' card code for a
@@ -251,11 +238,5 @@ type MarkCodeResponse struct{}
 
 // MarkCode marks or unmarks a code (POST /card/code/mark).
 func (p *Provider) MarkCode(ctx context.Context, req MarkCodeRequest) (*MarkCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("MarkCode", err)
-	}
-	if err := p.postJSON(ctx, "MarkCode", "/card/code/mark", req, nil); err != nil {
-		return nil, err
-	}
-	return &MarkCodeResponse{}, nil
+	return invoke[MarkCodeResponse](ctx, p, "MarkCode", "/card/code/mark", req)
 }

@@ -149,17 +149,14 @@ type CreateQRCodeResponse struct {
 
 // CreateQRCode creates a card QR code (POST /card/qrcode/create).
 func (p *Provider) CreateQRCode(ctx context.Context, req CreateQRCodeRequest) (*CreateQRCodeResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("CreateQRCode", err)
-	}
-	var out CreateQRCodeResponse
-	if err := p.postJSON(ctx, "CreateQRCode", "/card/qrcode/create", req, &out); err != nil {
+	out, err := invoke[CreateQRCodeResponse](ctx, p, "CreateQRCode", "/card/qrcode/create", req)
+	if err != nil {
 		return nil, err
 	}
 	out.Ticket = strings.TrimSpace(out.Ticket)
 	out.URL = strings.TrimSpace(out.URL)
 	out.ShowQRCodeURL = strings.TrimSpace(out.ShowQRCodeURL)
-	return &out, nil
+	return out, nil
 }
 
 // ShowQRCodeURL returns the showqrcode address of a QR ticket, with the ticket
@@ -268,14 +265,7 @@ type CreateLandingPageResponse struct {
 
 // CreateLandingPage creates a landing page (POST /card/landingpage/create).
 func (p *Provider) CreateLandingPage(ctx context.Context, req CreateLandingPageRequest) (*CreateLandingPageResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("CreateLandingPage", err)
-	}
-	var out CreateLandingPageResponse
-	if err := p.postJSON(ctx, "CreateLandingPage", "/card/landingpage/create", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[CreateLandingPageResponse](ctx, p, "CreateLandingPage", "/card/landingpage/create", req)
 }
 
 // GetMpNewsHTMLRequest asks for the article HTML of a card (row 16).
@@ -297,14 +287,7 @@ type GetMpNewsHTMLResponse struct {
 
 // GetMpNewsHTML returns the HTML that embeds a card in an article (POST /card/mpnews/gethtml).
 func (p *Provider) GetMpNewsHTML(ctx context.Context, req GetMpNewsHTMLRequest) (*GetMpNewsHTMLResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetMpNewsHTML", err)
-	}
-	var out GetMpNewsHTMLResponse
-	if err := p.postJSON(ctx, "GetMpNewsHTML", "/card/mpnews/gethtml", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetMpNewsHTMLResponse](ctx, p, "GetMpNewsHTML", "/card/mpnews/gethtml", req)
 }
 
 // SetTestWhitelistRequest sets the users who may claim unapproved cards
@@ -344,11 +327,5 @@ type SetTestWhitelistResponse struct{}
 
 // SetTestWhitelist replaces the test whitelist (POST /card/testwhitelist/set).
 func (p *Provider) SetTestWhitelist(ctx context.Context, req SetTestWhitelistRequest) (*SetTestWhitelistResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("SetTestWhitelist", err)
-	}
-	if err := p.postJSON(ctx, "SetTestWhitelist", "/card/testwhitelist/set", req, nil); err != nil {
-		return nil, err
-	}
-	return &SetTestWhitelistResponse{}, nil
+	return invoke[SetTestWhitelistResponse](ctx, p, "SetTestWhitelist", "/card/testwhitelist/set", req)
 }

@@ -85,13 +85,7 @@ type GeneralCardActivateResponse struct{}
 
 // GeneralCardActivate activates a general card (POST /card/generalcard/activate).
 func (p *Provider) GeneralCardActivate(ctx context.Context, req GeneralCardActivateRequest) (*GeneralCardActivateResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GeneralCardActivate", err)
-	}
-	if err := p.postJSON(ctx, "GeneralCardActivate", "/card/generalcard/activate", req, nil); err != nil {
-		return nil, err
-	}
-	return &GeneralCardActivateResponse{}, nil
+	return invoke[GeneralCardActivateResponse](ctx, p, "GeneralCardActivate", "/card/generalcard/activate", req)
 }
 
 // GeneralCardUnactivateRequest returns a general card to the not-activated state (row 35).
@@ -113,13 +107,7 @@ type GeneralCardUnactivateResponse struct{}
 
 // GeneralCardUnactivate deactivates a general card (POST /card/generalcard/unactivate).
 func (p *Provider) GeneralCardUnactivate(ctx context.Context, req GeneralCardUnactivateRequest) (*GeneralCardUnactivateResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GeneralCardUnactivate", err)
-	}
-	if err := p.postJSON(ctx, "GeneralCardUnactivate", "/card/generalcard/unactivate", req, nil); err != nil {
-		return nil, err
-	}
-	return &GeneralCardUnactivateResponse{}, nil
+	return invoke[GeneralCardUnactivateResponse](ctx, p, "GeneralCardUnactivate", "/card/generalcard/unactivate", req)
 }
 
 // GeneralCardNotify chooses which changes send the user a message.
@@ -214,12 +202,5 @@ func (r *GeneralCardUpdateUserResponse) UnmarshalJSON(b []byte) error {
 
 // GeneralCardUpdateUser updates a general-card holder (POST /card/generalcard/updateuser).
 func (p *Provider) GeneralCardUpdateUser(ctx context.Context, req GeneralCardUpdateUserRequest) (*GeneralCardUpdateUserResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GeneralCardUpdateUser", err)
-	}
-	var out GeneralCardUpdateUserResponse
-	if err := p.postJSON(ctx, "GeneralCardUpdateUser", "/card/generalcard/updateuser", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GeneralCardUpdateUserResponse](ctx, p, "GeneralCardUpdateUser", "/card/generalcard/updateuser", req)
 }

@@ -118,10 +118,8 @@ func (r ActivateMemberCardRequest) Validate() error {
 
 // ActivateMemberCard activates a claimed member card.
 func (p *Provider) ActivateMemberCard(ctx context.Context, req ActivateMemberCardRequest) error {
-	if err := req.Validate(); err != nil {
-		return p.invalid("ActivateMemberCard", err)
-	}
-	return p.postJSON(ctx, "ActivateMemberCard", "/card/membercard/activate", req, nil)
+	_, err := invoke[struct{}](ctx, p, "ActivateMemberCard", "/card/membercard/activate", req)
+	return err
 }
 
 // FormLink is a named link on the activation form (service statement, bind old card).
@@ -230,10 +228,8 @@ func (r SetActivateUserFormRequest) Validate() error {
 
 // SetActivateUserForm sets the one-tap activation form of a member card.
 func (p *Provider) SetActivateUserForm(ctx context.Context, req SetActivateUserFormRequest) error {
-	if err := req.Validate(); err != nil {
-		return p.invalid("SetActivateUserForm", err)
-	}
-	return p.postJSON(ctx, "SetActivateUserForm", "/card/membercard/activateuserform/set", req, nil)
+	_, err := invoke[struct{}](ctx, p, "SetActivateUserForm", "/card/membercard/activateuserform/set", req)
+	return err
 }
 
 // GetMemberUserInfoRequest is POST /card/membercard/userinfo/get (row 29).
@@ -286,14 +282,7 @@ type MemberUserInfo struct {
 
 // GetMemberUserInfo reads a member's points, balance, number and form data.
 func (p *Provider) GetMemberUserInfo(ctx context.Context, req GetMemberUserInfoRequest) (*MemberUserInfo, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetMemberUserInfo", err)
-	}
-	var out MemberUserInfo
-	if err := p.postJSON(ctx, "GetMemberUserInfo", "/card/membercard/userinfo/get", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[MemberUserInfo](ctx, p, "GetMemberUserInfo", "/card/membercard/userinfo/get", req)
 }
 
 // NotifyOptional chooses which changes send the user a message.
@@ -383,14 +372,7 @@ type UpdateMemberUserResponse struct {
 
 // UpdateMemberUser changes a member's points, balance or custom fields.
 func (p *Provider) UpdateMemberUser(ctx context.Context, req UpdateMemberUserRequest) (*UpdateMemberUserResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("UpdateMemberUser", err)
-	}
-	var out UpdateMemberUserResponse
-	if err := p.postJSON(ctx, "UpdateMemberUser", "/card/membercard/updateuser", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[UpdateMemberUserResponse](ctx, p, "UpdateMemberUser", "/card/membercard/updateuser", req)
 }
 
 // GetActivateTempInfoRequest is POST /card/membercard/activatetempinfo/get (row 31).
@@ -417,14 +399,7 @@ type GetActivateTempInfoResponse struct {
 
 // GetActivateTempInfo reads what the user entered in the jump-activation form.
 func (p *Provider) GetActivateTempInfo(ctx context.Context, req GetActivateTempInfoRequest) (*GetActivateTempInfoResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetActivateTempInfo", err)
-	}
-	var out GetActivateTempInfoResponse
-	if err := p.postJSON(ctx, "GetActivateTempInfo", "/card/membercard/activatetempinfo/get", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetActivateTempInfoResponse](ctx, p, "GetActivateTempInfo", "/card/membercard/activatetempinfo/get", req)
 }
 
 // GetActivateURLRequest is POST /card/membercard/activate/geturl (row 32, 开卡组件).
@@ -452,12 +427,5 @@ type GetActivateURLResponse struct {
 
 // GetActivateURL returns the URL of WeChat's activation component for a card.
 func (p *Provider) GetActivateURL(ctx context.Context, req GetActivateURLRequest) (*GetActivateURLResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetActivateURL", err)
-	}
-	var out GetActivateURLResponse
-	if err := p.postJSON(ctx, "GetActivateURL", "/card/membercard/activate/geturl", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetActivateURLResponse](ctx, p, "GetActivateURL", "/card/membercard/activate/geturl", req)
 }

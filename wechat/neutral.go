@@ -92,10 +92,7 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	case 3:
 		act.InitCustomFieldValue3 = req.Level
 	}
-	if err := act.Validate(); err != nil {
-		return nil, p.invalid(op, err)
-	}
-	if err := p.postJSON(ctx, op, "/card/membercard/activate", act, nil); err != nil {
+	if _, err := invoke[struct{}](ctx, p, op, "/card/membercard/activate", act); err != nil {
 		// A concurrent Open may have activated the code between our read and our activate.
 		if code, ok := errcodeOf(err); ok && code == 40127 {
 			if c, done, err2 := p.existing(ctx, op, ref, req.ExternalNo); done || err2 != nil {
@@ -138,12 +135,9 @@ func (p *Provider) existing(ctx context.Context, op string, ref card.Ref, number
 	return c, true, err
 }
 
+// userInfo is GetMemberUserInfo reported as op.
 func (p *Provider) userInfo(ctx context.Context, op string, ref card.Ref) (*MemberUserInfo, error) {
-	var info MemberUserInfo
-	if err := p.postJSON(ctx, op, "/card/membercard/userinfo/get", GetMemberUserInfoRequest{CardID: ref.TemplateID, Code: ref.CardNo}, &info); err != nil {
-		return nil, err
-	}
-	return &info, nil
+	return invoke[MemberUserInfo](ctx, p, op, "/card/membercard/userinfo/get", GetMemberUserInfoRequest{CardID: ref.TemplateID, Code: ref.CardNo})
 }
 
 // Get reads a card: membercard/userinfo/get for the number, points and
@@ -164,8 +158,8 @@ func (p *Provider) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 }
 
 func (p *Provider) getWith(ctx context.Context, op string, ref card.Ref, info *MemberUserInfo) (*card.Card, error) {
-	var code GetCodeResponse
-	if err := p.postJSON(ctx, op, "/card/code/get", GetCodeRequest{Code: ref.CardNo, CardID: ref.TemplateID, CheckConsume: card.Ptr(false)}, &code); err != nil {
+	code, err := invoke[GetCodeResponse](ctx, p, op, "/card/code/get", GetCodeRequest{Code: ref.CardNo, CardID: ref.TemplateID, CheckConsume: card.Ptr(false)})
+	if err != nil {
 		return nil, err
 	}
 	status := info.UserCardStatus
@@ -232,8 +226,8 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 	if err != nil {
 		return nil, p.invalid(op, err)
 	}
-	var out UpdateMemberUserResponse
-	if err := p.postJSON(ctx, op, "/card/membercard/updateuser", u, &out); err != nil {
+	out, err := invoke[UpdateMemberUserResponse](ctx, p, op, "/card/membercard/updateuser", u)
+	if err != nil {
 		return nil, err
 	}
 	c := &card.Card{
@@ -285,10 +279,7 @@ func (p *Provider) updateRequest(req card.UpdateRequest) (*UpdateMemberUserReque
 			u.CustomFieldValue3 = req.Level
 		}
 	}
-	if err := u.Validate(); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return u, nil // invoke validates u
 }
 
 // Delete makes the card's code unavailable (POST /card/code/unavailable), with
@@ -306,8 +297,9 @@ func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	if reason == "" {
 		reason = card.ReasonCancel
 	}
-	return p.postJSON(ctx, op, "/card/code/unavailable",
-		UnavailableCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID, Reason: string(reason)}, nil)
+	_, err := invoke[struct{}](ctx, p, op, "/card/code/unavailable",
+		UnavailableCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID, Reason: string(reason)})
+	return err
 }
 
 // ClaimLink creates a QR_CARD QR code (POST /card/qrcode/create) for the
@@ -332,12 +324,9 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 		return nil, p.invalid(op, card.InvalidArgument("ExpiresIn", "WeChat card QR codes live %d–%d whole seconds, got %v", MinQRExpireSeconds, MaxQRExpireSeconds, req.ExpiresIn))
 	}
 	qr := CreateQRCodeRequest{ExpireSeconds: secs, Card: &QRCard{CardID: req.TemplateID, OpenID: req.Holder, OuterStr: req.Channel}}
-	if err := qr.Validate(); err != nil {
-		return nil, p.invalid(op, err)
-	}
 	now := p.now()
-	var out CreateQRCodeResponse
-	if err := p.postJSON(ctx, op, "/card/qrcode/create", qr, &out); err != nil {
+	out, err := invoke[CreateQRCodeResponse](ctx, p, op, "/card/qrcode/create", qr)
+	if err != nil {
 		return nil, err
 	}
 	l := &card.ClaimLink{
@@ -365,7 +354,8 @@ func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
 	if err := card.CheckRef(ProviderName, req.Ref); err != nil {
 		return p.invalid(op, err)
 	}
-	return p.postJSON(ctx, op, "/card/code/consume", ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID}, nil)
+	_, err := invoke[struct{}](ctx, p, op, "/card/code/consume", ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID})
+	return err
 }
 
 // Defaults CreateTemplate uses for fields WeChat requires and TemplateSpec leaves empty.

@@ -251,14 +251,7 @@ func (r *PayGiftCardAddResponse) UnmarshalJSON(b []byte) error {
 
 // PayGiftCardAdd adds a pay-gift rule (POST /card/paygiftcard/add).
 func (p *Provider) PayGiftCardAdd(ctx context.Context, req PayGiftCardAddRequest) (*PayGiftCardAddResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("PayGiftCardAdd", err)
-	}
-	var out PayGiftCardAddResponse
-	if err := p.postJSON(ctx, "PayGiftCardAdd", "/card/paygiftcard/add", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[PayGiftCardAddResponse](ctx, p, "PayGiftCardAdd", "/card/paygiftcard/add", req)
 }
 
 // PayGiftCardDeleteRequest deletes a rule (row 33b).
@@ -278,13 +271,7 @@ type PayGiftCardDeleteResponse struct{}
 
 // PayGiftCardDelete deletes a pay-gift rule (POST /card/paygiftcard/delete).
 func (p *Provider) PayGiftCardDelete(ctx context.Context, req PayGiftCardDeleteRequest) (*PayGiftCardDeleteResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("PayGiftCardDelete", err)
-	}
-	if err := p.postJSON(ctx, "PayGiftCardDelete", "/card/paygiftcard/delete", req, nil); err != nil {
-		return nil, err
-	}
-	return &PayGiftCardDeleteResponse{}, nil
+	return invoke[PayGiftCardDeleteResponse](ctx, p, "PayGiftCardDelete", "/card/paygiftcard/delete", req)
 }
 
 // PayGiftCardGetByIDRequest asks for one rule (row 33c).
@@ -306,14 +293,7 @@ type PayGiftCardGetByIDResponse struct {
 
 // PayGiftCardGetByID returns a pay-gift rule (POST /card/paygiftcard/getbyid).
 func (p *Provider) PayGiftCardGetByID(ctx context.Context, req PayGiftCardGetByIDRequest) (*PayGiftCardGetByIDResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("PayGiftCardGetByID", err)
-	}
-	var out PayGiftCardGetByIDResponse
-	if err := p.postJSON(ctx, "PayGiftCardGetByID", "/card/paygiftcard/getbyid", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[PayGiftCardGetByIDResponse](ctx, p, "PayGiftCardGetByID", "/card/paygiftcard/getbyid", req)
 }
 
 // PayGiftCardBatchGetRequest lists rules of a type (row 33d).
@@ -366,12 +346,5 @@ type PayGiftCardBatchGetResponse struct {
 
 // PayGiftCardBatchGet lists pay-gift rules (POST /card/paygiftcard/batchget).
 func (p *Provider) PayGiftCardBatchGet(ctx context.Context, req PayGiftCardBatchGetRequest) (*PayGiftCardBatchGetResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("PayGiftCardBatchGet", err)
-	}
-	var out PayGiftCardBatchGetResponse
-	if err := p.postJSON(ctx, "PayGiftCardBatchGet", "/card/paygiftcard/batchget", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[PayGiftCardBatchGetResponse](ctx, p, "PayGiftCardBatchGet", "/card/paygiftcard/batchget", req)
 }

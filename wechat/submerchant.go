@@ -117,14 +117,7 @@ type SubmitSubMerchantResponse struct {
 
 // SubmitSubMerchant registers a sub-merchant for review (POST /card/submerchant/submit).
 func (p *Provider) SubmitSubMerchant(ctx context.Context, req SubmitSubMerchantRequest) (*SubmitSubMerchantResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("SubmitSubMerchant", err)
-	}
-	var out SubmitSubMerchantResponse
-	if err := p.postJSON(ctx, "SubmitSubMerchant", "/card/submerchant/submit", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[SubmitSubMerchantResponse](ctx, p, "SubmitSubMerchant", "/card/submerchant/submit", req)
 }
 
 // UpdateSubMerchantRequest changes a sub-merchant (row 41); Info.MerchantID is set from MerchantID.
@@ -162,14 +155,7 @@ type UpdateSubMerchantResponse struct {
 
 // UpdateSubMerchant changes a sub-merchant (POST /card/submerchant/update).
 func (p *Provider) UpdateSubMerchant(ctx context.Context, req UpdateSubMerchantRequest) (*UpdateSubMerchantResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("UpdateSubMerchant", err)
-	}
-	var out UpdateSubMerchantResponse
-	if err := p.postJSON(ctx, "UpdateSubMerchant", "/card/submerchant/update", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[UpdateSubMerchantResponse](ctx, p, "UpdateSubMerchant", "/card/submerchant/update", req)
 }
 
 // GetSubMerchantRequest asks for one sub-merchant (row 42).
@@ -193,14 +179,7 @@ type GetSubMerchantResponse struct {
 
 // GetSubMerchant returns a sub-merchant (POST /card/submerchant/get).
 func (p *Provider) GetSubMerchant(ctx context.Context, req GetSubMerchantRequest) (*GetSubMerchantResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("GetSubMerchant", err)
-	}
-	var out GetSubMerchantResponse
-	if err := p.postJSON(ctx, "GetSubMerchant", "/card/submerchant/get", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[GetSubMerchantResponse](ctx, p, "GetSubMerchant", "/card/submerchant/get", req)
 }
 
 // BatchGetSubMerchantsRequest lists sub-merchants from BeginID on (row 43).
@@ -230,12 +209,5 @@ type BatchGetSubMerchantsResponse struct {
 
 // BatchGetSubMerchants lists sub-merchants (POST /card/submerchant/batchget).
 func (p *Provider) BatchGetSubMerchants(ctx context.Context, req BatchGetSubMerchantsRequest) (*BatchGetSubMerchantsResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("BatchGetSubMerchants", err)
-	}
-	var out BatchGetSubMerchantsResponse
-	if err := p.postJSON(ctx, "BatchGetSubMerchants", "/card/submerchant/batchget", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BatchGetSubMerchantsResponse](ctx, p, "BatchGetSubMerchants", "/card/submerchant/batchget", req)
 }

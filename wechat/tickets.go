@@ -67,13 +67,7 @@ type BoardingPassCheckinResponse struct{}
 
 // BoardingPassCheckin checks in a boarding pass (POST /card/boardingpass/checkin).
 func (p *Provider) BoardingPassCheckin(ctx context.Context, req BoardingPassCheckinRequest) (*BoardingPassCheckinResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("BoardingPassCheckin", err)
-	}
-	if err := p.postJSON(ctx, "BoardingPassCheckin", "/card/boardingpass/checkin", req, nil); err != nil {
-		return nil, err
-	}
-	return &BoardingPassCheckinResponse{}, nil
+	return invoke[BoardingPassCheckinResponse](ctx, p, "BoardingPassCheckin", "/card/boardingpass/checkin", req)
 }
 
 // MeetingTicketUpdateUserRequest sets a meeting ticket's seat (row 38).
@@ -116,13 +110,7 @@ type MeetingTicketUpdateUserResponse struct{}
 
 // MeetingTicketUpdateUser updates a meeting ticket (POST /card/meetingticket/updateuser).
 func (p *Provider) MeetingTicketUpdateUser(ctx context.Context, req MeetingTicketUpdateUserRequest) (*MeetingTicketUpdateUserResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("MeetingTicketUpdateUser", err)
-	}
-	if err := p.postJSON(ctx, "MeetingTicketUpdateUser", "/card/meetingticket/updateuser", req, nil); err != nil {
-		return nil, err
-	}
-	return &MeetingTicketUpdateUserResponse{}, nil
+	return invoke[MeetingTicketUpdateUserResponse](ctx, p, "MeetingTicketUpdateUser", "/card/meetingticket/updateuser", req)
 }
 
 // MovieTicketUpdateUserRequest sets a movie ticket's show (row 39).
@@ -171,11 +159,5 @@ type MovieTicketUpdateUserResponse struct{}
 
 // MovieTicketUpdateUser updates a movie ticket (POST /card/movieticket/updateuser).
 func (p *Provider) MovieTicketUpdateUser(ctx context.Context, req MovieTicketUpdateUserRequest) (*MovieTicketUpdateUserResponse, error) {
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid("MovieTicketUpdateUser", err)
-	}
-	if err := p.postJSON(ctx, "MovieTicketUpdateUser", "/card/movieticket/updateuser", req, nil); err != nil {
-		return nil, err
-	}
-	return &MovieTicketUpdateUserResponse{}, nil
+	return invoke[MovieTicketUpdateUserResponse](ctx, p, "MovieTicketUpdateUser", "/card/movieticket/updateuser", req)
 }
