@@ -129,7 +129,7 @@ func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
 	if e.Code == "" {
 		e.Code = code
 	}
-	if kind == card.KindUnauthenticated && tokenErr && c.tokenCall {
+	if kind == card.KindUnauthenticated && tokenErr && c.tokenCall() {
 		e.Message = tokenHint
 	}
 	return e

@@ -18,7 +18,7 @@ func decodeTargets() []struct {
 		c   call
 		out any
 	}{
-		{call{method: MethodCardOpen, tokenCall: true}, new(CardOpenResponse)},
+		{call{method: MethodCardOpen, authToken: "fuzz-token"}, new(CardOpenResponse)},
 		{call{method: MethodCardQuery}, new(CardQueryResponse)},
 		{call{method: MethodCardUpdate}, new(CardUpdateResponse)},
 		{call{method: MethodCardDelete}, new(CardDeleteResponse)},
@@ -26,14 +26,14 @@ func decodeTargets() []struct {
 		{call{method: MethodTemplateQuery}, new(TemplateQueryResponse)},
 		{call{method: MethodTemplateBatchQuery}, new(TemplateBatchQueryResponse)},
 		{call{method: MethodActivateURLApply}, new(ActivateURLApplyResponse)},
-		{call{method: MethodActivateFormQuery, tokenCall: true}, new(ActivateFormQueryResponse)},
+		{call{method: MethodActivateFormQuery, authToken: "fuzz-token"}, new(ActivateFormQueryResponse)},
 		{call{method: MethodConsumeSync}, new(ConsumeSyncResponse)},
 		{call{method: MethodBenefitCreate}, new(BenefitCreateResponse)},
 		{call{method: MethodBenefitModify}, new(BenefitResult)},
 		{call{method: MethodBenefitQuery}, new(BenefitQueryResponse)},
 		{call{method: MethodImageUpload}, new(ImageUploadResponse)},
 		{call{method: MethodOAuthToken, noCode: true}, new(Token)},
-		{call{method: MethodUserInfoShare, tokenCall: true}, new(UserInfo)},
+		{call{method: MethodUserInfoShare, authToken: "fuzz-token"}, new(UserInfo)},
 		{call{method: MethodFormTemplateSet}, nil},
 	}
 }

@@ -1,11 +1,9 @@
 package alipay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 
-	alipaysdk "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
 )
 
@@ -33,50 +31,17 @@ const (
 	MethodUserInfoShare      = "alipay.user.info.share"
 )
 
-// validate runs v and finishes its error at the boundary.
-func validate(method string, v interface{ Validate() error }) error {
-	if err := v.Validate(); err != nil {
-		return card.Wrap(Name, method, card.KindInvalidArgument, err)
-	}
-	return nil
-}
-
-// bizFields returns a payload builder for method whose biz_content is the
-// JSON object v (a struct with json tags), added field by field.
-func bizFields(method string, v any) (func() *alipaysdk.Payload, error) {
-	b, err := json.Marshal(v)
-	var fields map[string]json.RawMessage
-	if err == nil {
-		err = json.Unmarshal(b, &fields)
-	}
-	if err != nil {
-		return nil, card.Wrap(Name, method, card.KindInvalidArgument, card.InvalidArgument("", "cannot encode the request: %v", err))
-	}
-	return func() *alipaysdk.Payload {
-		pl := alipaysdk.NewPayload(method)
-		pl.Encrypt = false
-		for k, f := range fields {
-			pl.AddBizField(k, f)
-		}
-		return pl
-	}, nil
-}
-
-// doBiz sends method with biz_content v.
-func (p *Provider) doBiz(ctx context.Context, method string, v any, retry bool, out any) error {
-	build, err := bizFields(method, v)
-	if err != nil {
-		return err
-	}
-	return p.do(ctx, call{method: method, payload: build, retry: retry}, out)
-}
-
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}
 	return s
 }
+
+// Each typed method below fills the request's defaults and hands it to
+// invoke (provider.go) with the call's wire shape: biz_content is the
+// request itself (json tags) or its unexported wire form, top-level
+// parameters and the user's auth_token go in call.
 
 // CardOpen calls alipay.marketing.card.open with the user's auth_token. An
 // empty OutSerialNo is generated; the same serial number is sent on every
@@ -86,73 +51,22 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
 	req.CardUserInfo = req.CardUserInfo.withDefaults()
-	if err := validate(MethodCardOpen, req); err != nil {
-		return nil, err
-	}
-	var out CardOpenResponse
-	err := p.do(ctx, call{
-		method: MethodCardOpen,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodCardOpen)
-			pl.Encrypt = false
-			pl.AddParam("auth_token", req.AuthToken)
-			pl.AddBizField("out_serial_no", req.OutSerialNo)
-			pl.AddBizField("card_template_id", req.CardTemplateID)
-			pl.AddBizField("card_user_info", req.CardUserInfo)
-			pl.AddBizField("card_ext_info", req.CardExtInfo)
-			if req.MemberExtInfo != nil {
-				pl.AddBizField("member_ext_info", req.MemberExtInfo)
-			}
-			if req.OpenCardChannel != "" {
-				pl.AddBizField("open_card_channel", req.OpenCardChannel)
-			}
-			if req.OpenCardChannelID != "" {
-				pl.AddBizField("open_card_channel_id", req.OpenCardChannelID)
-			}
-			return pl
-		},
-		secrets:   []string{req.AuthToken},
-		retry:     true,
-		tokenCall: true,
-	}, &out)
+	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true})
 	if err != nil {
 		return nil, err
 	}
 	out.OutSerialNo = req.OutSerialNo
-	return &out, nil
+	return out, nil
 }
 
 // CardQuery calls alipay.marketing.card.query.
 func (p *Provider) CardQuery(ctx context.Context, req CardQueryRequest) (*CardQueryResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
-	if err := validate(MethodCardQuery, req); err != nil {
-		return nil, err
+	if u := req.CardUserInfo; u != nil {
+		d := u.withDefaults()
+		req.CardUserInfo = &d
 	}
-	var out CardQueryResponse
-	err := p.do(ctx, call{
-		method: MethodCardQuery,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodCardQuery)
-			pl.Encrypt = false
-			pl.AddBizField("target_card_no", req.TargetCardNo)
-			pl.AddBizField("target_card_no_type", req.TargetCardNoType)
-			if req.CardUserInfo != nil {
-				pl.AddBizField("card_user_info", req.CardUserInfo.withDefaults())
-			}
-			if req.TemplateID != "" {
-				pl.AddBizField("template_id", req.TemplateID)
-			}
-			if req.ExtInfo != "" {
-				pl.AddBizField("ext_info", req.ExtInfo)
-			}
-			return pl
-		},
-		retry: true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[CardQueryResponse](ctx, p, req, call{method: MethodCardQuery, biz: req, retry: true})
 }
 
 // CardUpdate calls alipay.marketing.card.update. CardInfo carries absolute
@@ -163,33 +77,7 @@ func (p *Provider) CardUpdate(ctx context.Context, req CardUpdateRequest) (*Card
 	if req.OccurTime.IsZero() {
 		req.OccurTime = p.clock()
 	}
-	if err := validate(MethodCardUpdate, req); err != nil {
-		return nil, err
-	}
-	var out CardUpdateResponse
-	err := p.do(ctx, call{
-		method: MethodCardUpdate,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodCardUpdate)
-			pl.Encrypt = false
-			pl.AddBizField("target_card_no", req.TargetCardNo)
-			pl.AddBizField("target_card_no_type", req.TargetCardNoType)
-			pl.AddBizField("occur_time", card.FormatWalletTime(req.OccurTime))
-			pl.AddBizField("card_info", req.CardInfo)
-			if req.MerchantCardMsgInfo != nil {
-				pl.AddBizField("merchant_card_msg_info", req.MerchantCardMsgInfo)
-			}
-			if req.ExtInfo != "" {
-				pl.AddBizField("ext_info", req.ExtInfo)
-			}
-			return pl
-		},
-		retry: true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[CardUpdateResponse](ctx, p, req, call{method: MethodCardUpdate, biz: req.wire(), retry: true})
 }
 
 // CardDelete calls alipay.marketing.card.delete. An empty OutSerialNo is
@@ -199,35 +87,7 @@ func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*Card
 	if req.OutSerialNo == "" {
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
-	if err := validate(MethodCardDelete, req); err != nil {
-		return nil, err
-	}
-	var extInfo string
-	if req.ExtInfo != nil {
-		b, _ := json.Marshal(req.ExtInfo)
-		extInfo = string(b)
-	}
-	var out CardDeleteResponse
-	err := p.do(ctx, call{
-		method: MethodCardDelete,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodCardDelete)
-			pl.Encrypt = false
-			pl.AddBizField("out_serial_no", req.OutSerialNo)
-			pl.AddBizField("target_card_no", req.TargetCardNo)
-			pl.AddBizField("target_card_no_type", req.TargetCardNoType)
-			pl.AddBizField("reason_code", req.ReasonCode)
-			if extInfo != "" {
-				pl.AddBizField("ext_info", extInfo)
-			}
-			return pl
-		},
-		retry: true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[CardDeleteResponse](ctx, p, req, call{method: MethodCardDelete, biz: req.wire(), retry: true})
 }
 
 // TemplateCreate calls alipay.marketing.card.template.create. An empty
@@ -238,29 +98,8 @@ func (p *Provider) TemplateCreate(ctx context.Context, req TemplateCreateRequest
 		req.RequestID = card.NewIdempotencyKey()
 	}
 	req.CardType = orDefault(req.CardType, CardTypeOutMember)
-	if err := validate(MethodTemplateCreate, req); err != nil {
-		return nil, err
-	}
-	build, err := bizFields(MethodTemplateCreate, req)
-	if err != nil {
-		return nil, err
-	}
-	var out TemplateCreateResponse
-	err = p.do(ctx, call{
-		method: MethodTemplateCreate,
-		payload: func() *alipaysdk.Payload {
-			pl := build()
-			if req.NotifyURL != "" {
-				pl.AddParam("notify_url", req.NotifyURL)
-			}
-			return pl
-		},
-		retry: true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[TemplateCreateResponse](ctx, p, req, call{method: MethodTemplateCreate, biz: req,
+		params: []string{"notify_url", req.NotifyURL}, retry: true})
 }
 
 // TemplateModify calls alipay.marketing.card.template.modify. An empty
@@ -269,26 +108,12 @@ func (p *Provider) TemplateModify(ctx context.Context, req TemplateModifyRequest
 	if req.RequestID == "" {
 		req.RequestID = card.NewIdempotencyKey()
 	}
-	if err := validate(MethodTemplateModify, req); err != nil {
-		return nil, err
-	}
-	var out TemplateModifyResponse
-	if err := p.doBiz(ctx, MethodTemplateModify, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[TemplateModifyResponse](ctx, p, req, call{method: MethodTemplateModify, biz: req, retry: true})
 }
 
 // TemplateQuery calls alipay.marketing.card.template.query.
 func (p *Provider) TemplateQuery(ctx context.Context, req TemplateQueryRequest) (*TemplateQueryResponse, error) {
-	if err := validate(MethodTemplateQuery, req); err != nil {
-		return nil, err
-	}
-	var out TemplateQueryResponse
-	if err := p.doBiz(ctx, MethodTemplateQuery, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[TemplateQueryResponse](ctx, p, req, call{method: MethodTemplateQuery, biz: req, retry: true})
 }
 
 // TemplateBatchQuery calls alipay.marketing.card.template.batchquery.
@@ -299,107 +124,33 @@ func (p *Provider) TemplateBatchQuery(ctx context.Context, req TemplateBatchQuer
 	if req.PageSize == 0 {
 		req.PageSize = 20
 	}
-	if err := validate(MethodTemplateBatchQuery, req); err != nil {
-		return nil, err
-	}
-	var out TemplateBatchQueryResponse
-	if err := p.doBiz(ctx, MethodTemplateBatchQuery, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[TemplateBatchQueryResponse](ctx, p, req, call{method: MethodTemplateBatchQuery, biz: req, retry: true})
 }
 
 // FormTemplateSet calls alipay.marketing.card.formtemplate.set.
 func (p *Provider) FormTemplateSet(ctx context.Context, req FormTemplateSetRequest) error {
-	if err := validate(MethodFormTemplateSet, req); err != nil {
-		return err
-	}
-	fields := req.fields()
-	return p.do(ctx, call{
-		method: MethodFormTemplateSet,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodFormTemplateSet)
-			pl.Encrypt = false
-			pl.AddBizField("template_id", req.TemplateID)
-			pl.AddBizField("fields", fields)
-			return pl
-		},
-		retry: true,
-	}, nil)
+	_, err := invoke[struct{}](ctx, p, req, call{method: MethodFormTemplateSet, biz: req.wire(), retry: true})
+	return err
 }
 
 // ActivateURLApply calls alipay.marketing.card.activateurl.apply and returns
 // the claim link, URL-decoded.
 func (p *Provider) ActivateURLApply(ctx context.Context, req ActivateURLApplyRequest) (*ActivateURLApplyResponse, error) {
-	if err := validate(MethodActivateURLApply, req); err != nil {
-		return nil, err
-	}
-	var out ActivateURLApplyResponse
-	if err := p.doBiz(ctx, MethodActivateURLApply, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[ActivateURLApplyResponse](ctx, p, req, call{method: MethodActivateURLApply, biz: req, retry: true})
 }
 
 // ActivateFormQuery calls alipay.marketing.card.activateform.query with the
 // user's auth_token and returns what the user submitted.
 func (p *Provider) ActivateFormQuery(ctx context.Context, req ActivateFormQueryRequest) (*ActivateFormQueryResponse, error) {
 	req.BizType = orDefault(req.BizType, BizTypeMemberCard)
-	if err := validate(MethodActivateFormQuery, req); err != nil {
-		return nil, err
-	}
-	build, err := bizFields(MethodActivateFormQuery, req)
-	if err != nil {
-		return nil, err
-	}
-	var out ActivateFormQueryResponse
-	err = p.do(ctx, call{
-		method: MethodActivateFormQuery,
-		payload: func() *alipaysdk.Payload {
-			pl := build()
-			pl.AddParam("auth_token", req.AuthToken)
-			return pl
-		},
-		secrets:   []string{req.AuthToken},
-		retry:     true,
-		tokenCall: true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true})
 }
 
 // ConsumeSync calls alipay.marketing.card.consume.sync. It is not retried
 // (Alipay documents no idempotency key for it).
 func (p *Provider) ConsumeSync(ctx context.Context, req ConsumeSyncRequest) (*ConsumeSyncResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
-	if err := validate(MethodConsumeSync, req); err != nil {
-		return nil, err
-	}
-	w := struct {
-		TargetCardNo     string              `json:"target_card_no"`
-		TargetCardNoType string              `json:"target_card_no_type"`
-		TradeType        string              `json:"trade_type"`
-		TradeNo          string              `json:"trade_no"`
-		TradeTime        string              `json:"trade_time"`
-		TradeName        string              `json:"trade_name,omitempty"`
-		TradeAmount      *card.Money         `json:"trade_amount,omitempty"`
-		ActPayAmount     *card.Money         `json:"act_pay_amount,omitempty"`
-		CardInfo         *MerchantCard       `json:"card_info,omitempty"`
-		GainBenefitList  []BenefitInfoDetail `json:"gain_benefit_list,omitempty"`
-		UseBenefitList   []BenefitInfoDetail `json:"use_benefit_list,omitempty"`
-		ShopCode         string              `json:"shop_code,omitempty"`
-		Memo             string              `json:"memo,omitempty"`
-		SwipeCertType    string              `json:"swipe_cert_type,omitempty"`
-	}{req.TargetCardNo, req.TargetCardNoType, req.TradeType, req.TradeNo, card.FormatWalletTime(req.TradeTime),
-		req.TradeName, req.TradeAmount, req.ActPayAmount, req.CardInfo, req.GainBenefitList, req.UseBenefitList,
-		req.ShopCode, req.Memo, req.SwipeCertType}
-	var out ConsumeSyncResponse
-	if err := p.doBiz(ctx, MethodConsumeSync, w, false, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[ConsumeSyncResponse](ctx, p, req, call{method: MethodConsumeSync, biz: req.wire()})
 }
 
 // MessageNotify calls alipay.marketing.card.message.notify. An empty
@@ -413,137 +164,46 @@ func (p *Provider) MessageNotify(ctx context.Context, req MessageNotifyRequest) 
 	if req.OccurTime.IsZero() {
 		req.OccurTime = p.clock()
 	}
-	if err := validate(MethodMessageNotify, req); err != nil {
-		return nil, err
-	}
-	w := struct {
-		TargetCardNo     string      `json:"target_card_no"`
-		TargetCardNoType string      `json:"target_card_no_type"`
-		OccurTime        string      `json:"occur_time"`
-		NotifyType       string      `json:"notify_type"`
-		NotifyNo         string      `json:"notify_no"`
-		NotifyInfo       *NotifyInfo `json:"notify_info,omitempty"`
-	}{req.TargetCardNo, req.TargetCardNoType, card.FormatWalletTime(req.OccurTime), req.NotifyType, req.NotifyNo, req.NotifyInfo}
-	var out MessageNotifyResponse
-	if err := p.doBiz(ctx, MethodMessageNotify, w, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[MessageNotifyResponse](ctx, p, req, call{method: MethodMessageNotify, biz: req.wire(), retry: true})
 }
 
 // BenefitCreate calls alipay.marketing.card.benefit.create (not retried:
 // it has no idempotency key).
 func (p *Provider) BenefitCreate(ctx context.Context, req BenefitCreateRequest) (*BenefitCreateResponse, error) {
-	if err := validate(MethodBenefitCreate, req); err != nil {
-		return nil, err
-	}
-	w := struct {
-		B Benefit `json:"mcard_template_benefit"`
-	}{req.Benefit}
-	var out BenefitCreateResponse
-	if err := p.doBiz(ctx, MethodBenefitCreate, w, false, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BenefitCreateResponse](ctx, p, req, call{method: MethodBenefitCreate, biz: req})
 }
 
 // BenefitModify calls alipay.marketing.card.benefit.modify.
 func (p *Provider) BenefitModify(ctx context.Context, req BenefitModifyRequest) (*BenefitResult, error) {
-	if err := validate(MethodBenefitModify, req); err != nil {
-		return nil, err
-	}
-	w := struct {
-		ID string  `json:"benefit_id"`
-		B  Benefit `json:"mcard_template_benefit"`
-	}{req.BenefitID, req.Benefit}
-	var out BenefitResult
-	if err := p.doBiz(ctx, MethodBenefitModify, w, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitModify, biz: req, retry: true})
 }
 
 // BenefitQuery calls alipay.marketing.card.benefit.query.
 func (p *Provider) BenefitQuery(ctx context.Context, req BenefitQueryRequest) (*BenefitQueryResponse, error) {
-	if err := validate(MethodBenefitQuery, req); err != nil {
-		return nil, err
-	}
-	var out BenefitQueryResponse
-	if err := p.doBiz(ctx, MethodBenefitQuery, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true})
 }
 
 // BenefitDelete calls alipay.marketing.card.benefit.delete.
 func (p *Provider) BenefitDelete(ctx context.Context, req BenefitDeleteRequest) (*BenefitResult, error) {
-	if err := validate(MethodBenefitDelete, req); err != nil {
-		return nil, err
-	}
-	var out BenefitResult
-	if err := p.doBiz(ctx, MethodBenefitDelete, req, true, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req, retry: true})
 }
 
 // ImageUpload calls alipay.offline.material.image.upload, sending the image as
 // a multipart file part (image_content) with image_type and image_name as
 // plain parameters; there is no biz_content. Not retried.
 func (p *Provider) ImageUpload(ctx context.Context, req ImageUploadRequest) (*ImageUploadResponse, error) {
-	if err := validate(MethodImageUpload, req); err != nil {
-		return nil, err
-	}
-	var out ImageUploadResponse
-	err := p.do(ctx, call{
-		method: MethodImageUpload,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodImageUpload)
-			pl.Encrypt = false
-			pl.AddParam("image_type", req.ImageType)
-			pl.AddParam("image_name", req.ImageName)
-			if req.ImagePID != "" {
-				pl.AddParam("image_pid", req.ImagePID)
-			}
-			pl.AddObject("image_content", req.ImageName, bytes.NewReader(req.Content))
-			return pl
-		},
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[ImageUploadResponse](ctx, p, req, call{method: MethodImageUpload,
+		params: []string{"image_type", req.ImageType, "image_name", req.ImageName, "image_pid", req.ImagePID},
+		file:   &filePart{param: "image_content", filename: req.ImageName, content: req.Content}})
 }
 
 // OAuthToken calls alipay.system.oauth.token (grant_type, code and
 // refresh_token are top-level parameters). Not retried: an auth_code is
 // single-use. ExchangeCode and RefreshToken are shorthands.
 func (p *Provider) OAuthToken(ctx context.Context, req OAuthTokenRequest) (*Token, error) {
-	if err := validate(MethodOAuthToken, req); err != nil {
-		return nil, err
-	}
-	var out Token
-	err := p.do(ctx, call{
-		method: MethodOAuthToken,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodOAuthToken)
-			pl.Encrypt = false
-			pl.AddParam("grant_type", req.GrantType)
-			if req.Code != "" {
-				pl.AddParam("code", req.Code)
-			}
-			if req.RefreshToken != "" {
-				pl.AddParam("refresh_token", req.RefreshToken)
-			}
-			return pl
-		},
-		secrets: []string{req.Code, req.RefreshToken},
-		noCode:  true,
-	}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return invoke[Token](ctx, p, req, call{method: MethodOAuthToken,
+		params:  []string{"grant_type", req.GrantType, "code", req.Code, "refresh_token", req.RefreshToken},
+		secrets: []string{req.Code, req.RefreshToken}, noCode: true})
 }
 
 // ExchangeCode redeems the auth_code Alipay sent to the redirect URI (or to
@@ -560,26 +220,94 @@ func (p *Provider) RefreshToken(ctx context.Context, refreshToken string) (*Toke
 // UserInfoShare calls alipay.user.info.share with the user's auth_token
 // (needs scope auth_user).
 func (p *Provider) UserInfoShare(ctx context.Context, authToken string) (*UserInfo, error) {
+	return invoke[UserInfo](ctx, p, userTokenRequest(authToken), call{method: MethodUserInfoShare, authToken: authToken, retry: true})
+}
+
+// userTokenRequest is a request made of the user's auth_token alone.
+type userTokenRequest string
+
+// Validate checks the token is present and within the documented length.
+func (t userTokenRequest) Validate() error {
 	ck := checker{}
-	ck.required("AuthToken", authToken, maxAuthTokenLen)
-	if err := ck.err(); err != nil {
-		return nil, card.Wrap(Name, MethodUserInfoShare, card.KindInvalidArgument, err)
+	ck.required("AuthToken", string(t), maxAuthTokenLen)
+	return ck.err()
+}
+
+// The unexported wire forms of requests whose biz_content differs from
+// their Go shape (times as wallet text, JSON-in-a-string, nested lists).
+
+func (r CardUpdateRequest) wire() any {
+	return struct {
+		TargetCardNo        string               `json:"target_card_no"`
+		TargetCardNoType    string               `json:"target_card_no_type"`
+		OccurTime           string               `json:"occur_time"`
+		CardInfo            MerchantCard         `json:"card_info"`
+		MerchantCardMsgInfo *MerchantCardMsgInfo `json:"merchant_card_msg_info,omitempty"`
+		ExtInfo             string               `json:"ext_info,omitempty"`
+	}{r.TargetCardNo, r.TargetCardNoType, card.FormatWalletTime(r.OccurTime), r.CardInfo, r.MerchantCardMsgInfo, r.ExtInfo}
+}
+
+func (r CardDeleteRequest) wire() any {
+	var extInfo string
+	if r.ExtInfo != nil {
+		b, _ := json.Marshal(r.ExtInfo)
+		extInfo = string(b)
 	}
-	var out UserInfo
-	err := p.do(ctx, call{
-		method: MethodUserInfoShare,
-		payload: func() *alipaysdk.Payload {
-			pl := alipaysdk.NewPayload(MethodUserInfoShare)
-			pl.Encrypt = false
-			pl.AddParam("auth_token", authToken)
-			return pl
-		},
-		secrets:   []string{authToken},
-		retry:     true,
-		tokenCall: true,
-	}, &out)
-	if err != nil {
-		return nil, err
+	return struct {
+		OutSerialNo      string `json:"out_serial_no"`
+		TargetCardNo     string `json:"target_card_no"`
+		TargetCardNoType string `json:"target_card_no_type"`
+		ReasonCode       string `json:"reason_code"`
+		ExtInfo          string `json:"ext_info,omitempty"`
+	}{r.OutSerialNo, r.TargetCardNo, r.TargetCardNoType, r.ReasonCode, extInfo}
+}
+
+func (r FormTemplateSetRequest) wire() any {
+	type commonFields struct {
+		CommonFields []string `json:"common_fields"`
 	}
-	return &out, nil
+	w := struct {
+		TemplateID string `json:"template_id"`
+		Fields     struct {
+			Required commonFields  `json:"required"`
+			Optional *commonFields `json:"optional,omitempty"`
+		} `json:"fields"`
+	}{TemplateID: r.TemplateID}
+	w.Fields.Required.CommonFields = r.Required
+	if len(r.Optional) > 0 {
+		w.Fields.Optional = &commonFields{r.Optional}
+	}
+	return w
+}
+
+func (r ConsumeSyncRequest) wire() any {
+	return struct {
+		TargetCardNo     string              `json:"target_card_no"`
+		TargetCardNoType string              `json:"target_card_no_type"`
+		TradeType        string              `json:"trade_type"`
+		TradeNo          string              `json:"trade_no"`
+		TradeTime        string              `json:"trade_time"`
+		TradeName        string              `json:"trade_name,omitempty"`
+		TradeAmount      *card.Money         `json:"trade_amount,omitempty"`
+		ActPayAmount     *card.Money         `json:"act_pay_amount,omitempty"`
+		CardInfo         *MerchantCard       `json:"card_info,omitempty"`
+		GainBenefitList  []BenefitInfoDetail `json:"gain_benefit_list,omitempty"`
+		UseBenefitList   []BenefitInfoDetail `json:"use_benefit_list,omitempty"`
+		ShopCode         string              `json:"shop_code,omitempty"`
+		Memo             string              `json:"memo,omitempty"`
+		SwipeCertType    string              `json:"swipe_cert_type,omitempty"`
+	}{r.TargetCardNo, r.TargetCardNoType, r.TradeType, r.TradeNo, card.FormatWalletTime(r.TradeTime),
+		r.TradeName, r.TradeAmount, r.ActPayAmount, r.CardInfo, r.GainBenefitList, r.UseBenefitList,
+		r.ShopCode, r.Memo, r.SwipeCertType}
+}
+
+func (r MessageNotifyRequest) wire() any {
+	return struct {
+		TargetCardNo     string      `json:"target_card_no"`
+		TargetCardNoType string      `json:"target_card_no_type"`
+		OccurTime        string      `json:"occur_time"`
+		NotifyType       string      `json:"notify_type"`
+		NotifyNo         string      `json:"notify_no"`
+		NotifyInfo       *NotifyInfo `json:"notify_info,omitempty"`
+	}{r.TargetCardNo, r.TargetCardNoType, card.FormatWalletTime(r.OccurTime), r.NotifyType, r.NotifyNo, r.NotifyInfo}
 }

@@ -1,6 +1,7 @@
 package alipay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -237,17 +238,87 @@ func (p *Provider) As(target any) bool {
 
 // call describes one gateway call.
 type call struct {
-	method  string // Alipay method name, also the Op of errors
-	payload func() *alipaysdk.Payload
-	// secrets are values (tokens, codes) to scrub from anything the gateway echoes.
+	method string // Alipay method name, also the Op of errors
+	// biz is the biz_content object (a value with JSON tags); nil sends none.
+	biz any
+	// params are further top-level parameters as name, value pairs; empty
+	// values are not sent.
+	params []string
+	// authToken is the user's auth_token parameter. A call that carries one
+	// explains, on an authentication failure, where a valid token comes from.
+	authToken string
+	// file is a multipart file part (image upload).
+	file *filePart
+	// secrets are values (tokens, codes) to scrub from anything the gateway
+	// echoes; authToken and the app auth token are added by do.
 	secrets []string
 	// retry allows retrying unavailable errors (the call is keyed or idempotent).
 	retry bool
-	// tokenCall marks calls that carry the user's auth_token, so an
-	// authentication failure explains where a valid token comes from.
-	tokenCall bool
 	// noCode marks methods whose success node has no code (oauth.token).
 	noCode bool
+}
+
+// filePart is a file sent as a multipart part.
+type filePart struct {
+	param, filename string
+	content         []byte
+}
+
+// tokenCall reports whether c carries the user's auth_token.
+func (c call) tokenCall() bool { return c.authToken != "" }
+
+// builder encodes c.biz once and returns a function that makes a fresh
+// payload for each attempt.
+func (c call) builder(appAuthToken string) (func() *alipaysdk.Payload, error) {
+	var fields map[string]json.RawMessage
+	if c.biz != nil {
+		b, err := json.Marshal(c.biz)
+		if err == nil {
+			err = json.Unmarshal(b, &fields)
+		}
+		if err != nil {
+			return nil, card.InvalidArgument("", "cannot encode the request: %v", err)
+		}
+	}
+	return func() *alipaysdk.Payload {
+		pl := alipaysdk.NewPayload(c.method)
+		pl.Encrypt = false
+		for i := 0; i+1 < len(c.params); i += 2 {
+			if c.params[i+1] != "" {
+				pl.AddParam(c.params[i], c.params[i+1])
+			}
+		}
+		if c.authToken != "" {
+			pl.AddParam("auth_token", c.authToken)
+		}
+		if appAuthToken != "" {
+			pl.AddParam("app_auth_token", appAuthToken)
+		}
+		for k, f := range fields {
+			pl.AddBizField(k, f)
+		}
+		if f := c.file; f != nil {
+			pl.AddObject(f.param, f.filename, bytes.NewReader(f.content))
+		}
+		return pl
+	}, nil
+}
+
+// validatable is a request with documented rules.
+type validatable interface{ Validate() error }
+
+// invoke is every typed method: it validates req (nothing is sent when that
+// fails), sends c with retries and decodes the verified response node into a
+// Resp. Methods cannot have type parameters, hence a function.
+func invoke[Resp any](ctx context.Context, p *Provider, req validatable, c call) (*Resp, error) {
+	if err := req.Validate(); err != nil {
+		return nil, card.Wrap(Name, c.method, card.KindInvalidArgument, err)
+	}
+	var out Resp
+	if err := p.do(ctx, c, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // do sends c (with retries) and decodes the verified node into out.
@@ -255,15 +326,15 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	build, err := c.builder(p.appAuthToken)
+	if err != nil {
+		return card.Wrap(Name, c.method, card.KindInvalidArgument, err)
+	}
 	c.secrets = p.allSecrets(c)
 	var raw json.RawMessage
 	attempt := func(ctx context.Context) error {
-		pl := c.payload()
-		if p.appAuthToken != "" {
-			pl.AddParam("app_auth_token", p.appAuthToken)
-		}
 		raw = raw[:0]
-		if err := p.client.Request(ctx, pl, &raw); err != nil {
+		if err := p.client.Request(ctx, build(), &raw); err != nil {
 			return p.requestError(c, err)
 		}
 		return decodeResponse(c, raw, out)
@@ -272,8 +343,7 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	if !c.retry {
 		policy = retry.Policy{Attempts: 1}
 	}
-	err := retry.Do(ctx, policy, isUnavailable, attempt)
-	if err != nil {
+	if err := retry.Do(ctx, policy, isUnavailable, attempt); err != nil {
 		return card.Wrap(Name, c.method, card.KindUnknown, err)
 	}
 	return nil
@@ -281,12 +351,15 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 
 func isUnavailable(err error) bool { return card.KindOf(err) == card.KindUnavailable }
 
-// withSecrets returns c.secrets plus the provider's app auth token.
+// allSecrets returns c.secrets plus the user's and the provider's tokens.
 func (p *Provider) allSecrets(c call) []string {
-	if p.appAuthToken == "" {
-		return c.secrets
+	s := append([]string(nil), c.secrets...)
+	for _, t := range [...]string{c.authToken, p.appAuthToken} {
+		if t != "" {
+			s = append(s, t)
+		}
 	}
-	return append(c.secrets[:len(c.secrets):len(c.secrets)], p.appAuthToken)
+	return s
 }
 
 // requestError turns an error from smartwalle's Request into a *card.Error.

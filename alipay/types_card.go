@@ -156,22 +156,22 @@ type MemberExtInfo struct {
 type CardOpenRequest struct {
 	// AuthToken is the user's access token from OAuth with scope auth_ecard
 	// (common parameter auth_token). Required. Never logged.
-	AuthToken string
+	AuthToken string `json:"-"`
 	// OutSerialNo is the merchant's serial number for this open (≤ 64),
 	// reused on every retry. CardOpen generates one when empty.
-	OutSerialNo string
+	OutSerialNo string `json:"out_serial_no"`
 	// CardTemplateID is the template (≤ 32). Required.
-	CardTemplateID string
+	CardTemplateID string `json:"card_template_id"`
 	// CardUserInfo is the holder. Required.
-	CardUserInfo CardUserInfo
+	CardUserInfo CardUserInfo `json:"card_user_info"`
 	// CardExtInfo is the card's initial data; ExternalCardNo is required.
-	CardExtInfo MerchantCard
+	CardExtInfo MerchantCard `json:"card_ext_info"`
 	// MemberExtInfo is the member's profile. Optional.
-	MemberExtInfo *MemberExtInfo
+	MemberExtInfo *MemberExtInfo `json:"member_ext_info,omitempty"`
 	// OpenCardChannel (digits, letters, '_', e.g. a shop id or "QR") and
 	// OpenCardChannelID attribute the open. Optional.
-	OpenCardChannel   string
-	OpenCardChannelID string
+	OpenCardChannel   string `json:"open_card_channel,omitempty"`
+	OpenCardChannelID string `json:"open_card_channel_id,omitempty"`
 }
 
 // Validate checks the documented rules; nothing is sent when it fails.
@@ -225,15 +225,15 @@ func (r *CardOpenResponse) check() error {
 // CardQueryRequest is alipay.marketing.card.query.
 type CardQueryRequest struct {
 	// TargetCardNo is the card number of type TargetCardNoType (≤ 32). Required.
-	TargetCardNo string
+	TargetCardNo string `json:"target_card_no"`
 	// TargetCardNoType defaults to BIZ_CARD.
-	TargetCardNoType string
+	TargetCardNoType string `json:"target_card_no_type"`
 	// CardUserInfo filters by holder. Optional.
-	CardUserInfo *CardUserInfo
+	CardUserInfo *CardUserInfo `json:"card_user_info,omitempty"`
 	// TemplateID filters by template. Optional.
-	TemplateID string
+	TemplateID string `json:"template_id,omitempty"`
 	// ExtInfo is reserved by Alipay (≤ 1024). Optional.
-	ExtInfo string
+	ExtInfo string `json:"ext_info,omitempty"`
 }
 
 // Validate checks the documented rules.

@@ -85,18 +85,6 @@ func (r FormTemplateSetRequest) Validate() error {
 	return ck.err()
 }
 
-type commonFields struct {
-	CommonFields []string `json:"common_fields"`
-}
-
-func (r FormTemplateSetRequest) fields() map[string]any {
-	m := map[string]any{"required": commonFields{r.Required}}
-	if len(r.Optional) > 0 {
-		m["optional"] = commonFields{r.Optional}
-	}
-	return m
-}
-
 // ActivateURLApplyRequest is alipay.marketing.card.activateurl.apply.
 type ActivateURLApplyRequest struct {
 	// TemplateID (≤ 32). Required.
@@ -399,7 +387,7 @@ func (b Benefit) validate(ck *checker, prefix string, create bool) {
 
 // BenefitCreateRequest is alipay.marketing.card.benefit.create.
 type BenefitCreateRequest struct {
-	Benefit Benefit
+	Benefit Benefit `json:"mcard_template_benefit"`
 }
 
 // Validate checks the documented rules.
@@ -423,8 +411,8 @@ func (r *BenefitCreateResponse) check() error {
 
 // BenefitModifyRequest is alipay.marketing.card.benefit.modify.
 type BenefitModifyRequest struct {
-	BenefitID string
-	Benefit   Benefit
+	BenefitID string  `json:"benefit_id"`
+	Benefit   Benefit `json:"mcard_template_benefit"`
 }
 
 // Validate checks the documented rules.
