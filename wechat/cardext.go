@@ -39,21 +39,13 @@ type CardExtRequest struct {
 
 // Validate checks the documented limits.
 func (r CardExtRequest) Validate() error {
-	switch {
-	case r.CardID == "":
-		return card.InvalidArgument("CardID", "is required")
-	case len(r.CardID) > 32:
-		return card.InvalidArgument("CardID", "must be ≤ 32 bytes")
-	case len(r.NonceStr) > 32:
-		return card.InvalidArgument("NonceStr", "must be ≤ 32 bytes")
-	case len(r.OuterStr) > 128:
-		return card.InvalidArgument("OuterStr", "must be ≤ 128 bytes")
-	case r.Timestamp < 0:
-		return card.InvalidArgument("Timestamp", "must not be negative")
-	case r.FixedBeginTimestamp < 0:
-		return card.InvalidArgument("FixedBeginTimestamp", "must not be negative")
-	}
-	return nil
+	var v cv
+	v.cardID("CardID", r.CardID, true)
+	v.str("NonceStr", r.NonceStr, false, 32)
+	v.str("OuterStr", r.OuterStr, false, 128)
+	v.nonNeg("Timestamp", r.Timestamp)
+	v.nonNeg("FixedBeginTimestamp", r.FixedBeginTimestamp)
+	return v.err()
 }
 
 // CardExt is the cardExt object; wx.addCard takes it as a JSON string.

@@ -1,40 +1,9 @@
 package wechat
 
-import (
-	"context"
+import "context"
 
-	card "github.com/walletcard/card"
-)
-
-// Code limits.
-const (
-	maxCodeLen        = MaxCodeLen // code: string(20) in the WeChat docs (issued codes are 12 digits)
-	maxCardIDLen      = 32         // card_id
-	maxEncryptCodeLen = 128        // encrypt_code, string(128)
-)
-
-func checkCardID(field, v string, required bool) error {
-	if v == "" {
-		if required {
-			return card.InvalidArgument(field, "is required")
-		}
-		return nil
-	}
-	if len(v) > maxCardIDLen {
-		return card.InvalidArgument(field, "must be ≤ %d bytes, got %d", maxCardIDLen, len(v))
-	}
-	return nil
-}
-
-func checkCode(field, v string) error {
-	if v == "" {
-		return card.InvalidArgument(field, "is required")
-	}
-	if len(v) > maxCodeLen {
-		return card.InvalidArgument(field, "must be ≤ %d bytes, got %d", maxCodeLen, len(v))
-	}
-	return nil
-}
+// maxEncryptCodeLen bounds encrypt_code, string(128).
+const maxEncryptCodeLen = 128
 
 // CodeCard is the card part of code/get and code/consume answers.
 type CodeCard struct {
@@ -58,10 +27,10 @@ type GetCodeRequest struct {
 
 // Validate checks the documented limits.
 func (r GetCodeRequest) Validate() error {
-	if err := checkCode("Code", r.Code); err != nil {
-		return err
-	}
-	return checkCardID("CardID", r.CardID, false)
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, false)
+	return v.err()
 }
 
 // GetCodeResponse is the answer of code/get.
@@ -90,10 +59,10 @@ type ConsumeCodeRequest struct {
 
 // Validate checks the documented limits.
 func (r ConsumeCodeRequest) Validate() error {
-	if err := checkCode("Code", r.Code); err != nil {
-		return err
-	}
-	return checkCardID("CardID", r.CardID, false)
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, false)
+	return v.err()
 }
 
 // ConsumeCodeResponse is the answer of code/consume.
@@ -116,13 +85,9 @@ type DecryptCodeRequest struct {
 
 // Validate checks the documented limits.
 func (r DecryptCodeRequest) Validate() error {
-	if r.EncryptCode == "" {
-		return card.InvalidArgument("EncryptCode", "is required")
-	}
-	if len(r.EncryptCode) > maxEncryptCodeLen {
-		return card.InvalidArgument("EncryptCode", "must be ≤ %d bytes", maxEncryptCodeLen)
-	}
-	return nil
+	var v cv
+	v.str("EncryptCode", r.EncryptCode, true, maxEncryptCodeLen)
+	return v.err()
 }
 
 // DecryptCodeResponse is the answer of code/decrypt.
@@ -148,16 +113,11 @@ type UnavailableCodeRequest struct {
 
 // Validate checks the documented limits.
 func (r UnavailableCodeRequest) Validate() error {
-	if err := checkCode("Code", r.Code); err != nil {
-		return err
-	}
-	if err := checkCardID("CardID", r.CardID, false); err != nil {
-		return err
-	}
-	if len(r.Reason) > 128 {
-		return card.InvalidArgument("Reason", "must be ≤ 128 bytes")
-	}
-	return nil
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, false)
+	v.str("Reason", r.Reason, false, 128)
+	return v.err()
 }
 
 // UnavailableCode makes a code unavailable. This cannot be undone.

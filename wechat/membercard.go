@@ -1,11 +1,6 @@
 package wechat
 
-import (
-	"context"
-	"unicode/utf8"
-
-	card "github.com/walletcard/card"
-)
+import "context"
 
 // Member-card limits (reference §3.16).
 const (
@@ -20,33 +15,6 @@ const (
 	maxMembershipNumberLen = MaxCodeLen
 	maxURLLen              = 256
 )
-
-func checkRecord(field, v string) error {
-	if !utf8.ValidString(v) {
-		return card.InvalidArgument(field, "must be UTF-8")
-	}
-	if n := utf8.RuneCountInString(v); n > MaxRecordRunes {
-		return card.InvalidArgument(field, "must be ≤ %d characters, got %d", MaxRecordRunes, n)
-	}
-	return nil
-}
-
-func checkCustomValue(field, v string) error {
-	if !utf8.ValidString(v) {
-		return card.InvalidArgument(field, "must be UTF-8")
-	}
-	if len(v) > MaxCustomFieldValueBytes {
-		return card.InvalidArgument(field, "must be ≤ %d bytes (4 Chinese characters), got %d", MaxCustomFieldValueBytes, len(v))
-	}
-	return nil
-}
-
-func checkURL(field, v string) error {
-	if len(v) > maxURLLen {
-		return card.InvalidArgument(field, "must be ≤ %d bytes", maxURLLen)
-	}
-	return nil
-}
 
 // ActivateMemberCardRequest is POST /card/membercard/activate (row 27).
 type ActivateMemberCardRequest struct {
@@ -75,45 +43,27 @@ type ActivateMemberCardRequest struct {
 
 // Validate checks the documented limits.
 func (r ActivateMemberCardRequest) Validate() error {
-	if r.MembershipNumber == "" {
-		return card.InvalidArgument("MembershipNumber", "is required")
-	}
-	if len(r.MembershipNumber) > maxMembershipNumberLen {
-		return card.InvalidArgument("MembershipNumber", "must be ≤ %d bytes", maxMembershipNumberLen)
-	}
-	if err := checkCode("Code", r.Code); err != nil {
-		return err
-	}
-	if err := checkCardID("CardID", r.CardID, false); err != nil {
-		return err
-	}
-	if err := checkURL("BackgroundPicURL", r.BackgroundPicURL); err != nil {
-		return err
-	}
-	if r.ActivateBeginTime < 0 {
-		return card.InvalidArgument("ActivateBeginTime", "must not be negative")
-	}
-	if r.ActivateEndTime < 0 {
-		return card.InvalidArgument("ActivateEndTime", "must not be negative")
-	}
+	var v cv
+	v.str("MembershipNumber", r.MembershipNumber, true, maxMembershipNumberLen)
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, false)
+	v.str("BackgroundPicURL", r.BackgroundPicURL, false, maxURLLen)
+	v.nonNeg("ActivateBeginTime", r.ActivateBeginTime)
+	v.nonNeg("ActivateEndTime", r.ActivateEndTime)
 	if r.ActivateBeginTime > 0 && r.ActivateEndTime > 0 && r.ActivateEndTime < r.ActivateBeginTime {
-		return card.InvalidArgument("ActivateEndTime", "must not be before ActivateBeginTime")
+		v.fail("ActivateEndTime", "must not be before ActivateBeginTime")
 	}
-	if r.InitBonus != nil && *r.InitBonus < 0 {
-		return card.InvalidArgument("InitBonus", "must not be negative")
+	if r.InitBonus != nil {
+		v.nonNeg("InitBonus", *r.InitBonus)
 	}
-	if r.InitBalance != nil && *r.InitBalance < 0 {
-		return card.InvalidArgument("InitBalance", "must not be negative")
+	if r.InitBalance != nil {
+		v.nonNeg("InitBalance", *r.InitBalance)
 	}
-	if err := checkRecord("InitBonusRecord", r.InitBonusRecord); err != nil {
-		return err
-	}
-	for i, v := range [3]string{r.InitCustomFieldValue1, r.InitCustomFieldValue2, r.InitCustomFieldValue3} {
-		if err := checkCustomValue("InitCustomFieldValue"+string(rune('1'+i)), v); err != nil {
-			return err
-		}
-	}
-	return nil
+	v.record("InitBonusRecord", r.InitBonusRecord)
+	v.customValue("InitCustomFieldValue1", r.InitCustomFieldValue1)
+	v.customValue("InitCustomFieldValue2", r.InitCustomFieldValue2)
+	v.customValue("InitCustomFieldValue3", r.InitCustomFieldValue3)
+	return v.err()
 }
 
 // ActivateMemberCard activates a claimed member card.
@@ -161,41 +111,38 @@ func CommonFieldIDs() []string {
 	}
 }
 
-func (f *UserForm) validate(prefix string) error {
+// validate checks a link of the activation form (nil is not sent).
+func (l *FormLink) validate(v *cv, field string) {
+	if l != nil && (l.Name == "" || l.URL == "") {
+		v.fail(field, "needs a name and a url")
+	}
+}
+
+// validate checks an activation form (nil is not sent).
+func (f *UserForm) validate(v *cv, prefix string) {
 	if f == nil {
-		return nil
+		return
 	}
 	if len(f.CommonFieldIDList)+len(f.CustomFieldList)+len(f.RichFieldList) == 0 {
-		return card.InvalidArgument(prefix, "has no fields")
+		v.fail(prefix, "has no fields")
 	}
 	for _, id := range f.CommonFieldIDList {
-		ok := false
-		for _, k := range CommonFieldIDs() {
-			ok = ok || id == k
-		}
-		if !ok {
-			return card.InvalidArgument(prefix+".CommonFieldIDList", "unknown field %q", id)
-		}
+		v.oneOf(prefix+".CommonFieldIDList", id, true, CommonFieldIDs()...)
 	}
 	for _, c := range f.CustomFieldList {
 		if c == "" {
-			return card.InvalidArgument(prefix+".CustomFieldList", "has an empty name")
+			v.fail(prefix+".CustomFieldList", "has an empty name")
 		}
 	}
 	for _, rf := range f.RichFieldList {
-		switch rf.Type {
-		case "FORM_FIELD_RADIO", "FORM_FIELD_SELECT", "FORM_FIELD_CHECK_BOX":
-		default:
-			return card.InvalidArgument(prefix+".RichFieldList.Type", "must be FORM_FIELD_RADIO, FORM_FIELD_SELECT or FORM_FIELD_CHECK_BOX, got %q", rf.Type)
-		}
+		v.oneOf(prefix+".RichFieldList.Type", rf.Type, true, "FORM_FIELD_RADIO", "FORM_FIELD_SELECT", "FORM_FIELD_CHECK_BOX")
 		if rf.Name == "" {
-			return card.InvalidArgument(prefix+".RichFieldList.Name", "is required")
+			v.fail(prefix+".RichFieldList.Name", "is required")
 		}
 		if len(rf.Values) == 0 {
-			return card.InvalidArgument(prefix+".RichFieldList.Values", "needs at least one value")
+			v.fail(prefix+".RichFieldList.Values", "needs at least one value")
 		}
 	}
-	return nil
 }
 
 // SetActivateUserFormRequest is POST /card/membercard/activateuserform/set (row 28).
@@ -209,21 +156,16 @@ type SetActivateUserFormRequest struct {
 
 // Validate checks the documented limits.
 func (r SetActivateUserFormRequest) Validate() error {
-	if err := checkCardID("CardID", r.CardID, true); err != nil {
-		return err
-	}
+	var v cv
+	v.cardID("CardID", r.CardID, true)
 	if r.RequiredForm == nil && r.OptionalForm == nil {
-		return card.InvalidArgument("RequiredForm", "one of RequiredForm or OptionalForm is required")
+		v.fail("RequiredForm", "one of RequiredForm or OptionalForm is required")
 	}
-	for name, l := range map[string]*FormLink{"ServiceStatement": r.ServiceStatement, "BindOldCard": r.BindOldCard} {
-		if l != nil && (l.Name == "" || l.URL == "") {
-			return card.InvalidArgument(name, "needs a name and a url")
-		}
-	}
-	if err := r.RequiredForm.validate("RequiredForm"); err != nil {
-		return err
-	}
-	return r.OptionalForm.validate("OptionalForm")
+	r.ServiceStatement.validate(&v, "ServiceStatement")
+	r.BindOldCard.validate(&v, "BindOldCard")
+	r.RequiredForm.validate(&v, "RequiredForm")
+	r.OptionalForm.validate(&v, "OptionalForm")
+	return v.err()
 }
 
 // SetActivateUserForm sets the one-tap activation form of a member card.
@@ -240,10 +182,10 @@ type GetMemberUserInfoRequest struct {
 
 // Validate checks the documented limits.
 func (r GetMemberUserInfoRequest) Validate() error {
-	if err := checkCardID("CardID", r.CardID, true); err != nil {
-		return err
-	}
-	return checkCode("Code", r.Code)
+	var v cv
+	v.cardID("CardID", r.CardID, true)
+	v.code("Code", r.Code, true)
+	return v.err()
 }
 
 // FormValue is one filled-in form field.
@@ -322,45 +264,34 @@ type UpdateMemberUserRequest struct {
 
 // Validate checks the documented limits.
 func (r UpdateMemberUserRequest) Validate() error {
-	if err := checkCode("Code", r.Code); err != nil {
-		return err
-	}
-	if err := checkCardID("CardID", r.CardID, true); err != nil {
-		return err
-	}
-	if err := checkURL("BackgroundPicURL", r.BackgroundPicURL); err != nil {
-		return err
-	}
+	var v cv
+	v.code("Code", r.Code, true)
+	v.cardID("CardID", r.CardID, true)
+	v.str("BackgroundPicURL", r.BackgroundPicURL, false, maxURLLen)
 	if r.Bonus != nil && *r.Bonus < 0 {
-		return card.InvalidArgument("Bonus", "must not be negative (use AddBonus for a decrease)")
+		v.fail("Bonus", "must not be negative (use AddBonus for a decrease)")
 	}
 	if r.Balance != nil && *r.Balance < 0 {
-		return card.InvalidArgument("Balance", "must not be negative (use AddBalance for a decrease)")
+		v.fail("Balance", "must not be negative (use AddBalance for a decrease)")
 	}
-	if err := checkRecord("RecordBonus", r.RecordBonus); err != nil {
-		return err
-	}
-	if err := checkRecord("RecordBalance", r.RecordBalance); err != nil {
-		return err
-	}
-	for i, v := range [3]*string{r.CustomFieldValue1, r.CustomFieldValue2, r.CustomFieldValue3} {
-		if v != nil {
-			if err := checkCustomValue("CustomFieldValue"+string(rune('1'+i)), *v); err != nil {
-				return err
-			}
+	v.record("RecordBonus", r.RecordBonus)
+	v.record("RecordBalance", r.RecordBalance)
+	for i, s := range [3]*string{r.CustomFieldValue1, r.CustomFieldValue2, r.CustomFieldValue3} {
+		if s != nil {
+			v.customValue("CustomFieldValue"+string(rune('1'+i)), *s)
 		}
 	}
 	if r.Bonus == nil && r.AddBonus == nil && r.Balance == nil && r.AddBalance == nil &&
 		r.CustomFieldValue1 == nil && r.CustomFieldValue2 == nil && r.CustomFieldValue3 == nil && r.BackgroundPicURL == "" {
-		return card.InvalidArgument("Bonus", "nothing to update: set a bonus, balance, custom field or background")
+		v.fail("Bonus", "nothing to update: set a bonus, balance, custom field or background")
 	}
 	if r.RecordBonus != "" && r.Bonus == nil && r.AddBonus == nil {
-		return card.InvalidArgument("RecordBonus", "needs Bonus or AddBonus")
+		v.fail("RecordBonus", "needs Bonus or AddBonus")
 	}
 	if r.RecordBalance != "" && r.Balance == nil && r.AddBalance == nil {
-		return card.InvalidArgument("RecordBalance", "needs Balance or AddBalance")
+		v.fail("RecordBalance", "needs Balance or AddBalance")
 	}
-	return nil
+	return v.err()
 }
 
 // UpdateMemberUserResponse is the answer of updateuser.
@@ -383,13 +314,9 @@ type GetActivateTempInfoRequest struct {
 
 // Validate checks the documented limits.
 func (r GetActivateTempInfoRequest) Validate() error {
-	if r.ActivateTicket == "" {
-		return card.InvalidArgument("ActivateTicket", "is required")
-	}
-	if len(r.ActivateTicket) > 512 {
-		return card.InvalidArgument("ActivateTicket", "must be ≤ 512 bytes")
-	}
-	return nil
+	var v cv
+	v.str("ActivateTicket", r.ActivateTicket, true, 512)
+	return v.err()
 }
 
 // GetActivateTempInfoResponse is the answer of activatetempinfo/get.
@@ -411,13 +338,10 @@ type GetActivateURLRequest struct {
 
 // Validate checks the documented limits.
 func (r GetActivateURLRequest) Validate() error {
-	if err := checkCardID("CardID", r.CardID, true); err != nil {
-		return err
-	}
-	if len(r.OuterStr) > 128 {
-		return card.InvalidArgument("OuterStr", "must be ≤ 128 bytes")
-	}
-	return nil
+	var v cv
+	v.cardID("CardID", r.CardID, true)
+	v.str("OuterStr", r.OuterStr, false, 128)
+	return v.err()
 }
 
 // GetActivateURLResponse is the answer of activate/geturl.

@@ -18,11 +18,11 @@ var (
 // DefaultTemplateStock is the quantity CreateTemplate gives a card when TemplateSpec.Stock is 0.
 const DefaultTemplateStock = 100000
 
+// checkLevel checks a level against the custom-field value limit.
 func checkLevel(level string) error {
-	if err := checkCustomValue("Level", level); err != nil {
-		return err
-	}
-	return nil
+	var v cv
+	v.customValue("Level", level)
+	return v.err()
 }
 
 func wholePoints(pts card.Points) (int64, error) {
@@ -250,7 +250,9 @@ func (p *Provider) updateRequest(req card.UpdateRequest) (*UpdateMemberUserReque
 	if err := card.CheckRef(ProviderName, req.Ref); err != nil {
 		return nil, err
 	}
-	if err := checkRecord("Note", req.Note); err != nil {
+	var v cv
+	v.record("Note", req.Note)
+	if err := v.err(); err != nil {
 		return nil, err
 	}
 	u := &UpdateMemberUserRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID}
@@ -502,8 +504,9 @@ func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.
 	if err := card.CheckProvider(ProviderName, provider); err != nil {
 		return nil, p.invalid(op, err)
 	}
-	if err := checkCardID("ID", id, true); err != nil {
-		return nil, p.invalid(op, err)
+	var v cv
+	if v.cardID("ID", id, true); v.first != nil {
+		return nil, p.invalid(op, v.first)
 	}
 	out, err := p.GetCard(ctx, GetCardRequest{CardID: id})
 	if err != nil {

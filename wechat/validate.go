@@ -1,0 +1,148 @@
+package wechat
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	card "github.com/walletcard/card"
+)
+
+// cv collects the first rule a request breaks. Every Validate method of the
+// package uses it: the checks run in order and the first failure is reported
+// as a card.ErrInvalidArgument-kind *card.Error naming the Go field.
+type cv struct{ first *card.Error }
+
+// fail records a broken rule unless one was recorded before.
+func (v *cv) fail(field, format string, args ...any) {
+	if v.first == nil {
+		v.first = card.InvalidArgument(field, format, args...)
+	}
+}
+
+// err is the first broken rule, or nil.
+func (v *cv) err() error {
+	if v.first == nil {
+		return nil
+	}
+	return v.first
+}
+
+// str checks a byte-limited string; required makes "" an error.
+func (v *cv) str(field, s string, required bool, maxBytes int) {
+	switch {
+	case s == "":
+		if required {
+			v.fail(field, "is required")
+		}
+	case !utf8.ValidString(s):
+		v.fail(field, "is not valid UTF-8")
+	case len(s) > maxBytes:
+		v.fail(field, "is %d bytes, the limit is %d", len(s), maxBytes)
+	}
+}
+
+// zh checks a field WeChat limits to n (Chinese) characters: at most n
+// characters and, since WeChat types such fields as string(3n), at most 3n
+// UTF-8 bytes.
+func (v *cv) zh(field, s string, required bool, n int) {
+	switch {
+	case s == "":
+		if required {
+			v.fail(field, "is required")
+		}
+	case !utf8.ValidString(s):
+		v.fail(field, "is not valid UTF-8")
+	case utf8.RuneCountInString(s) > n:
+		v.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), n)
+	case len(s) > 3*n:
+		v.fail(field, "is %d bytes, the limit is %d (%d characters of 3 bytes)", len(s), 3*n, n)
+	}
+}
+
+// cardID, code and openID check the WeChat id formats.
+func (v *cv) cardID(field, s string, required bool) { v.str(field, s, required, MaxCardIDLen) }
+func (v *cv) code(field, s string, required bool)   { v.str(field, s, required, MaxCodeLen) }
+func (v *cv) openID(field, s string, required bool) { v.str(field, s, required, MaxOpenIDLen) }
+
+// rangeInt checks lo ≤ n ≤ hi.
+func (v *cv) rangeInt(field string, n, lo, hi int64) {
+	if n < lo || n > hi {
+		v.fail(field, "is %d, must be between %d and %d", n, lo, hi)
+	}
+}
+
+// nonNeg checks n ≥ 0.
+func (v *cv) nonNeg(field string, n int64) {
+	if n < 0 {
+		v.fail(field, "must not be negative, got %d", n)
+	}
+}
+
+// oneOf checks that s is one of allowed.
+func (v *cv) oneOf(field, s string, required bool, allowed ...string) {
+	if s == "" {
+		if required {
+			v.fail(field, "is required")
+		}
+		return
+	}
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	v.fail(field, "is %q, must be one of %s", s, strings.Join(allowed, ", "))
+}
+
+// appBrand checks a mini-program user name, which WeChat wants as "原始id@app".
+func (v *cv) appBrand(field, s string) {
+	if s != "" && !strings.HasSuffix(s, "@app") {
+		v.fail(field, "must be the mini program's original id followed by \"@app\", got %q", s)
+	}
+}
+
+// codeList checks a list of codes for deposit/checkcode: non-empty, no empty
+// or over-long codes, no duplicates (WeChat 40110 / 40111).
+func (v *cv) codeList(field string, codes []string) {
+	if len(codes) == 0 {
+		v.fail(field, "needs at least one code")
+		return
+	}
+	seen := make(map[string]int, len(codes))
+	for i, c := range codes {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if strings.TrimSpace(c) == "" {
+			v.fail(f, "is empty or blank")
+			return
+		}
+		v.code(f, c, true)
+		if j, dup := seen[c]; dup {
+			v.fail(f, "repeats %s[%d] (%q)", field, j, c)
+			return
+		}
+		seen[c] = i
+	}
+}
+
+// record checks a record_* / init_bonus_record note: at most MaxRecordRunes
+// (Chinese) characters of valid UTF-8.
+func (v *cv) record(field, s string) {
+	switch {
+	case !utf8.ValidString(s):
+		v.fail(field, "is not valid UTF-8")
+	case utf8.RuneCountInString(s) > MaxRecordRunes:
+		v.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), MaxRecordRunes)
+	}
+}
+
+// customValue checks a member-card custom field value: at most
+// MaxCustomFieldValueBytes bytes (4 Chinese characters) of valid UTF-8.
+func (v *cv) customValue(field, s string) {
+	switch {
+	case !utf8.ValidString(s):
+		v.fail(field, "is not valid UTF-8")
+	case len(s) > MaxCustomFieldValueBytes:
+		v.fail(field, "is %d bytes, the limit is %d (4 Chinese characters)", len(s), MaxCustomFieldValueBytes)
+	}
+}
