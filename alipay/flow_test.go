@@ -344,3 +344,47 @@ func TestImageUpload(t *testing.T) {
 		t.Errorf("oversized image: %v", err)
 	}
 }
+
+// TestOpenByOpenID: a Holder that is not a 2088… user id is sent as
+// card_user_info.open_id. The token's open_id (as oauth.token returns it)
+// opens the card for that user, and a foreign open_id is refused by the
+// gateway without a card.
+func TestOpenByOpenID(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	tpl := newTemplate(t, p)
+	uid := s.NewUser()
+	tok, err := p.ExchangeCode(ctx(t), s.Authorize(uid, alipay.ScopeECard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oid, _ := s.OpenID(uid)
+	if tok.OpenID != oid || oid == "" {
+		t.Fatalf("token open_id %q, want %q", tok.OpenID, oid)
+	}
+	other, _ := s.OpenID(alipaytest.DemoUserID)
+	_, err = p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "OID0", Holder: other, AuthToken: tok.AccessToken})
+	if !errors.Is(err, card.ErrUnauthenticated) || s.CardCount() != 0 {
+		t.Fatalf("open for another user's open_id: %v (cards %d)", err, s.CardCount())
+	}
+	c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "OID1", Holder: tok.OpenID, AuthToken: tok.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := s.Card(c.Ref.CardNo); !ok || st.UserID != uid || st.ExternalCardNo != "OID1" {
+		t.Fatalf("card %+v, want holder %s", st, uid)
+	}
+	if c.Holder != tok.OpenID {
+		t.Errorf("Holder %q, want the open_id", c.Holder)
+	}
+	// The same member by user id already holds a card of this template.
+	_, err = p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "OID2", Holder: uid, AuthToken: tok.AccessToken})
+	if !errors.Is(err, card.ErrAlreadyExists) {
+		t.Fatalf("second card by user id: %v", err)
+	}
+	// card.query filtered by open_id finds the card.
+	res, err := p.CardQuery(ctx(t), alipay.CardQueryRequest{TargetCardNo: c.Ref.CardNo, CardUserInfo: &alipay.CardUserInfo{OpenID: tok.OpenID}})
+	if err != nil || res.CardInfo.BizCardNo != c.Ref.CardNo {
+		t.Fatalf("query by open_id: %+v %v", res, err)
+	}
+}

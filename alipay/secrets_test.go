@@ -2,6 +2,7 @@ package alipay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -19,7 +20,10 @@ import (
 // the auth code and the app auth token.
 func TestErrorsNeverShowSecrets(t *testing.T) {
 	s := newServer(t)
-	const appAuth = "appAuthTokenSecretABCDEF123456"
+	// An issued app_auth_token: from now on the gateway checks it strictly,
+	// so every successful call below proves it was sent and accepted.
+	appAuth := s.IssueAppAuthToken()
+	const wrongAppAuth = "202611BBnotIssuedByThisGateway0123456789"
 	p := newProvider(t, s, func(o *alipay.Options) {
 		o.AppAuthToken = appAuth
 		o.Retry = retry.Policy{Attempts: 2}
@@ -38,7 +42,7 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 			keyLines = append(keyLines, l)
 		}
 	}
-	secrets := append([]string{tok.AccessToken, tok.RefreshToken, code, appAuth, url.QueryEscape(tok.AccessToken), "PRIVATE KEY"}, keyLines...)
+	secrets := append([]string{tok.AccessToken, tok.RefreshToken, code, appAuth, wrongAppAuth, url.QueryEscape(tok.AccessToken), "PRIVATE KEY"}, keyLines...)
 	// echo is what a gateway might say: its sign string (every parameter as
 	// name=value) and, bare, the secret this call sent.
 	echo := func(prefix, sent string) string {
@@ -86,6 +90,17 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 	collect("wrong scope", err)
 	_, err = p.Get(ctx(t), ref)
 	collect("not found", err)
+	// An app_auth_token this gateway never issued.
+	pw := newProvider(t, s, func(o *alipay.Options) { o.AppAuthToken = wrongAppAuth; o.Retry = retry.Policy{Attempts: 1} })
+	_, err = pw.Get(ctx(t), ref)
+	if !errors.Is(err, card.ErrUnauthenticated) {
+		t.Errorf("unknown app_auth_token: %v, want unauthenticated", err)
+	}
+	collect("unknown app_auth_token", err)
+	s.FailNext(alipay.MethodCardQuery, "20001", "aop.invalid-app-auth-token", "无效的应用授权令牌 app_auth_token="+wrongAppAuth+"; token "+wrongAppAuth, 1)
+	_, err = pw.Get(ctx(t), ref)
+	collect("echoed app_auth_token", err)
+	s.FailNext(alipay.MethodCardQuery, "", "", "", 0)
 	// Tampered answers.
 	for _, m := range []alipaytest.Tamper{alipaytest.TamperMissingSign, alipaytest.TamperBadSign, alipaytest.TamperOtherKey, alipaytest.TamperAlterBody, alipaytest.TamperUnsignedError} {
 		s.TamperNext(alipay.MethodCardOpen, m)

@@ -123,7 +123,8 @@ type cardUserInfo struct {
 }
 
 // cardOpen implements alipay.marketing.card.open. It needs an auth_token with
-// scope auth_ecard whose user is card_user_info.user_uni_id. A repeated
+// scope auth_ecard whose user is card_user_info.user_uni_id (or the user
+// whose open_id card_user_info.open_id is). A repeated
 // out_serial_no for the same user and template replays the first answer
 // (no second card); one user holds at most one live card per template
 // (CARD_HAS_OPENED).
@@ -158,10 +159,9 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 		c.req("card_user_info.user_uni_id_type", b.CardUserInfo.UserUniIDType, 32)
 		c.oneOf("card_user_info.user_uni_id_type", b.CardUserInfo.UserUniIDType, "UID")
 		c.opt("card_user_info.user_uni_id", b.CardUserInfo.UserUniID, 32)
-		if b.CardUserInfo.OpenID != "" {
-			c.fail("参数无效: card_user_info.open_id 未开通，请使用 user_uni_id")
-		} else if b.CardUserInfo.UserUniID == "" {
-			c.fail("参数无效: card_user_info.user_uni_id 不能为空")
+		c.opt("card_user_info.open_id", b.CardUserInfo.OpenID, 128)
+		if b.CardUserInfo.OpenID == "" && b.CardUserInfo.UserUniID == "" {
+			c.fail("参数无效: card_user_info.user_uni_id 与 open_id 不能同时为空")
 		}
 	}
 	var openDate, validDate time.Time
@@ -182,7 +182,10 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	userID := string(b.CardUserInfo.UserUniID)
+	userID, e := s.holderID(b.CardUserInfo)
+	if e != nil {
+		return nil, e
+	}
 	if userID != tok.userID {
 		return nil, bizFail("USER_AUTH_FAIL", "用户授权失败: auth_token 不属于 card_user_info 中的用户")
 	}
@@ -267,6 +270,24 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	return resp, nil
 }
 
+// holderID resolves card_user_info to a user id: user_uni_id, or the user
+// whose open_id it is; when both are given they must name the same user.
+// Callers hold s.mu.
+func (s *Server) holderID(u *cardUserInfo) (string, *apiError) {
+	id := string(u.UserUniID)
+	if u.OpenID == "" {
+		return id, nil
+	}
+	byOpenID, ok := s.st.openIDs[string(u.OpenID)]
+	if !ok {
+		return "", invalidParam("参数无效: card_user_info.open_id 无效")
+	}
+	if id != "" && id != byOpenID {
+		return "", invalidParam("参数无效: card_user_info.open_id 与 user_uni_id 不是同一用户")
+	}
+	return byOpenID, nil
+}
+
 // nextCardNo returns a new biz_card_no: the template's prefix and a
 // zero-padded sequence kept per prefix, so templates sharing a prefix never
 // share a number. Callers hold s.mu.
@@ -340,9 +361,16 @@ func (s *Server) cardQuery(req *request) (node, *apiError) {
 			}
 		}
 	}
+	holder := ""
+	if b.CardUserInfo != nil {
+		var e *apiError
+		if holder, e = s.holderID(b.CardUserInfo); e != nil {
+			return nil, e
+		}
+	}
 	if cs == nil || cs.Deleted ||
 		(b.TemplateID != "" && cs.TemplateID != string(b.TemplateID)) ||
-		(b.CardUserInfo != nil && b.CardUserInfo.UserUniID != "" && string(b.CardUserInfo.UserUniID) != cs.UserID) {
+		(holder != "" && holder != cs.UserID) {
 		return nil, bizFail("CARD_NOT_EXIT", "会员卡不存在")
 	}
 	out := append(success(), field{"card_info", cardInfo(&cs.Card)})

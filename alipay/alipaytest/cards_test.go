@@ -151,9 +151,14 @@ func TestCardOpenValidation(t *testing.T) {
 		{"no template", func(m map[string]any) { delete(m, "card_template_id") }, "INVALID_PARAMETER"},
 		{"no user info", func(m map[string]any) { delete(m, "card_user_info") }, "INVALID_PARAMETER"},
 		{"id type", func(m map[string]any) { m["card_user_info"].(map[string]any)["user_uni_id_type"] = "MOBILE" }, "INVALID_PARAMETER"},
-		{"open_id", func(m map[string]any) {
+		{"unknown open_id", func(m map[string]any) {
 			m["card_user_info"] = map[string]any{"open_id": "074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5", "user_uni_id_type": "UID"}
 		}, "INVALID_PARAMETER"},
+		{"open_id of another user", func(m map[string]any) {
+			other, _ := e.srv.OpenID(DemoUserID)
+			m["card_user_info"].(map[string]any)["open_id"] = other
+		}, "INVALID_PARAMETER"},
+		{"no user id", func(m map[string]any) { m["card_user_info"] = map[string]any{"user_uni_id_type": "UID"} }, "INVALID_PARAMETER"},
 		{"no ext info", func(m map[string]any) { delete(m, "card_ext_info") }, "INVALID_PARAMETER"},
 		{"biz_card_no sent", func(m map[string]any) { ext(m)["biz_card_no"] = "x" }, "INVALID_PARAMETER"},
 		{"no external_card_no", func(m map[string]any) { delete(ext(m), "external_card_no") }, "INVALID_PARAMETER"},
@@ -286,4 +291,43 @@ func TestCardQueryAndDeleteRules(t *testing.T) {
 	_, no2 := e.open(tpl, nil)
 	e.fails(MethodCardDelete, del(map[string]any{"target_card_no": no2}), nil, "40004", "INVALID_PARAMETER")
 	e.fails(MethodCardUpdate, map[string]any{"target_card_no": no, "target_card_no_type": "BIZ_CARD", "occur_time": "2024-03-01 10:00:00", "card_info": map[string]any{}}, nil, "40004", "CARD_NOT_EXIT")
+}
+
+func TestCardOpenByOpenID(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	uid := e.srv.NewUser()
+	oid, ok := e.srv.OpenID(uid)
+	if !ok || len(oid) < 16 || oid == uid {
+		t.Fatalf("OpenID(%s) = %q, %v", uid, oid, ok)
+	}
+	if _, ok := e.srv.OpenID("2088999999999999"); ok {
+		t.Fatal("OpenID of an unknown user")
+	}
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	open := map[string]any{
+		"out_serial_no": randomID(20), "card_template_id": tpl,
+		"card_user_info": map[string]any{"open_id": oid, "user_uni_id_type": "UID"},
+		"card_ext_info":  map[string]any{"external_card_no": "OID1"},
+	}
+	// Another user's token cannot open a card for this open_id.
+	e.fails(MethodCardOpen, open, map[string]string{"auth_token": e.srv.IssueToken(e.srv.NewUser(), ScopeAuthECard)}, "40004", "USER_AUTH_FAIL")
+	r := e.ok(MethodCardOpen, open, map[string]string{"auth_token": tok})
+	var ci map[string]string
+	r.obj(t, "card_info", &ci)
+	got, ok := e.srv.Card(ci["biz_card_no"])
+	if !ok || got.UserID != uid {
+		t.Fatalf("card %+v, want holder %s", got, uid)
+	}
+	// The same user by user_uni_id already holds a card of this template.
+	open["out_serial_no"] = randomID(20)
+	open["card_user_info"] = map[string]any{"user_uni_id": uid, "user_uni_id_type": "UID"}
+	e.fails(MethodCardOpen, open, map[string]string{"auth_token": tok}, "40004", "CARD_HAS_OPENED")
+	// card.query filters by open_id too.
+	q := map[string]any{"target_card_no_type": "BIZ_CARD", "target_card_no": ci["biz_card_no"],
+		"card_user_info": map[string]any{"open_id": oid, "user_uni_id_type": "UID"}}
+	e.ok(MethodCardQuery, q, nil)
+	other, _ := e.srv.OpenID(DemoUserID)
+	q["card_user_info"] = map[string]any{"open_id": other, "user_uni_id_type": "UID"}
+	e.fails(MethodCardQuery, q, nil, "40004", "CARD_NOT_EXIT")
 }

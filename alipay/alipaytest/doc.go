@@ -45,6 +45,11 @@
 // key smartwalle's SetEncryptKey takes): biz_content arrives encrypted and
 // answers go back encrypted and signed over the ciphertext.
 //
+// Every user the gateway knows also has an open_id (OpenID), as for an app
+// with openid enabled: oauth.token and user.info.share return it next to
+// user_id, and card.open and card.query accept card_user_info.open_id in
+// place of user_uni_id.
+//
 // A member needs an auth_token with scope auth_ecard before card.open. Get one
 // with IssueToken, or go through the real flows: Authorize (or a GET on
 // AuthorizeURL) gives an auth_code that alipay.system.oauth.token redeems; the

@@ -30,7 +30,8 @@ func knownScope(sc string) bool {
 }
 
 type user struct {
-	id string
+	id     string
+	openID string // minted at registration; see Server.OpenID
 }
 
 type authCode struct {
@@ -82,19 +83,45 @@ func (s *Server) AddUser(userID string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.users[userID] == nil {
-		s.st.users[userID] = &user{id: userID}
-	}
+	s.register(userID)
 }
 
-// NewUser registers a new user with a unique 2088… id and returns the id.
+// register returns the user with id, registering it (and minting its
+// open_id) when it is new. Callers hold s.mu.
+func (s *Server) register(id string) *user {
+	u := s.st.users[id]
+	if u == nil {
+		u = &user{id: id, openID: "074a" + randomID(44)}
+		s.st.users[id] = u
+		s.st.openIDs[u.openID] = id
+	}
+	return u
+}
+
+// OpenID returns the open_id of a registered user (every user gets one when
+// registered by AddUser, NewUser, Authorize or IssueToken) and whether the
+// user is known. The gateway behaves like an app with openid enabled:
+// oauth.token and user.info.share return open_id next to user_id, and
+// card.open and card.query accept card_user_info.open_id in place of
+// user_uni_id.
+func (s *Server) OpenID(userID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.st.users[userID]; u != nil {
+		return u.openID, true
+	}
+	return "", false
+}
+
+// NewUser registers a new user with a unique 2088… id (and its open_id, see
+// OpenID) and returns the id.
 func (s *Server) NewUser() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		id := fmt.Sprintf("2088%012d", 500000000000+s.nextSeq())
 		if s.st.users[id] == nil {
-			s.st.users[id] = &user{id: id}
+			s.register(id)
 			return id
 		}
 	}
@@ -115,9 +142,7 @@ func (s *Server) Authorize(userID string, scopes ...string) string {
 
 // issueCode creates an auth_code. Callers hold s.mu.
 func (s *Server) issueCode(userID string, scopes []string) string {
-	if s.st.users[userID] == nil {
-		s.st.users[userID] = &user{id: userID}
-	}
+	s.register(userID)
 	if len(scopes) == 0 {
 		scopes = []string{ScopeAuthBase}
 	}
@@ -136,9 +161,7 @@ func (s *Server) IssueToken(userID string, scopes ...string) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.users[userID] == nil {
-		s.st.users[userID] = &user{id: userID}
-	}
+	s.register(userID)
 	if len(scopes) == 0 {
 		scopes = []string{ScopeAuthBase}
 	}
@@ -278,6 +301,7 @@ func (s *Server) oauthToken(req *request) (node, *apiError) {
 		{"access_token", t.access},
 		{"auth_start", card.FormatWalletTime(t.start)},
 		{"expires_in", int64(AccessTokenTTL / time.Second)},
+		{"open_id", s.register(t.userID).openID},
 		{"re_expires_in", int64(RefreshTokenTTL / time.Second)},
 		{"refresh_token", t.refresh},
 		{"user_id", t.userID},
@@ -292,6 +316,7 @@ func (s *Server) userInfoShare(req *request) (node, *apiError) {
 	}
 	return append(success(),
 		field{"nick_name", "用户" + t.userID[len(t.userID)-4:]},
+		field{"open_id", s.register(t.userID).openID},
 		field{"user_id", t.userID},
 	), nil
 }

@@ -41,6 +41,9 @@ func TestOAuthTokenFlow(t *testing.T) {
 	if !tok.IsSuccess() || tok.UserId != uid || len(tok.AccessToken) != 40 || tok.ExpiresIn != 1209600 || tok.ReExpiresIn != 15552000 || tok.AuthStart == "" {
 		t.Fatalf("token = %+v", tok)
 	}
+	if oid, _ := e.srv.OpenID(uid); tok.OpenId != oid || oid == "" {
+		t.Fatalf("open_id %q, want %q", tok.OpenId, oid)
+	}
 	if tok.Code != "" || tok.Msg != "" {
 		t.Fatalf("the oauth.token success node has no code/msg: %+v", tok.Error)
 	}

@@ -161,7 +161,7 @@ func NewServer(opts *Options) *Server {
 		}
 		s.aesKey, s.aesB64 = k, o.AESKey
 	}
-	s.st.users[DemoUserID] = &user{id: DemoUserID}
+	s.register(DemoUserID)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway.do", s.handleGateway)

@@ -16,6 +16,7 @@ import (
 // state is everything the gateway remembers. It is guarded by Server.mu.
 type state struct {
 	users   map[string]*user
+	openIDs map[string]string // open_id → user id
 	codes   map[string]*authCode
 	tokens  map[string]*token
 	refresh map[string]*token
@@ -43,6 +44,7 @@ type state struct {
 func newState() state {
 	return state{
 		users:         make(map[string]*user),
+		openIDs:       make(map[string]string),
 		codes:         make(map[string]*authCode),
 		tokens:        make(map[string]*token),
 		refresh:       make(map[string]*token),
