@@ -2,7 +2,6 @@ package alipay
 
 import (
 	"encoding/json"
-	"errors"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -216,10 +215,7 @@ type CardOpenResponse struct {
 }
 
 func (r *CardOpenResponse) check() error {
-	if r.CardInfo.BizCardNo == "" {
-		return errors.New("card_info.biz_card_no is missing")
-	}
-	return nil
+	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
 
 // CardQueryRequest is alipay.marketing.card.query.
@@ -259,10 +255,7 @@ type CardQueryResponse struct {
 }
 
 func (r *CardQueryResponse) check() error {
-	if r.CardInfo.BizCardNo == "" {
-		return errors.New("card_info.biz_card_no is missing")
-	}
-	return nil
+	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
 
 // MerchantCardMsgInfo turns an update into a user message (merchant_card_msg_info).

@@ -11,7 +11,13 @@ import (
 	card "github.com/walletcard/card"
 )
 
-func errMissing(field string) error { return errors.New(field + " is missing") }
+// present returns an error naming the response field when its value is empty.
+func present(field, value string) error {
+	if value == "" {
+		return errors.New(field + " is missing")
+	}
+	return nil
+}
 
 // maxAuthTokenLen is the documented length of auth_token, access_token,
 // refresh_token and auth_code.
@@ -120,8 +126,8 @@ type ActivateURLApplyResponse struct {
 }
 
 func (r *ActivateURLApplyResponse) check() error {
-	if r.RawApplyCardURL == "" {
-		return errMissing("apply_card_url")
+	if err := present("apply_card_url", r.RawApplyCardURL); err != nil {
+		return err
 	}
 	r.ApplyCardURL = decodeApplyURL(r.RawApplyCardURL)
 	return nil
@@ -402,12 +408,7 @@ type BenefitCreateResponse struct {
 	BenefitID string `json:"benefit_id"`
 }
 
-func (r *BenefitCreateResponse) check() error {
-	if r.BenefitID == "" {
-		return errMissing("benefit_id")
-	}
-	return nil
-}
+func (r *BenefitCreateResponse) check() error { return present("benefit_id", r.BenefitID) }
 
 // BenefitModifyRequest is alipay.marketing.card.benefit.modify.
 type BenefitModifyRequest struct {
@@ -483,11 +484,7 @@ func (b *BenefitInfo) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	s, err := parseTime(string(w.StartDate))
-	if err != nil {
-		return err
-	}
-	e, err := parseTime(string(w.EndDate))
+	s, e, err := parseSpan(w.StartDate, w.EndDate)
 	if err != nil {
 		return err
 	}
@@ -573,12 +570,7 @@ type ImageUploadResponse struct {
 	ImageURL string `json:"image_url"`
 }
 
-func (r *ImageUploadResponse) check() error {
-	if r.ImageID == "" {
-		return errMissing("image_id")
-	}
-	return nil
-}
+func (r *ImageUploadResponse) check() error { return present("image_id", r.ImageID) }
 
 // Grant types for OAuthTokenRequest.
 const (
@@ -679,13 +671,10 @@ func (t *Token) UnmarshalJSON(b []byte) error {
 }
 
 func (t *Token) check() error {
-	if t.AccessToken == "" {
-		return errMissing("access_token")
+	if err := present("access_token", t.AccessToken); err != nil {
+		return err
 	}
-	if t.UserID == "" && t.OpenID == "" {
-		return errMissing("user_id")
-	}
-	return nil
+	return present("user_id", t.UserID+t.OpenID)
 }
 
 // UserInfo is the answer to alipay.user.info.share (needs scope auth_user).

@@ -57,11 +57,7 @@ func (b *TemplateBenefitInfo) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	s, err := parseTime(string(w.StartDate))
-	if err != nil {
-		return err
-	}
-	e, err := parseTime(string(w.EndDate))
+	s, e, err := parseSpan(w.StartDate, w.EndDate)
 	if err != nil {
 		return err
 	}
@@ -280,12 +276,7 @@ type TemplateCreateResponse struct {
 	TemplateID string `json:"template_id"`
 }
 
-func (r *TemplateCreateResponse) check() error {
-	if r.TemplateID == "" {
-		return errMissing("template_id")
-	}
-	return nil
-}
+func (r *TemplateCreateResponse) check() error { return present("template_id", r.TemplateID) }
 
 // TemplateModifyRequest is alipay.marketing.card.template.modify.
 type TemplateModifyRequest struct {

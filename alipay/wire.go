@@ -66,16 +66,11 @@ func (n IntString) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts "20", 20 and "" (zero).
 func (n *IntString) UnmarshalJSON(b []byte) error {
-	var f flexString
-	if err := f.UnmarshalJSON(b); err != nil {
+	var v flexInt64
+	if err := v.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	if f == "" {
-		*n = 0
-		return nil
-	}
-	v, err := strconv.Atoi(string(f))
-	if err != nil {
+	if int64(int(v)) != int64(v) {
 		return errors.New("not an integer")
 	}
 	*n = IntString(v)
@@ -143,6 +138,14 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, errors.New("time " + strconv.Quote(s) + " is not yyyy-MM-dd HH:mm:ss")
 	}
 	return t, nil
+}
+
+// parseSpan parses a start_date, end_date pair of wallet times.
+func parseSpan(start, end flexString) (s, e time.Time, err error) {
+	if s, err = parseTime(string(start)); err == nil {
+		e, err = parseTime(string(end))
+	}
+	return s, e, err
 }
 
 // merchantCardWire is MerchantCard on the wire.
