@@ -11,6 +11,20 @@
 //	p, err := wechat.New(oa, nil)
 //	c, err := p.Open(ctx, card.OpenRequest{TemplateID: cardID, Code: code, ExternalNo: "M-1001"})
 //
+// # Architecture
+//
+// Every typed method takes a request struct and runs the same path: Validate
+// (a card.ErrInvalidArgument *card.Error naming the Go field; nothing is
+// sent), then one JSON call through the Provider's own *http.Client with the
+// access token, token refresh, busy retries and errcode mapping described
+// below, then decoding into the typed response. The neutral card.MemberCard
+// methods build the same typed requests and use the same path. The files
+// follow the API: cards.go (card definitions, /card/*), distribution.go (QR
+// codes, landing pages, whitelist), deposit.go and code.go (codes),
+// membercard.go, generalcard.go, tickets.go, paygiftcard.go, submerchant.go,
+// datacube.go; client.go, token.go, ticket.go and errors.go are the plumbing;
+// events.go and handler.go the pushes; neutral.go the card interfaces.
+//
 // # Access tokens and the card api_ticket
 //
 // The access token comes from the official account's access-token handle
@@ -69,7 +83,9 @@
 // Handler (Provider.NewHandler) is the http.Handler to mount at the
 // account's server URL. It answers the GET echostr check, verifies every
 // push's signature (403 otherwise, and no callback runs), decrypts safe-mode
-// pushes with silenceper's util.DecryptMsg, parses the 13 card events into
+// pushes with silenceper's util.DecryptMsg, refuses (403) a signed push whose
+// timestamp is more than HandlerOptions.MaxAge (default 5 minutes) away from
+// its clock, so a captured push cannot be replayed, parses the 13 card events into
 // *CardEvent and calls the hooks registered with On, OnCardEvent and OnEvent
 // (neutral card.Event; see CardEvent.Neutral for the mapping).
 //

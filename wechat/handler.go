@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
@@ -24,7 +26,21 @@ type HandlerOptions struct {
 	EncodingAESKey string
 	// AppID is checked against the AppID inside decrypted messages. Required with EncodingAESKey.
 	AppID string
+	// MaxAge bounds replays. The signature covers the push's timestamp query
+	// parameter but never expires, so a captured push could be sent again
+	// later; a push whose timestamp is more than MaxAge away from the
+	// handler's clock (in either direction) is answered 403 and never reaches
+	// the callbacks, like a bad signature. WeChat's own retries (three within
+	// about 15 seconds) are well inside the window. Zero means
+	// DefaultEventMaxAge (5 minutes); a negative value disables the check.
+	MaxAge time.Duration
+	// Clock returns the current time for the MaxAge check. Default time.Now;
+	// Provider.NewHandler takes the Provider's Options.Clock.
+	Clock func() time.Time
 }
+
+// DefaultEventMaxAge is the replay window a Handler uses when HandlerOptions.MaxAge is zero.
+const DefaultEventMaxAge = 5 * time.Minute
 
 // CardEventFunc handles a typed card event. A non-nil error answers HTTP 500,
 // and WeChat delivers the event again (up to three times), so make it idempotent.
@@ -33,13 +49,17 @@ type CardEventFunc func(ctx context.Context, ev *CardEvent) error
 // Handler is the http.Handler merchants mount at the URL configured as the
 // official account's server address. It answers WeChat's GET echostr check,
 // verifies the signature of every push (403 if it does not match; the
-// callbacks are not called), decrypts safe-mode pushes, parses card events and
+// callbacks are not called), refuses with 403 a validly signed push whose
+// timestamp is outside the replay window (HandlerOptions.MaxAge), decrypts
+// safe-mode pushes, parses card events and
 // calls, in order, the hook registered for that event with On, the hook
 // registered with OnCardEvent, and the neutral hook registered with OnEvent.
 // Non-card messages are acknowledged and ignored. Register hooks before
 // serving; Handler is safe for concurrent use.
 type Handler struct {
 	token, aesKey, appID string
+	maxAge               time.Duration // ≤ 0: no replay check
+	now                  func() time.Time
 
 	mu      sync.RWMutex
 	hooks   map[EventName]CardEventFunc
@@ -57,7 +77,15 @@ func NewHandler(opts HandlerOptions) *Handler {
 	if opts.EncodingAESKey != "" && (len(opts.EncodingAESKey) != 43 || opts.AppID == "") {
 		panic("wechat: NewHandler needs a 43-character EncodingAESKey and the AppID for safe mode")
 	}
-	return &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID, hooks: map[EventName]CardEventFunc{}}
+	h := &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID,
+		maxAge: opts.MaxAge, now: opts.Clock, hooks: map[EventName]CardEventFunc{}}
+	if h.maxAge == 0 {
+		h.maxAge = DefaultEventMaxAge
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
 }
 
 // NewHandler returns an event handler for this provider's official account:
@@ -76,6 +104,9 @@ func (p *Provider) NewHandler(opts *HandlerOptions) *Handler {
 	}
 	if o.AppID == "" {
 		o.AppID = cfg.AppID
+	}
+	if o.Clock == nil {
+		o.Clock = p.now
 	}
 	return NewHandler(o)
 }
@@ -135,6 +166,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, status, err := h.open(q.Get("encrypt_type"), q.Get("signature"), q.Get("msg_signature"), ts, nonce, body)
+	if err == nil && !h.fresh(ts) {
+		status, err = http.StatusForbidden, fmt.Errorf("stale push: timestamp outside the replay window")
+	}
 	if err != nil {
 		http.Error(w, err.Error(), status)
 		return
@@ -185,6 +219,20 @@ func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]b
 		return nil, http.StatusBadRequest, fmt.Errorf("cannot decrypt push")
 	}
 	return plain, 0, nil
+}
+
+// fresh reports whether a signed push timestamp (unix seconds) is within
+// maxAge of the handler's clock; always true when the check is disabled.
+func (h *Handler) fresh(ts string) bool {
+	if h.maxAge <= 0 {
+		return true
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := h.now().Sub(time.Unix(sec, 0))
+	return d <= h.maxAge && d >= -h.maxAge
 }
 
 func (h *Handler) dispatch(ctx context.Context, ev *CardEvent) error {
