@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,8 +159,14 @@ func (e *Event) XML() []byte {
 	return b.Bytes()
 }
 
-// ErrNoEventURL is returned by Push when no event URL is set.
-var ErrNoEventURL = errors.New("wechattest: no event URL set")
+// pushError is the type of the package's constant push errors.
+type pushError string
+
+func (e pushError) Error() string { return string(e) }
+
+// ErrNoEventURL is returned by Push when no event URL is set. It is a
+// constant, so no code can replace it.
+const ErrNoEventURL = pushError("wechattest: no event URL set")
 
 // Push sends ev to the event URL as WeChat does: POST with the query
 // parameters signature (sha1 of the sorted PushToken, timestamp and nonce),
