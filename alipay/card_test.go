@@ -9,6 +9,7 @@ import (
 	alipaysdk "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
+	"github.com/walletcard/card/alipay/alipaytest"
 )
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
@@ -50,6 +51,9 @@ func TestCardLifecycle(t *testing.T) {
 	if !ok || st.UserID != uid || st.Point != "88.5" || st.Balance != "12.34" || st.ExternalCardNo != "M001" || st.Level != "VIP1" {
 		t.Fatalf("gateway card = %+v", st)
 	}
+	if m := st.Member; m["name"] != "张三" || m["gende"] != "MALE" || m["birth"] != "1990-01-01" || m["cell"] != "13800000000" {
+		t.Errorf("gateway member_ext_info = %v", m)
+	}
 
 	q, err := p.CardQuery(ctx(t), alipay.CardQueryRequest{TargetCardNo: no})
 	if err != nil {
@@ -66,7 +70,7 @@ func TestCardLifecycle(t *testing.T) {
 	newPts, newBal, change := card.Points(100), card.Money(5), card.Points(-8750)
 	_, err = p.CardUpdate(ctx(t), alipay.CardUpdateRequest{
 		TargetCardNo: no,
-		CardInfo: alipay.MerchantCard{Level: "VIP2", Point: &newPts, Balance: &newBal,
+		CardInfo: alipay.MerchantCard{Level: "VIP2", Point: &newPts, Balance: &newBal, FrontImageID: "face1",
 			FrontTextList: []alipay.FrontText{{Label: "积分", Value: "1"}},
 			MdCodeInfo:    &alipay.MdCodeInfo{CodeStatus: "SUCCESS", CodeValue: "123456", ExpireTime: time.Now().Add(time.Minute), TimeStamp: time.Now().Unix()}},
 		MerchantCardMsgInfo: &alipay.MerchantCardMsgInfo{ChangedPoint: &change},
@@ -77,6 +81,10 @@ func TestCardLifecycle(t *testing.T) {
 	st, _ = s.Card(no)
 	if st.Point != "1" || st.Balance != "0.05" || st.Level != "VIP2" {
 		t.Errorf("after update gateway card = %+v", st)
+	}
+	if st.FrontImageID != "face1" || len(st.FrontText) != 1 || st.FrontText[0] != (alipaytest.FrontText{Label: "积分", Value: "1"}) ||
+		st.MdCodeStatus != "SUCCESS" || st.MdCodeValue != "123456" {
+		t.Errorf("after update gateway card face = %+v", st)
 	}
 
 	// Template switch.
@@ -96,7 +104,8 @@ func TestCardLifecycle(t *testing.T) {
 	if del.BizSerialNo == "" {
 		t.Error("delete: biz_serial_no is empty")
 	}
-	if st, _ = s.Card(no); !st.Deleted || st.DeleteReason != alipay.ReasonPresent {
+	if st, _ = s.Card(no); !st.Deleted || st.DeleteReason != alipay.ReasonPresent ||
+		st.DeleteExtInfo["new_card_no"] != "12345" || st.DeleteExtInfo["donee_user_id"] != "2088102130652460" {
 		t.Errorf("after delete gateway card = %+v", st)
 	}
 	_, err = p.CardQuery(ctx(t), alipay.CardQueryRequest{TargetCardNo: no})

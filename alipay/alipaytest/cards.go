@@ -23,6 +23,33 @@ type Card struct {
 	ValidDate      time.Time // zero when neither the request nor a template rule set it
 	Deleted        bool
 	DeleteReason   string // USER_UNBUND, CANCEL or PRESENT once deleted
+
+	// The card face as last sent by card.open or card.update.
+	FrontImageID string
+	FrontText    []FrontText
+	MdCodeStatus string // mdcode_info.code_status
+	MdCodeValue  string // mdcode_info.code_value
+
+	// Member is card.open's member_ext_info (name, gende, birth, cell as
+	// sent); nil when absent.
+	Member map[string]string
+	// DeleteExtInfo is card.delete's ext_info JSON object (new_card_no,
+	// donee_user_id); nil when absent.
+	DeleteExtInfo map[string]string
+}
+
+// FrontText is one row of card-face text (front_text_list).
+type FrontText struct {
+	Label string
+	Value string
+}
+
+// clone returns a copy of c that shares no slices or maps with it.
+func (c Card) clone() Card {
+	c.FrontText = append([]FrontText(nil), c.FrontText...)
+	c.Member = cloneMap(c.Member)
+	c.DeleteExtInfo = cloneMap(c.DeleteExtInfo)
+	return c
 }
 
 // Consumption is one record sent with alipay.marketing.card.consume.sync.
@@ -77,8 +104,11 @@ type merchantCard struct {
 	Balance        str               `json:"balance"`
 	TemplateID     str               `json:"template_id"`
 	FrontImageID   str               `json:"front_image_id"`
-	FrontTextList  []json.RawMessage `json:"front_text_list"`
-	MdcodeInfo     *struct {
+	FrontTextList  []struct {
+		Label str `json:"label"`
+		Value str `json:"value"`
+	} `json:"front_text_list"`
+	MdcodeInfo *struct {
 		CodeStatus str `json:"code_status"`
 		CodeValue  str `json:"code_value"`
 		ExpireTime str `json:"expire_time"`
@@ -95,13 +125,35 @@ func (m *merchantCard) check(c *checker, prefix string) (open, valid time.Time) 
 	c.points(prefix+".point", m.Point)
 	c.money(prefix+".balance", m.Balance)
 	c.opt(prefix+".template_id", m.TemplateID, 32)
+	c.opt(prefix+".front_image_id", m.FrontImageID, 64)
 	if len(m.FrontTextList) > 4 {
 		c.fail("参数无效: %s.front_text_list 最多 4 行", prefix)
+	}
+	for _, t := range m.FrontTextList {
+		c.opt(prefix+".front_text_list.label", t.Label, 64)
+		c.opt(prefix+".front_text_list.value", t.Value, 64)
 	}
 	if m.MdcodeInfo != nil {
 		c.oneOf(prefix+".mdcode_info.code_status", m.MdcodeInfo.CodeStatus, "SUCCESS", "FAIL_RETRY", "FAIL_NOT_RETRY")
 	}
 	return open, valid
+}
+
+// applyFace stores the card-face fields m sends (front image, front text,
+// merchant dynamic code); fields m leaves out stay as they are.
+func (c *Card) applyFace(m *merchantCard) {
+	if m.FrontImageID != "" {
+		c.FrontImageID = string(m.FrontImageID)
+	}
+	if m.FrontTextList != nil {
+		c.FrontText = c.FrontText[:0:0]
+		for _, t := range m.FrontTextList {
+			c.FrontText = append(c.FrontText, FrontText{Label: string(t.Label), Value: string(t.Value)})
+		}
+	}
+	if m.MdcodeInfo != nil {
+		c.MdCodeStatus, c.MdCodeValue = string(m.MdcodeInfo.CodeStatus), string(m.MdcodeInfo.CodeValue)
+	}
 }
 
 // cardInfo renders a card as card_info.
@@ -260,6 +312,10 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	}
 	if !cs.ValidDate.IsZero() {
 		cs.ValidDate = cs.ValidDate.In(card.Beijing())
+	}
+	cs.applyFace(ext)
+	if m := b.MemberExtInfo; m != nil {
+		cs.Member = map[string]string{"name": string(m.Name), "gende": string(m.Gende), "birth": string(m.Birth), "cell": string(m.Cell)}
 	}
 	s.st.cards[no] = cs
 	s.st.holders[holderKey] = no
@@ -458,6 +514,7 @@ func (s *Server) cardUpdate(req *request) (node, *apiError) {
 		cs.TemplateID = t.id
 	}
 	cs.Level = level
+	cs.applyFace(ci)
 	if ci.ExternalCardNo != "" {
 		cs.ExternalCardNo = string(ci.ExternalCardNo)
 	}
@@ -492,6 +549,7 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 	c.req("reason_code", b.ReasonCode, 32)
 	c.oneOf("reason_code", b.ReasonCode, "USER_UNBUND", "CANCEL", "PRESENT")
 	c.opt("ext_info", b.ExtInfo, 1024)
+	var extInfo map[string]string
 	if b.ExtInfo != "" {
 		var m map[string]string
 		if err := json.Unmarshal([]byte(b.ExtInfo), &m); err != nil || m == nil {
@@ -499,6 +557,7 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 		} else if d, ok := m["donee_user_id"]; ok && !validUserID(d) {
 			c.fail("参数无效: ext_info.donee_user_id 必须为 2088 开头的 16 位用户 ID")
 		}
+		extInfo = m
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -518,6 +577,7 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 	}
 	cs.Deleted = true
 	cs.DeleteReason = string(b.ReasonCode)
+	cs.DeleteExtInfo = extInfo
 	cs.bizSerialNo = s.datedID(28)
 	delete(s.st.holders, cs.TemplateID+"|"+cs.UserID)
 	s.st.deleteSerials[string(b.OutSerialNo)] = &deleteRecord{bizCardNo: cs.BizCardNo, bizSerialNo: cs.bizSerialNo}
@@ -659,7 +719,7 @@ func (s *Server) Card(bizCardNo string) (Card, bool) {
 	if cs == nil {
 		return Card{}, false
 	}
-	return cs.Card, true
+	return cs.Card.clone(), true
 }
 
 // CardCount returns the number of live (not deleted) cards.

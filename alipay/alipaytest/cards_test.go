@@ -56,7 +56,8 @@ func TestCardLifecycle(t *testing.T) {
 
 	got, ok := e.srv.Card(no)
 	if !ok || got.UserID != uid || got.TemplateID != tpl || got.Point != "88.50" || got.Balance != "10.05" ||
-		!got.OpenDate.Equal(time.Date(2024, 2, 20, 21, 20, 46, 0, card.Beijing())) {
+		!got.OpenDate.Equal(time.Date(2024, 2, 20, 21, 20, 46, 0, card.Beijing())) ||
+		got.Member["name"] != "张三" || got.Member["cell"] != "13800000000" {
 		t.Fatalf("Card = %+v", got)
 	}
 
@@ -81,6 +82,23 @@ func TestCardLifecycle(t *testing.T) {
 	if got.Point != "188" || got.Balance != "0.99" || got.Level != "VIP2" {
 		t.Fatalf("after update: %+v", got)
 	}
+	// Card face: front image, text rows and dynamic code are kept; a later
+	// update without them leaves them alone.
+	upd["card_info"] = map[string]any{"front_image_id": "img1", "front_text_list": []map[string]string{{"label": "积分", "value": "188"}},
+		"mdcode_info": map[string]any{"code_status": "SUCCESS", "code_value": "9876", "expire_time": "2030-01-01 00:00:00", "time_stamp": 1}}
+	e.ok(MethodCardUpdate, upd, nil)
+	upd["card_info"] = map[string]any{"point": "188"}
+	e.ok(MethodCardUpdate, upd, nil)
+	got, _ = e.srv.Card(no)
+	if got.FrontImageID != "img1" || len(got.FrontText) != 1 || got.FrontText[0] != (FrontText{"积分", "188"}) || got.MdCodeStatus != "SUCCESS" || got.MdCodeValue != "9876" {
+		t.Fatalf("card face: %+v", got)
+	}
+	got.FrontText[0].Label = "changed" // a copy
+	if again, _ := e.srv.Card(no); again.FrontText[0].Label != "积分" {
+		t.Fatal("Card shares its front text with the caller")
+	}
+	upd["card_info"] = map[string]any{"front_text_list": []map[string]string{{"label": strings.Repeat("x", 65)}}}
+	e.fails(MethodCardUpdate, upd, nil, "40004", "INVALID_PARAMETER")
 	upd["card_info"] = map[string]any{"level": "GOLD"}
 	e.fails(MethodCardUpdate, upd, nil, "40004", "INVALID_PARAMETER")
 	upd["card_info"] = map[string]any{"point": "1.005"}
@@ -284,7 +302,7 @@ func TestCardQueryAndDeleteRules(t *testing.T) {
 	e.fails(MethodCardDelete, del(map[string]any{"target_card_no": "missing"}), nil, "40004", "CARD_NOT_EXIT")
 	e.ok(MethodCardDelete, del(map[string]any{"ext_info": `{"new_card_no":"12345","donee_user_id":"2088102130652460"}`}), nil)
 	c, _ := e.srv.Card(no)
-	if !c.Deleted || c.DeleteReason != "PRESENT" {
+	if !c.Deleted || c.DeleteReason != "PRESENT" || c.DeleteExtInfo["new_card_no"] != "12345" || c.DeleteExtInfo["donee_user_id"] != "2088102130652460" {
 		t.Fatalf("%+v", c)
 	}
 	// The serial is bound to that card.
