@@ -95,15 +95,15 @@ type deleteRecord struct {
 
 // merchantCard is card_ext_info / card_info (MerchantCard).
 type merchantCard struct {
-	BizCardNo      str               `json:"biz_card_no"`
-	ExternalCardNo str               `json:"external_card_no"`
-	OpenDate       str               `json:"open_date"`
-	ValidDate      str               `json:"valid_date"`
-	Level          str               `json:"level"`
-	Point          str               `json:"point"`
-	Balance        str               `json:"balance"`
-	TemplateID     str               `json:"template_id"`
-	FrontImageID   str               `json:"front_image_id"`
+	BizCardNo      str `json:"biz_card_no"`
+	ExternalCardNo str `json:"external_card_no"`
+	OpenDate       str `json:"open_date"`
+	ValidDate      str `json:"valid_date"`
+	Level          str `json:"level"`
+	Point          str `json:"point"`
+	Balance        str `json:"balance"`
+	TemplateID     str `json:"template_id"`
+	FrontImageID   str `json:"front_image_id"`
 	FrontTextList  []struct {
 		Label str `json:"label"`
 		Value str `json:"value"`
