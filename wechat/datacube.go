@@ -53,16 +53,25 @@ func (d CivilDate) Before(e CivilDate) bool { return d.Time().Before(e.Time()) }
 // String formats d as "YYYY-MM-DD".
 func (d CivilDate) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
-// MarshalText encodes d as "YYYY-MM-DD".
+// MarshalText encodes d as "YYYY-MM-DD", and the zero CivilDate (a date an
+// answer left out) as "". Request validation rejects zero dates before
+// anything is encoded.
 func (d CivilDate) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
 	if !d.Valid() {
 		return nil, fmt.Errorf("wechat: invalid date %04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 	}
 	return []byte(d.String()), nil
 }
 
-// UnmarshalText decodes "YYYY-MM-DD".
+// UnmarshalText decodes "YYYY-MM-DD"; "" is the zero CivilDate.
 func (d *CivilDate) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = CivilDate{}
+		return nil
+	}
 	v, err := ParseCivilDate(string(b))
 	if err != nil {
 		return err

@@ -45,6 +45,14 @@ func TestCivilDate(t *testing.T) {
 	if _, err := json.Marshal(CivilDate{2026, 13, 1}); err == nil {
 		t.Error("month 13 encoded")
 	}
+	// A date an answer leaves out survives a round trip as "".
+	if b, err := json.Marshal(struct{ D CivilDate }{}); err != nil || string(b) != `{"D":""}` {
+		t.Fatalf("zero date: %s %v", b, err)
+	}
+	var z struct{ D CivilDate }
+	if err := json.Unmarshal([]byte(`{"D":""}`), &z); err != nil || !z.D.IsZero() {
+		t.Fatalf("empty date: %+v %v", z, err)
+	}
 	var x CivilDate
 	if err := json.Unmarshal([]byte(`"2015-06-23"`), &x); err != nil || x != (CivilDate{2015, 6, 23}) {
 		t.Errorf("unmarshal = %v %v", x, err)

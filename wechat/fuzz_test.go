@@ -37,13 +37,33 @@ func FuzzDecodeResponse(f *testing.F) {
 			_ = e.Error()
 			return
 		}
-		var info MemberUserInfo
-		_ = json.Unmarshal(b, &info)
-		var code GetCodeResponse
-		_ = json.Unmarshal(b, &code)
-		var up UpdateMemberUserResponse
-		_ = json.Unmarshal(b, &up)
+		// Every typed answer (and its custom UnmarshalJSON) takes any success
+		// body; whatever decodes must encode again.
+		for _, v := range responseTargets() {
+			if json.Unmarshal(b, v) == nil {
+				if _, err := json.Marshal(v); err != nil {
+					t.Fatalf("%T decoded but does not encode: %v", v, err)
+				}
+			}
+		}
 	})
+}
+
+// responseTargets returns a fresh pointer to every typed answer the
+// Provider decodes WeChat bytes into.
+func responseTargets() []any {
+	return []any{
+		new(GetColorsResponse), new(GetApplyProtocolResponse), new(CreateCardResponse), new(GetCardResponse),
+		new(BatchGetCardsResponse), new(UpdateCardResponse), new(GetUserCardListResponse),
+		new(CreateQRCodeResponse), new(CreateLandingPageResponse), new(GetMpNewsHTMLResponse),
+		new(GetDepositCountResponse), new(CheckCodesResponse), new(GetCodeResponse), new(ConsumeCodeResponse),
+		new(DecryptCodeResponse), new(MemberUserInfo), new(UpdateMemberUserResponse),
+		new(GetActivateTempInfoResponse), new(GetActivateURLResponse),
+		new(PayGiftCardAddResponse), new(PayGiftCardGetByIDResponse), new(PayGiftCardBatchGetResponse),
+		new(GeneralCardUpdateUserResponse),
+		new(SubmitSubMerchantResponse), new(UpdateSubMerchantResponse), new(GetSubMerchantResponse), new(BatchGetSubMerchantsResponse),
+		new(GetCardBizUinInfoResponse), new(GetCardCardInfoResponse), new(GetMemberCardInfoResponse), new(GetMemberCardDetailResponse),
+	}
 }
 
 // FuzzParseEvent: parsing any bytes as an event push never panics, and a
