@@ -18,9 +18,7 @@ func errorsAs(err error, target any) bool { return errors.As(err, target) }
 // methods and checks the gateway's state after each step, so a broken wire
 // format (field names, number or time formats) fails here.
 func TestCardLifecycle(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	uid, tok := member(s)
 	pts, bal := card.Points(8850), card.Money(1234)
 	valid := time.Date(2030, 1, 2, 3, 4, 5, 0, card.Beijing())
@@ -118,9 +116,7 @@ func TestCardLifecycle(t *testing.T) {
 }
 
 func TestNeutralMemberCard(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	c := openCard(t, s, p, tpl)
 	if c.Ref.Provider != "alipay" || c.Ref.TemplateID != tpl || c.Status != card.StatusActive || c.Points != card.WholePoints(10) || c.Balance != card.Yuan(5) || c.Level != "VIP1" {
 		t.Fatalf("opened %+v", c)

@@ -93,9 +93,7 @@ func TestGatewayFailures(t *testing.T) {
 // TestRetriedOpenCreatesOneCard: open fails once with 20000, the retry reuses
 // the out_serial_no, and exactly one card exists.
 func TestRetriedOpenCreatesOneCard(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	uid, tok := member(s)
 	s.FailNext(alipay.MethodCardOpen, "20000", "isp.unknow-error", "服务暂不可用", 1)
 	before := s.CardCount()
@@ -310,9 +308,8 @@ func TestNewFromKeysErrors(t *testing.T) {
 // TestRetriedDeleteReusesSerial: a delete that fails with 20000 is retried
 // with the same out_serial_no and succeeds once.
 func TestRetriedDeleteReusesSerial(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	c := openCard(t, s, p, newTemplate(t, p))
+	s, p, tpl := setup(t)
+	c := openCard(t, s, p, tpl)
 	s.FailNext(alipay.MethodCardDelete, "20000", "isp.unknow-error", "服务暂不可用", 1)
 	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}); err != nil {
 		t.Fatal(err)

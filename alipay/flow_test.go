@@ -165,9 +165,7 @@ func TestActivationFormFlow(t *testing.T) {
 // TestOAuthFlow follows the authorization page redirect with net/http,
 // exchanges and refreshes the token and opens a card with it.
 func TestOAuthFlow(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	au, err := p.AuthorizeURL(alipay.AuthorizeRequest{RedirectURI: "https://merchant.example/oauth", State: "st8", Scopes: []string{alipay.ScopeUser, alipay.ScopeECard}})
 	if err != nil {
 		t.Fatal(err)
@@ -236,9 +234,7 @@ func TestOAuthFlow(t *testing.T) {
 // TestTokenWithoutECardScope: a token of another scope is rejected as
 // unauthenticated, and the error tells where a valid token comes from.
 func TestTokenWithoutECardScope(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	uid := s.NewUser()
 	tok := s.IssueToken(uid, alipay.ScopeBase)
 	_, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "E", Holder: uid, AuthToken: tok})
@@ -262,9 +258,8 @@ func TestTokenWithoutECardScope(t *testing.T) {
 }
 
 func TestConsumeAndMessage(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	c := openCard(t, s, p, newTemplate(t, p))
+	s, p, tpl := setup(t)
+	c := openCard(t, s, p, tpl)
 	when := time.Date(2026, 5, 1, 12, 0, 0, 0, card.Beijing())
 	amt, paid := card.Money(12888), card.Money(10000)
 	res, err := p.ConsumeSync(ctx(t), alipay.ConsumeSyncRequest{TargetCardNo: c.Ref.CardNo, TradeType: alipay.TradeTrade,
@@ -292,9 +287,7 @@ func TestConsumeAndMessage(t *testing.T) {
 }
 
 func TestBenefits(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	_, p, tpl := setup(t)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, card.Beijing())
 	cr, err := p.BenefitCreate(ctx(t), alipay.BenefitCreateRequest{Benefit: alipay.Benefit{TemplateID: tpl, Title: "生日礼",
 		BenefitDesc: []string{"生日当天双倍积分"}, StartDate: start, EndDate: start.AddDate(1, 0, 0), ExtInfo: `{"openUrl":"https://example.com"}`}})
@@ -350,9 +343,7 @@ func TestImageUpload(t *testing.T) {
 // opens the card for that user, and a foreign open_id is refused by the
 // gateway without a card.
 func TestOpenByOpenID(t *testing.T) {
-	s := newServer(t)
-	p := newProvider(t, s, nil)
-	tpl := newTemplate(t, p)
+	s, p, tpl := setup(t)
 	uid := s.NewUser()
 	tok, err := p.ExchangeCode(ctx(t), s.Authorize(uid, alipay.ScopeECard))
 	if err != nil {

@@ -48,6 +48,15 @@ func ctx(t testing.TB) context.Context {
 	return c
 }
 
+// setup starts a gateway, a provider on it (newProvider) and a template
+// (newTemplate): the start of most tests.
+func setup(t testing.TB) (*alipaytest.Server, *alipay.Provider, string) {
+	t.Helper()
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	return s, p, newTemplate(t, p)
+}
+
 // newTemplate creates a template with levels, points and balance.
 func newTemplate(t testing.TB, p *alipay.Provider) string {
 	t.Helper()
