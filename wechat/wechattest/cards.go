@@ -340,6 +340,22 @@ func cardIDBody(rq *request) (string, *apiError) {
 	return in.CardID, nil
 }
 
+// withCard is the body of the handlers that take {"card_id"} and act on a
+// live (not deleted) card: fn runs with the state lock held.
+func (s *Server) withCard(rq *request, fn func(c *cardRec) (any, *apiError)) (any, *apiError) {
+	id, e := cardIDBody(rq)
+	if e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.st.card(id)
+	if e != nil {
+		return nil, e
+	}
+	return fn(c)
+}
+
 // view renders a card the way /card/get returns it.
 func (c *cardRec) view() map[string]any {
 	base := make(map[string]any, len(c.base)+8)
@@ -578,19 +594,11 @@ func hUpdateCard(s *Server, rq *request) (any, *apiError) {
 }
 
 func hDeleteCard(s *Server, rq *request) (any, *apiError) {
-	id, e := cardIDBody(rq)
-	if e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, e := s.st.card(id)
-	if e != nil {
-		return nil, e
-	}
-	c.deleted = true
-	c.updated = s.now().Unix()
-	return nil, nil
+	return s.withCard(rq, func(c *cardRec) (any, *apiError) {
+		c.deleted = true
+		c.updated = s.now().Unix()
+		return nil, nil
+	})
 }
 
 func hModifyStock(s *Server, rq *request) (any, *apiError) {
@@ -636,45 +644,19 @@ func hModifyStock(s *Server, rq *request) (any, *apiError) {
 	return nil, nil
 }
 
-func hPayCell(s *Server, rq *request) (any, *apiError) {
-	var in struct {
-		CardID string    `json:"card_id"`
-		IsOpen *flexBool `json:"is_open"`
-	}
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	if in.CardID == "" {
-		return nil, errc(41012)
-	}
-	if in.IsOpen == nil {
-		return nil, errm(41011, "missing required fields: is_open")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, e := s.st.card(in.CardID)
-	if e != nil {
-		return nil, e
-	}
-	if *in.IsOpen {
-		if !c.approved() || c.locations == 0 {
-			return nil, errc(40107)
-		}
-		if c.centerCell {
-			return nil, errc(40145)
-		}
-	}
-	c.payCell = bool(*in.IsOpen)
-	return nil, nil
+// cellSwitch is the body shared by paycell/set and selfconsumecell/set.
+type cellSwitch struct {
+	CardID           string    `json:"card_id"`
+	IsOpen           *flexBool `json:"is_open"`
+	NeedVerifyCod    flexBool  `json:"need_verify_cod"`
+	NeedRemarkAmount flexBool  `json:"need_remark_amount"`
 }
 
-func hSelfConsumeCell(s *Server, rq *request) (any, *apiError) {
-	var in struct {
-		CardID           string    `json:"card_id"`
-		IsOpen           *flexBool `json:"is_open"`
-		NeedVerifyCod    flexBool  `json:"need_verify_cod"`
-		NeedRemarkAmount flexBool  `json:"need_remark_amount"`
-	}
+// withCell decodes a cell switch, checks card_id and is_open, and runs fn
+// on the live card with the state lock held. Opening a cell needs an
+// approved card with locations (40107).
+func (s *Server) withCell(rq *request, fn func(c *cardRec, in *cellSwitch) (any, *apiError)) (any, *apiError) {
+	var in cellSwitch
 	if e := decode(rq.body, &in); e != nil {
 		return nil, e
 	}
@@ -693,10 +675,26 @@ func hSelfConsumeCell(s *Server, rq *request) (any, *apiError) {
 	if bool(*in.IsOpen) && (!c.approved() || c.locations == 0) {
 		return nil, errc(40107)
 	}
-	c.selfConsume = bool(*in.IsOpen)
-	c.verifyCod = bool(in.NeedVerifyCod) && c.selfConsume
-	c.remarkAmount = bool(in.NeedRemarkAmount) && c.selfConsume
-	return nil, nil
+	return fn(c, &in)
+}
+
+func hPayCell(s *Server, rq *request) (any, *apiError) {
+	return s.withCell(rq, func(c *cardRec, in *cellSwitch) (any, *apiError) {
+		if bool(*in.IsOpen) && c.centerCell {
+			return nil, errc(40145)
+		}
+		c.payCell = bool(*in.IsOpen)
+		return nil, nil
+	})
+}
+
+func hSelfConsumeCell(s *Server, rq *request) (any, *apiError) {
+	return s.withCell(rq, func(c *cardRec, in *cellSwitch) (any, *apiError) {
+		c.selfConsume = bool(*in.IsOpen)
+		c.verifyCod = bool(in.NeedVerifyCod) && c.selfConsume
+		c.remarkAmount = bool(in.NeedRemarkAmount) && c.selfConsume
+		return nil, nil
+	})
 }
 
 func hUserCardList(s *Server, rq *request) (any, *apiError) {

@@ -72,17 +72,9 @@ func hDeposit(s *Server, rq *request) (any, *apiError) {
 }
 
 func hDepositCount(s *Server, rq *request) (any, *apiError) {
-	id, e := cardIDBody(rq)
-	if e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, e := s.st.card(id)
-	if e != nil {
-		return nil, e
-	}
-	return okObj("count", len(c.depCodes)), nil
+	return s.withCard(rq, func(c *cardRec) (any, *apiError) {
+		return okObj("count", len(c.depCodes)), nil
+	})
 }
 
 func hCheckCode(s *Server, rq *request) (any, *apiError) {

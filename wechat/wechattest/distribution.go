@@ -271,22 +271,14 @@ func hLandingPage(s *Server, rq *request) (any, *apiError) {
 }
 
 func hMpNewsHTML(s *Server, rq *request) (any, *apiError) {
-	id, e := cardIDBody(rq)
-	if e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, e := s.st.card(id)
-	if e != nil {
-		return nil, e
-	}
-	if c.deposit && len(c.depCodes) == 0 {
-		return nil, errm(40136, "invalid use DepositCodeMode: deposit codes before embedding the card")
-	}
-	q := url.Values{"action": {"show"}, "biz": {s.opts.AppID}, "cardid": {c.id}, "wechat_card_js": {"1"}}
-	return okObj("content", `<iframe class="res_iframe card_iframe js_editor_card" data-src="`+
-		s.mp.URL+`/bizmall/appmsgcard?`+q.Encode()+`#wechat_redirect"></iframe>`), nil
+	return s.withCard(rq, func(c *cardRec) (any, *apiError) {
+		if c.deposit && len(c.depCodes) == 0 {
+			return nil, errm(40136, "invalid use DepositCodeMode: deposit codes before embedding the card")
+		}
+		q := url.Values{"action": {"show"}, "biz": {s.opts.AppID}, "cardid": {c.id}, "wechat_card_js": {"1"}}
+		return okObj("content", `<iframe class="res_iframe card_iframe js_editor_card" data-src="`+
+			s.mp.URL+`/bizmall/appmsgcard?`+q.Encode()+`#wechat_redirect"></iframe>`), nil
+	})
 }
 
 func hTestWhitelist(s *Server, rq *request) (any, *apiError) {
