@@ -12,6 +12,22 @@
 // MessageNotify, Benefit*, ImageUpload, OAuthToken, UserInfoShare …). Each
 // request type has Validate, run before anything is sent.
 //
+// alipay.marketing.card.authinfo.query and alipay.marketing.card.open.apply
+// are not wrapped: Alipay documents neither their request fields nor their
+// token needs (open.apply is marked internal). Call them through As.
+//
+// # How a call travels
+//
+// Every typed method fills its defaults (generated out_serial_no, request_id
+// and notify_no, BIZ_CARD, occur_time = now) and hands the request to one
+// generic path: Validate (a failure is card.ErrInvalidArgument naming the Go
+// field, and nothing is sent); biz_content encoded once from the request's
+// JSON form, with top-level parameters (auth_token, app_auth_token,
+// grant_type …) and any file part added; smartwalle's Client.Request signs,
+// sends and verifies; the verified response node is decoded into the typed
+// response, or into a *card.Error (see Errors). The neutral card.MemberCard
+// methods are thin mappings onto the typed methods.
+//
 // Build a Provider from keys (NewFromKeys, NewFromCerts) or from an existing
 // smartwalle client (New):
 //
@@ -27,6 +43,10 @@
 // turns the auth_code Alipay sends back into a Token, and RefreshToken renews
 // it. A token the gateway rejects is reported as card.ErrUnauthenticated with
 // a message saying where a valid token comes from.
+//
+// Open's Holder is the Alipay user id (2088…) or, for apps with openid
+// enabled, the user's open_id (Token.OpenID); it is sent as
+// card_user_info.user_uni_id or card_user_info.open_id accordingly.
 //
 // The activation-form flow (开卡组件) is TemplateCreate → FormTemplateSet →
 // ActivateURLApply → the user submits the form → ParseActivationCallback on

@@ -129,7 +129,13 @@ func (m *merchant) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	fmt.Fprintf(w, "member %s authorized scopes %s\n", tok.UserID, strings.Join(cb.Scopes, ","))
+	// Apps with openid enabled may get only an open_id; either identifies
+	// the holder on card.open.
+	holder := tok.UserID
+	if holder == "" {
+		holder = tok.OpenID
+	}
+	fmt.Fprintf(w, "member %s authorized scopes %s\n", holder, strings.Join(cb.Scopes, ","))
 	if info, err := m.p.UserInfoShare(ctx, tok.AccessToken); err == nil && info.NickName != "" {
 		fmt.Fprintf(w, "nickname %s\n", info.NickName)
 	}
@@ -139,8 +145,8 @@ func (m *merchant) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := m.p.Open(ctx, card.OpenRequest{
 		TemplateID: m.templateID,
-		ExternalNo: "WEB" + tok.UserID[len(tok.UserID)-8:],
-		Holder:     tok.UserID,
+		ExternalNo: "WEB" + holder[max(0, len(holder)-8):],
+		Holder:     holder,
 		AuthToken:  tok.AccessToken,
 		Points:     card.WholePoints(100),
 	})
