@@ -18,6 +18,19 @@ var (
 // DefaultTemplateStock is the quantity CreateTemplate gives a card when TemplateSpec.Stock is 0.
 const DefaultTemplateStock = 100000
 
+// admit is the entry check of the neutral methods: the request's own
+// Validate, then forUs (card.CheckProvider or card.CheckRef for WeChat);
+// either failure is a KindInvalidArgument error for op.
+func (p *Provider) admit(op string, req validatable, forUs error) error {
+	if err := req.Validate(); err != nil {
+		return p.invalid(op, err)
+	}
+	if forUs != nil {
+		return p.invalid(op, forUs)
+	}
+	return nil
+}
+
 // checkLevel checks a level against the custom-field value limit.
 func checkLevel(level string) error {
 	var v cv
@@ -48,11 +61,8 @@ func wholePoints(pts card.Points) (int64, error) {
 // key for activation, so OpenRequest.IdempotencyKey is not sent.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid(op, err)
-	}
-	if err := card.CheckProvider(ProviderName, req.Provider); err != nil {
-		return nil, p.invalid(op, err)
+	if err := p.admit(op, req, card.CheckProvider(ProviderName, req.Provider)); err != nil {
+		return nil, err
 	}
 	if req.Code == "" {
 		return nil, p.invalid(op, card.InvalidArgument("Code", "WeChat activates the code the user claimed; OpenRequest.Code is required"))
@@ -289,11 +299,8 @@ func (p *Provider) updateRequest(req card.UpdateRequest) (*UpdateMemberUserReque
 // Update return card.ErrNotFound. It cannot be undone.
 func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	const op = "Delete"
-	if err := req.Validate(); err != nil {
-		return p.invalid(op, err)
-	}
-	if err := card.CheckRef(ProviderName, req.Ref); err != nil {
-		return p.invalid(op, err)
+	if err := p.admit(op, req, card.CheckRef(ProviderName, req.Ref)); err != nil {
+		return err
 	}
 	reason := req.Reason
 	if reason == "" {
@@ -315,11 +322,8 @@ func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 // activation component (开卡组件), and CardExt for the JS-SDK wx.addCard.
 func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*card.ClaimLink, error) {
 	const op = "ClaimLink"
-	if err := req.Validate(); err != nil {
-		return nil, p.invalid(op, err)
-	}
-	if err := card.CheckProvider(ProviderName, req.Provider); err != nil {
-		return nil, p.invalid(op, err)
+	if err := p.admit(op, req, card.CheckProvider(ProviderName, req.Provider)); err != nil {
+		return nil, err
 	}
 	secs := int(req.ExpiresIn / time.Second)
 	if req.ExpiresIn != 0 && (req.ExpiresIn%time.Second != 0 || secs < MinQRExpireSeconds || secs > MaxQRExpireSeconds) {
@@ -350,11 +354,8 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 // consumed before is card.ErrConflict (errcode 40099).
 func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
 	const op = "Consume"
-	if err := req.Validate(); err != nil {
-		return p.invalid(op, err)
-	}
-	if err := card.CheckRef(ProviderName, req.Ref); err != nil {
-		return p.invalid(op, err)
+	if err := p.admit(op, req, card.CheckRef(ProviderName, req.Ref)); err != nil {
+		return err
 	}
 	_, err := invoke[struct{}](ctx, p, op, "/card/code/consume", ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID})
 	return err
@@ -448,11 +449,8 @@ func (p *Provider) templateRequest(spec card.TemplateSpec) CreateCardRequest {
 // CreateCard for every other field.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
-	if err := spec.Validate(); err != nil {
-		return nil, p.invalid(op, err)
-	}
-	if err := card.CheckProvider(ProviderName, spec.Provider); err != nil {
-		return nil, p.invalid(op, err)
+	if err := p.admit(op, spec, card.CheckProvider(ProviderName, spec.Provider)); err != nil {
+		return nil, err
 	}
 	if spec.LogoURL == "" {
 		return nil, p.invalid(op, card.InvalidArgument("LogoURL", "WeChat requires a logo (uploaded to WeChat first)"))
