@@ -14,8 +14,8 @@ import (
 // open_date is now and valid_date is ValidUntil, both in Beijing time.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
-	if err := p.checkOpen(req); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, p.checkOpen(req)); err != nil {
+		return nil, err
 	}
 	key := req.IdempotencyKey
 	if key == "" {
@@ -110,6 +110,18 @@ func toCard(templateID string, m MerchantCard) *card.Card {
 	return c
 }
 
+// precheck returns the first of the results of a neutral operation's
+// checks, wrapped as an invalid argument of op, or nil. Nothing is sent when
+// it fails.
+func precheck(op string, results ...error) error {
+	for _, err := range results {
+		if err != nil {
+			return card.Wrap(Name, op, card.KindInvalidArgument, err)
+		}
+	}
+	return nil
+}
+
 // renameOp gives an error from a native method the neutral operation name.
 func renameOp(err error, op string) error {
 	if e, ok := err.(*card.Error); ok {
@@ -124,8 +136,8 @@ func renameOp(err error, op string) error {
 // not report the holder, so Card.Holder is empty.
 func (p *Provider) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 	const op = "Get"
-	if err := checkRef(ref); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, checkRef(ref)); err != nil {
+		return nil, err
 	}
 	res, err := p.CardQuery(ctx, CardQueryRequest{TargetCardNo: ref.CardNo, TargetCardNoType: CardNoBiz, TemplateID: ref.TemplateID})
 	if err != nil {
@@ -152,11 +164,8 @@ func checkRef(ref card.Ref) error {
 // not sent: Alipay's merchant_card_msg_info carries only numeric changes.
 func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Card, error) {
 	const op = "Update"
-	if err := checkRef(req.Ref); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
-	}
-	if err := req.Validate(); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, checkRef(req.Ref), req.Validate()); err != nil {
+		return nil, err
 	}
 	info := MerchantCard{Point: req.Points, Balance: req.Balance}
 	if req.Level != nil {
@@ -173,11 +182,8 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 // Reason defaults to CANCEL.
 func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	const op = "Delete"
-	if err := checkRef(req.Ref); err != nil {
-		return card.Wrap(Name, op, card.KindInvalidArgument, err)
-	}
-	if err := req.Validate(); err != nil {
-		return card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, checkRef(req.Ref), req.Validate()); err != nil {
+		return err
 	}
 	reason := string(req.Reason)
 	if reason == "" {
@@ -196,11 +202,8 @@ func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 // supported by Alipay and are ignored.
 func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*card.ClaimLink, error) {
 	const op = "ClaimLink"
-	if err := card.CheckProvider(Name, req.Provider); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
-	}
-	if err := req.Validate(); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, card.CheckProvider(Name, req.Provider), req.Validate()); err != nil {
+		return nil, err
 	}
 	res, err := p.ActivateURLApply(ctx, ActivateURLApplyRequest{
 		TemplateID:  req.TemplateID,
@@ -225,11 +228,8 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 // FormTemplateSet for everything else.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
-	if err := card.CheckProvider(Name, spec.Provider); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
-	}
-	if err := spec.Validate(); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, card.CheckProvider(Name, spec.Provider), spec.Validate()); err != nil {
+		return nil, err
 	}
 	req := TemplateCreateRequest{
 		RequestID: spec.IdempotencyKey,
@@ -281,8 +281,8 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 // GetTemplate reads a template with alipay.marketing.card.template.query.
 func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.Template, error) {
 	const op = "GetTemplate"
-	if err := card.CheckProvider(Name, provider); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+	if err := precheck(op, card.CheckProvider(Name, provider)); err != nil {
+		return nil, err
 	}
 	res, err := p.TemplateQuery(ctx, TemplateQueryRequest{TemplateID: id})
 	if err != nil {

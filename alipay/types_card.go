@@ -268,17 +268,10 @@ type MerchantCardMsgInfo struct {
 
 // MarshalJSON encodes the changes as decimal strings.
 func (m MerchantCardMsgInfo) MarshalJSON() ([]byte, error) {
-	w := struct {
+	return json.Marshal(struct {
 		ChangedPoint   string `json:"changed_point,omitempty"`
 		ChangedBalance string `json:"changed_balance,omitempty"`
-	}{}
-	if m.ChangedPoint != nil {
-		w.ChangedPoint = m.ChangedPoint.String()
-	}
-	if m.ChangedBalance != nil {
-		w.ChangedBalance = m.ChangedBalance.String()
-	}
-	return json.Marshal(w)
+	}{optString(m.ChangedPoint), optString(m.ChangedBalance)})
 }
 
 // CardUpdateRequest is alipay.marketing.card.update. CardInfo holds the new

@@ -312,14 +312,10 @@ type NotifyInfo struct {
 
 // MarshalJSON writes points as a decimal string and the time in Beijing time.
 func (n NotifyInfo) MarshalJSON() ([]byte, error) {
-	w := struct {
+	return json.Marshal(struct {
 		ExpiredPoint string `json:"expired_point,omitempty"`
 		ExpiredTime  string `json:"expired_time,omitempty"`
-	}{ExpiredTime: formatTime(n.ExpiredTime)}
-	if n.ExpiredPoint != nil {
-		w.ExpiredPoint = n.ExpiredPoint.String()
-	}
-	return json.Marshal(w)
+	}{optString(n.ExpiredPoint), formatTime(n.ExpiredTime)})
 }
 
 // MessageNotifyRequest is alipay.marketing.card.message.notify (merchant →

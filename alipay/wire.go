@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -114,6 +115,14 @@ func (v *flexBool) UnmarshalJSON(b []byte) error {
 		return errors.New("not a boolean")
 	}
 	return nil
+}
+
+// optString is v's decimal text (card.Points, card.Money), or "" for nil.
+func optString[T fmt.Stringer](v *T) string {
+	if v == nil {
+		return ""
+	}
+	return (*v).String()
 }
 
 // formatTime formats t as wallet time, or "" for the zero time.
