@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -165,8 +166,8 @@ func (s *Server) benefitCreate(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	if s.st.templates[string(b.Benefit.TemplateID)] == nil {
-		return nil, bizFail("TEMPLATE_NOT_EXIST", "模板不存在")
+	if e := s.benefitTemplate(b.Benefit.TemplateID); e != nil {
+		return nil, e
 	}
 	bn := &benefit{id: s.datedID(28)}
 	bn.set(b.Benefit, start, end)
@@ -195,12 +196,9 @@ func (s *Server) benefitModify(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	if s.st.templates[string(b.Benefit.TemplateID)] == nil {
-		return nil, bizFail("TEMPLATE_NOT_EXIST", "模板不存在")
-	}
-	bn := s.st.benefits[string(b.BenefitID)]
-	if bn == nil || bn.templateID != string(b.Benefit.TemplateID) {
-		return nil, bizFail("BENEFIT_NOT_EXIST", "权益不存在")
+	bn, e := s.benefitOf(b.Benefit.TemplateID, b.BenefitID)
+	if e != nil {
+		return nil, e
 	}
 	bn.set(b.Benefit, start, end)
 	return append(success(), field{"result", true}), nil
@@ -220,23 +218,23 @@ func (s *Server) benefitQuery(req *request) (node, *apiError) {
 	if b.TemplateID == "" && b.BenefitID == "" {
 		return nil, invalidParam("参数无效: template_id 与 benefit_id 不能同时为空")
 	}
-	if b.TemplateID != "" && s.st.templates[string(b.TemplateID)] == nil {
-		return nil, bizFail("TEMPLATE_NOT_EXIST", "模板不存在")
-	}
 	var list []*benefit
 	if b.BenefitID != "" {
-		bn := s.st.benefits[string(b.BenefitID)]
-		if bn == nil || (b.TemplateID != "" && bn.templateID != string(b.TemplateID)) {
-			return nil, bizFail("BENEFIT_NOT_EXIST", "权益不存在")
+		bn, e := s.benefitOf(b.TemplateID, b.BenefitID)
+		if e != nil {
+			return nil, e
 		}
 		list = append(list, bn)
 	} else {
+		if e := s.benefitTemplate(b.TemplateID); e != nil {
+			return nil, e
+		}
 		for _, bn := range s.st.benefits {
 			if bn.templateID == string(b.TemplateID) {
 				list = append(list, bn)
 			}
 		}
-		sortBenefits(list)
+		slices.SortFunc(list, func(x, y *benefit) int { return strings.Compare(x.id, y.id) })
 	}
 	out := make([]node, 0, len(list))
 	for _, bn := range list {
@@ -248,12 +246,28 @@ func (s *Server) benefitQuery(req *request) (node, *apiError) {
 	return append(success(), field{"mcard_template_benefit_query", out}), nil
 }
 
-func sortBenefits(l []*benefit) {
-	for i := 1; i < len(l); i++ {
-		for j := i; j > 0 && l[j].id < l[j-1].id; j-- {
-			l[j], l[j-1] = l[j-1], l[j]
+// benefitTemplate answers TEMPLATE_NOT_EXIST (the benefit methods'
+// spelling) for an unknown template. Callers hold s.mu.
+func (s *Server) benefitTemplate(templateID str) *apiError {
+	if s.st.templates[string(templateID)] == nil {
+		return bizFail("TEMPLATE_NOT_EXIST", "模板不存在")
+	}
+	return nil
+}
+
+// benefitOf returns benefit benefitID of template templateID; an empty
+// templateID matches any template. Callers hold s.mu.
+func (s *Server) benefitOf(templateID, benefitID str) (*benefit, *apiError) {
+	if templateID != "" {
+		if e := s.benefitTemplate(templateID); e != nil {
+			return nil, e
 		}
 	}
+	bn := s.st.benefits[string(benefitID)]
+	if bn == nil || (templateID != "" && bn.templateID != string(templateID)) {
+		return nil, bizFail("BENEFIT_NOT_EXIST", "权益不存在")
+	}
+	return bn, nil
 }
 
 // benefitDelete implements alipay.marketing.card.benefit.delete.
@@ -271,12 +285,9 @@ func (s *Server) benefitDelete(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	if s.st.templates[string(b.TemplateID)] == nil {
-		return nil, bizFail("TEMPLATE_NOT_EXIST", "模板不存在")
-	}
-	bn := s.st.benefits[string(b.BenefitID)]
-	if bn == nil || bn.templateID != string(b.TemplateID) {
-		return nil, bizFail("BENEFIT_NOT_EXIST", "权益不存在")
+	bn, e := s.benefitOf(b.TemplateID, b.BenefitID)
+	if e != nil {
+		return nil, e
 	}
 	delete(s.st.benefits, bn.id)
 	return append(success(), field{"result", true}), nil
