@@ -77,73 +77,29 @@ func TestMemberCardValidation(t *testing.T) {
 	long := strings.Repeat("积", 15)
 	for _, tc := range []struct {
 		field string
-		call  func() error
+		req   validatable
 	}{
-		{"MembershipNumber", func() error { return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{Code: "1"}) }},
-		{"Code", func() error { return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "1"}) }},
-		{"InitBonusRecord", func() error {
-			return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", InitBonusRecord: long})
-		}},
-		{"InitCustomFieldValue2", func() error {
-			return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", InitCustomFieldValue2: "钻石会员卡"})
-		}},
-		{"ActivateEndTime", func() error {
-			return p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", ActivateBeginTime: 10, ActivateEndTime: 5})
-		}},
-		{"RecordBonus", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Bonus: card.Ptr(int64(1)), RecordBonus: long})
-			return err
-		}},
-		{"RecordBalance", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", AddBalance: card.Ptr(int64(1)), RecordBalance: long})
-			return err
-		}},
-		{"CustomFieldValue3", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", CustomFieldValue3: card.Ptr("0123456789abc")})
-			return err
-		}},
-		{"Bonus", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c"})
-			return err
-		}},
-		{"Balance", func() error {
-			_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: "1", CardID: "c", Balance: card.Ptr(int64(-1))})
-			return err
-		}},
-		{"CardID", func() error {
-			_, err := p.GetMemberUserInfo(ctx, GetMemberUserInfoRequest{Code: "1"})
-			return err
-		}},
-		{"RequiredForm.CommonFieldIDList", func() error {
-			return p.SetActivateUserForm(ctx, SetActivateUserFormRequest{CardID: "c", RequiredForm: &UserForm{CommonFieldIDList: []string{"USER_FORM_INFO_FLAG_SHOE_SIZE"}}})
-		}},
-		{"ActivateTicket", func() error {
-			_, err := p.GetActivateTempInfo(ctx, GetActivateTempInfoRequest{})
-			return err
-		}},
-		{"CardID", func() error {
-			_, err := p.GetActivateURL(ctx, GetActivateURLRequest{})
-			return err
-		}},
-		{"EncryptCode", func() error {
-			_, err := p.DecryptCode(ctx, DecryptCodeRequest{})
-			return err
-		}},
-		{"Code", func() error {
-			_, err := p.ConsumeCode(ctx, ConsumeCodeRequest{})
-			return err
-		}},
-		{"Code", func() error {
-			_, err := p.GetCode(ctx, GetCodeRequest{})
-			return err
-		}},
-		{"Code", func() error { return p.UnavailableCode(ctx, UnavailableCodeRequest{}) }},
+		{"MembershipNumber", ActivateMemberCardRequest{Code: "1"}},
+		{"Code", ActivateMemberCardRequest{MembershipNumber: "1"}},
+		{"InitBonusRecord", ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", InitBonusRecord: long}},
+		{"InitCustomFieldValue2", ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", InitCustomFieldValue2: "钻石会员卡"}},
+		{"ActivateEndTime", ActivateMemberCardRequest{MembershipNumber: "1", Code: "1", ActivateBeginTime: 10, ActivateEndTime: 5}},
+		{"RecordBonus", UpdateMemberUserRequest{Code: "1", CardID: "c", Bonus: card.Ptr(int64(1)), RecordBonus: long}},
+		{"RecordBalance", UpdateMemberUserRequest{Code: "1", CardID: "c", AddBalance: card.Ptr(int64(1)), RecordBalance: long}},
+		{"CustomFieldValue3", UpdateMemberUserRequest{Code: "1", CardID: "c", CustomFieldValue3: card.Ptr("0123456789abc")}},
+		{"Bonus", UpdateMemberUserRequest{Code: "1", CardID: "c"}},
+		{"Balance", UpdateMemberUserRequest{Code: "1", CardID: "c", Balance: card.Ptr(int64(-1))}},
+		{"CardID", GetMemberUserInfoRequest{Code: "1"}},
+		{"RequiredForm.CommonFieldIDList", SetActivateUserFormRequest{CardID: "c", RequiredForm: &UserForm{CommonFieldIDList: []string{"USER_FORM_INFO_FLAG_SHOE_SIZE"}}}},
+		{"ActivateTicket", GetActivateTempInfoRequest{}},
+		{"CardID", GetActivateURLRequest{}},
+		{"EncryptCode", DecryptCodeRequest{}},
+		{"Code", ConsumeCodeRequest{}},
+		{"Code", GetCodeRequest{}},
+		{"Code", UnavailableCodeRequest{}},
 	} {
-		err := tc.call()
-		var ce *card.Error
-		if !errors.As(err, &ce) || ce.Kind != card.KindInvalidArgument || ce.Field != tc.field || ce.Provider != "wechat" || ce.Op == "" {
-			t.Errorf("%s: err = %v, want invalid argument naming %s", tc.field, err, tc.field)
-		}
+		op, err := sendTyped(ctx, p, tc.req)
+		catWantInvalid(t, err, op, tc.field)
 	}
 	if n := s.Calls(""); n != 0 {
 		t.Fatalf("%d requests reached the server", n)

@@ -1,6 +1,8 @@
 package wechat
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -37,4 +39,55 @@ func newProviderFor(t testing.TB, s *wechattest.Server, o *Options) *Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// sendTyped calls the typed Provider method that takes req, as a merchant
+// would, and returns the method's name and error. Validation tables use it to
+// list requests instead of closures.
+func sendTyped(ctx context.Context, p *Provider, req validatable) (op string, err error) {
+	switch r := req.(type) {
+	case ActivateMemberCardRequest:
+		return "ActivateMemberCard", p.ActivateMemberCard(ctx, r)
+	case SetActivateUserFormRequest:
+		return "SetActivateUserForm", p.SetActivateUserForm(ctx, r)
+	case UnavailableCodeRequest:
+		return "UnavailableCode", p.UnavailableCode(ctx, r)
+	case UpdateMemberUserRequest:
+		_, err = p.UpdateMemberUser(ctx, r)
+		return "UpdateMemberUser", err
+	case GetMemberUserInfoRequest:
+		_, err = p.GetMemberUserInfo(ctx, r)
+		return "GetMemberUserInfo", err
+	case GetActivateTempInfoRequest:
+		_, err = p.GetActivateTempInfo(ctx, r)
+		return "GetActivateTempInfo", err
+	case GetActivateURLRequest:
+		_, err = p.GetActivateURL(ctx, r)
+		return "GetActivateURL", err
+	case DecryptCodeRequest:
+		_, err = p.DecryptCode(ctx, r)
+		return "DecryptCode", err
+	case ConsumeCodeRequest:
+		_, err = p.ConsumeCode(ctx, r)
+		return "ConsumeCode", err
+	case GetCodeRequest:
+		_, err = p.GetCode(ctx, r)
+		return "GetCode", err
+	case BoardingPassCheckinRequest:
+		_, err = p.BoardingPassCheckin(ctx, r)
+		return "BoardingPassCheckin", err
+	case MeetingTicketUpdateUserRequest:
+		_, err = p.MeetingTicketUpdateUser(ctx, r)
+		return "MeetingTicketUpdateUser", err
+	case MovieTicketUpdateUserRequest:
+		_, err = p.MovieTicketUpdateUser(ctx, r)
+		return "MovieTicketUpdateUser", err
+	}
+	panic(fmt.Sprintf("sendTyped: no method for %T", req))
+}
+
+// with returns a copy of r changed by f: a valid request with one thing broken.
+func with[T any](r T, f func(*T)) T {
+	f(&r)
+	return r
 }

@@ -60,45 +60,22 @@ func TestTickets(t *testing.T) {
 
 	calls := s.Calls("")
 	for _, tc := range []struct {
-		err   error
-		op    string
 		field string
+		req   validatable
 	}{
-		{func() error { c := checkin; c.PassengerName = ""; _, err := p.BoardingPassCheckin(ctx, c); return err }(), "BoardingPassCheckin", "PassengerName"},
-		{func() error {
-			c := checkin
-			c.PassengerName = strings.Repeat("名", 16)
-			_, err := p.BoardingPassCheckin(ctx, c)
-			return err
-		}(), "BoardingPassCheckin", "PassengerName"},
-		{func() error {
-			c := checkin
-			c.Class = "超级豪华头等舱"
-			_, err := p.BoardingPassCheckin(ctx, c)
-			return err
-		}(), "BoardingPassCheckin", "Class"},
-		{func() error {
-			c := checkin
-			c.ETKTBNR = "123456789012345"
-			_, err := p.BoardingPassCheckin(ctx, c)
-			return err
-		}(), "BoardingPassCheckin", "ETKTBNR"},
-		{func() error {
-			c := checkin
-			c.ETKTBNR = "78412-345"
-			_, err := p.BoardingPassCheckin(ctx, c)
-			return err
-		}(), "BoardingPassCheckin", "ETKTBNR"},
-		{func() error { c := checkin; c.Code = ""; _, err := p.BoardingPassCheckin(ctx, c); return err }(), "BoardingPassCheckin", "Code"},
-		{func() error {
-			_, err := p.MeetingTicketUpdateUser(ctx, MeetingTicketUpdateUserRequest{Code: mtCode, Zone: "A", Entrance: "1"})
-			return err
-		}(), "MeetingTicketUpdateUser", "SeatNumber"},
-		{func() error { m := mv; m.TicketClass = ""; _, err := p.MovieTicketUpdateUser(ctx, m); return err }(), "MovieTicketUpdateUser", "TicketClass"},
-		{func() error { m := mv; m.ShowTime = time.Time{}; _, err := p.MovieTicketUpdateUser(ctx, m); return err }(), "MovieTicketUpdateUser", "ShowTime"},
-		{func() error { m := mv; m.Duration = 0; _, err := p.MovieTicketUpdateUser(ctx, m); return err }(), "MovieTicketUpdateUser", "Duration"},
+		{"PassengerName", with(checkin, func(c *BoardingPassCheckinRequest) { c.PassengerName = "" })},
+		{"PassengerName", with(checkin, func(c *BoardingPassCheckinRequest) { c.PassengerName = strings.Repeat("名", 16) })},
+		{"Class", with(checkin, func(c *BoardingPassCheckinRequest) { c.Class = "超级豪华头等舱" })},
+		{"ETKTBNR", with(checkin, func(c *BoardingPassCheckinRequest) { c.ETKTBNR = "123456789012345" })},
+		{"ETKTBNR", with(checkin, func(c *BoardingPassCheckinRequest) { c.ETKTBNR = "78412-345" })},
+		{"Code", with(checkin, func(c *BoardingPassCheckinRequest) { c.Code = "" })},
+		{"SeatNumber", MeetingTicketUpdateUserRequest{Code: mtCode, Zone: "A", Entrance: "1"}},
+		{"TicketClass", with(mv, func(m *MovieTicketUpdateUserRequest) { m.TicketClass = "" })},
+		{"ShowTime", with(mv, func(m *MovieTicketUpdateUserRequest) { m.ShowTime = time.Time{} })},
+		{"Duration", with(mv, func(m *MovieTicketUpdateUserRequest) { m.Duration = 0 })},
 	} {
-		catWantInvalid(t, tc.err, tc.op, tc.field)
+		op, err := sendTyped(ctx, p, tc.req)
+		catWantInvalid(t, err, op, tc.field)
 	}
 	if s.Calls("") != calls {
 		t.Error("an invalid ticket request was sent")
