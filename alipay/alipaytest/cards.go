@@ -156,6 +156,17 @@ func (c *Card) applyFace(m *merchantCard) {
 	}
 }
 
+// assignValues sets the point and balance m sends (absolute values);
+// absent ones stay as they are.
+func (c *Card) assignValues(m *merchantCard) {
+	if m.Point != "" {
+		c.Point = string(m.Point)
+	}
+	if m.Balance != "" {
+		c.Balance = string(m.Balance)
+	}
+}
+
 // cardInfo renders a card as card_info.
 func cardInfo(c *Card) node {
 	n := node{{"biz_card_no", c.BizCardNo}}
@@ -518,12 +529,7 @@ func (s *Server) cardUpdate(req *request) (node, *apiError) {
 	if ci.ExternalCardNo != "" {
 		cs.ExternalCardNo = string(ci.ExternalCardNo)
 	}
-	if ci.Point != "" {
-		cs.Point = string(ci.Point)
-	}
-	if ci.Balance != "" {
-		cs.Balance = string(ci.Balance)
-	}
+	cs.assignValues(ci)
 	return success(), nil
 }
 
@@ -645,12 +651,7 @@ func (s *Server) consumeSync(req *request) (node, *apiError) {
 			}
 			cs.Level = string(ci.Level)
 		}
-		if ci.Point != "" {
-			cs.Point = string(ci.Point)
-		}
-		if ci.Balance != "" {
-			cs.Balance = string(ci.Balance)
-		}
+		cs.assignValues(ci)
 	}
 	if tradeTime.After(cs.lastTrade) {
 		cs.lastTrade = tradeTime
