@@ -293,13 +293,21 @@ func TestNewFromKeysErrors(t *testing.T) {
 			return err
 		},
 		"client": func() error { _, err := alipay.New(nil, nil); return err },
+		"Options.AppAuthToken": func() error {
+			_, err := alipay.New(mustClient(t, s), &alipay.Options{AppAuthToken: strings.Repeat("T", 41)})
+			return err
+		},
+		"Options.ClaimCallbackURL": func() error {
+			_, err := alipay.New(mustClient(t, s), &alipay.Options{ClaimCallbackURL: "https://m.example/cb?x=1"})
+			return err
+		},
 	} {
 		err := f()
 		var ce *card.Error
 		if !errors.As(err, &ce) || ce.Kind != card.KindInvalidArgument || ce.Field != name {
 			t.Errorf("%s: %v", name, err)
 		}
-		if strings.Contains(fmt.Sprintf("%+v", err), "PRIVATE KEY") {
+		if strings.Contains(fmt.Sprintf("%+v", err), "PRIVATE KEY") || strings.Contains(fmt.Sprintf("%+v", err), "TTTT") {
 			t.Errorf("%s: error shows key material", name)
 		}
 	}

@@ -36,7 +36,7 @@ type Options struct {
 	Clock func() time.Time
 
 	// AppAuthToken is sent as app_auth_token on every call, for an ISV acting
-	// for a merchant. Never logged.
+	// for a merchant (≤ 40). Never logged.
 	AppAuthToken string
 
 	// AuthorizeURL is the base of the user authorization page used by
@@ -122,6 +122,13 @@ func New(client *alipaysdk.Client, opts *Options) (*Provider, error) {
 	// the one place that exposes it without signing anything.
 	if u, err := client.PublicAppAuthorize(nil, "", ""); err == nil {
 		p.appID = u.Query().Get("app_id")
+	}
+	// app_auth_token is documented as at most 40 characters; the message
+	// never quotes it.
+	ck := checker{}
+	ck.optional("Options.AppAuthToken", p.appAuthToken, maxAuthTokenLen)
+	if err := ck.err(); err != nil {
+		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, err)
 	}
 	if p.callbackURL != "" {
 		if err := checkCallbackURL("Options.ClaimCallbackURL", p.callbackURL); err != nil {
