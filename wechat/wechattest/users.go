@@ -15,6 +15,7 @@ type Error struct {
 	Message string
 }
 
+// Error formats the errcode and message.
 func (e *Error) Error() string { return fmt.Sprintf("wechattest: errcode %d: %s", e.Code, e.Message) }
 
 func (e *apiError) export() error {
