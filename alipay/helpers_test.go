@@ -13,7 +13,9 @@ import (
 )
 
 // fastRetry retries quickly so tests do not sleep.
-var fastRetry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
+func fastRetry() retry.Policy {
+	return retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
+}
 
 // newServer starts an alipaytest gateway closed at the end of the test.
 func newServer(t testing.TB) *alipaytest.Server {
@@ -31,7 +33,7 @@ func newProvider(t testing.TB, s *alipaytest.Server, mod func(*alipay.Options)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &alipay.Options{Retry: fastRetry, AuthorizeURL: s.AuthorizeURL()}
+	o := &alipay.Options{Retry: fastRetry(), AuthorizeURL: s.AuthorizeURL()}
 	if mod != nil {
 		mod(o)
 	}
