@@ -22,6 +22,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,13 +37,14 @@ import (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "wechat-cards:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+// run is the walk-through; it prints its progress to out.
+func run(ctx context.Context, out io.Writer) error {
 	appID, secret := os.Getenv("WECHAT_APP_ID"), os.Getenv("WECHAT_APP_SECRET")
 	live := appID != "" && secret != ""
 	pushToken, aesKey := os.Getenv("WECHAT_PUSH_TOKEN"), os.Getenv("WECHAT_AES_KEY")
@@ -56,9 +58,9 @@ func run(ctx context.Context) error {
 		appID, secret, pushToken, aesKey = s.AppID(), s.AppSecret(), "test-push-token", ""
 		opts.BaseURL, opts.QRImageBaseURL = s.URL(), s.QRImageURL()
 		logo = "https://mmbiz.qpic.cn/mmbiz/example-logo.png"
-		fmt.Println("using a local wechattest server at", s.URL())
+		fmt.Fprintln(out, "using a local wechattest server at", s.URL())
 	} else {
-		fmt.Println("using the real WeChat API for", appID)
+		fmt.Fprintln(out, "using the real WeChat API for", appID)
 	}
 
 	// Cache nil means wechat.NewMemoryCache(); use cache.NewRedis(...) to share
@@ -70,12 +72,14 @@ func run(ctx context.Context) error {
 
 	// The push handler: every card event, typed and neutral.
 	var mu sync.Mutex
-	var events []string
+	var events []string // neutral events and what the typed hook noted
+	neutral := 0
 	if pushToken != "" {
 		h := p.NewHandler(nil)
 		h.OnEvent(func(ctx context.Context, ev card.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
+			neutral++
 			events = append(events, fmt.Sprintf("%s %s holder=%s channel=%q (%s)", ev.Type, ev.Ref, ev.Holder, ev.Channel, ev.Native.(*wechat.CardEvent).Event))
 			return nil
 		})
@@ -106,14 +110,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create card: %w", err)
 	}
-	fmt.Printf("created member card %s (%s, stock %d)\n", tpl.ID, tpl.Status, tpl.Stock)
+	fmt.Fprintf(out, "created member card %s (%s, stock %d)\n", tpl.ID, tpl.Status, tpl.Stock)
 
 	// 2. Distribution: a QR code and a landing page.
 	link, err := p.ClaimLink(ctx, card.ClaimLinkRequest{TemplateID: tpl.ID, Channel: "poster-lobby", ExpiresIn: 30 * time.Minute})
 	if err != nil {
 		return fmt.Errorf("QR code: %w", err)
 	}
-	fmt.Println("QR code:", link.URL, "image:", link.QRCodeURL)
+	fmt.Fprintln(out, "QR code:", link.URL, "image:", link.QRCodeURL)
 	page, err := p.CreateLandingPage(ctx, wechat.CreateLandingPageRequest{
 		Banner: logo, PageTitle: "会员中心", Scene: wechat.SceneQRCode,
 		CardList: []wechat.LandingPageCard{{CardID: tpl.ID, ThumbURL: logo}},
@@ -121,7 +125,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("landing page: %w", err)
 	}
-	fmt.Println("landing page:", page.URL)
+	fmt.Fprintln(out, "landing page:", page.URL)
 
 	// 3. A user claims the card (simulated locally: scanning the QR code).
 	code := os.Getenv("WECHAT_CARD_CODE")
@@ -133,19 +137,19 @@ func run(ctx context.Context) error {
 		}
 		code = codes[0]
 	} else if code == "" {
-		fmt.Println("set WECHAT_CARD_ID and WECHAT_CARD_CODE to a claimed code to continue")
+		fmt.Fprintln(out, "set WECHAT_CARD_ID and WECHAT_CARD_CODE to a claimed code to continue")
 		return nil
 	} else if id := os.Getenv("WECHAT_CARD_ID"); id != "" {
 		cardID = id
 	}
-	fmt.Println("claimed code:", code)
+	fmt.Fprintln(out, "claimed code:", code)
 
 	// 4. Activate (open) it, 5. add points, 6. consume the code.
 	mc, err := p.Open(ctx, card.OpenRequest{TemplateID: cardID, Code: code, ExternalNo: "VIP-000123", Level: "银卡", Points: card.WholePoints(20)})
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
-	fmt.Printf("opened %s: number %s, level %s, %s points\n", mc.Ref, mc.ExternalNo, mc.Level, mc.Points)
+	fmt.Fprintf(out, "opened %s: number %s, level %s, %s points\n", mc.Ref, mc.ExternalNo, mc.Level, mc.Points)
 	got, err := p.Get(ctx, mc.Ref)
 	if err != nil {
 		return fmt.Errorf("get: %w", err)
@@ -154,20 +158,20 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("add points: %w", err)
 	}
-	fmt.Printf("added 50 points: now %s\n", up.Points)
+	fmt.Fprintf(out, "added 50 points: now %s\n", up.Points)
 	if err := p.Consume(ctx, card.ConsumeRequest{Ref: mc.Ref}); err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
-	fmt.Println("consumed code", code)
+	fmt.Fprintln(out, "consumed code", code)
 
 	if s != nil {
 		s.WaitPushes()
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	fmt.Printf("received %d card events:\n", len(events))
+	fmt.Fprintf(out, "received %d card events:\n", neutral)
 	for _, e := range events {
-		fmt.Println(" ", e)
+		fmt.Fprintln(out, " ", e)
 	}
 	return nil
 }
