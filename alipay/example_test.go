@@ -92,3 +92,81 @@ func ExampleParseActivationCallbackURL() {
 	fmt.Println(cb.TemplateID, cb.RequestID, cb.HasScope(alipay.ScopeECard))
 	// Output: 20171211000000000687259000300359 20171227015874817220904638943 true
 }
+
+// Example_activationForm runs the activation-form flow (开卡组件) with the
+// typed methods: a template with a form, the claim link, the member's
+// submission (simulated by the local gateway), the callback, the token, the
+// form values and the card.
+func Example_activationForm() {
+	ctx := context.Background()
+	gw := alipaytest.NewServer(nil)
+	defer gw.Close()
+	client, _ := gw.NewClient()
+	p, _ := alipay.New(client, nil)
+
+	tpl, err := p.TemplateCreate(ctx, alipay.TemplateCreateRequest{TemplateConfig: alipay.TemplateConfig{
+		BizNoSuffixLen: 12, TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "会员卡"}}})
+	if err != nil {
+		panic(err)
+	}
+	err = p.FormTemplateSet(ctx, alipay.FormTemplateSetRequest{TemplateID: tpl.TemplateID,
+		Required: []string{alipay.FormFieldMobile}, Optional: []string{alipay.FormFieldName}})
+	if err != nil {
+		panic(err)
+	}
+	link, err := p.ActivateURLApply(ctx, alipay.ActivateURLApplyRequest{TemplateID: tpl.TemplateID,
+		Callback: "https://shop.example/card/callback", OutString: "poster-1"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(link.ApplyCardURL != "")
+
+	// The member opens the link in Alipay and submits the form; Alipay
+	// sends them to the callback with this query.
+	query, err := gw.SubmitActivationForm(tpl.TemplateID, gw.NewUser(), map[string]string{alipay.FormFieldMobile: "13800000000"})
+	if err != nil {
+		panic(err)
+	}
+	cb, err := alipay.ParseActivationCallback(query)
+	if err != nil {
+		panic(err)
+	}
+	tok, err := p.ExchangeCode(ctx, cb.AuthCode)
+	if err != nil {
+		panic(err)
+	}
+	form, err := p.ActivateFormQuery(ctx, alipay.ActivateFormQueryRequest{AuthToken: tok.AccessToken, TemplateID: cb.TemplateID, RequestID: cb.RequestID})
+	if err != nil {
+		panic(err)
+	}
+	mobile, _ := form.Get(alipay.FormFieldMobile)
+	fmt.Println(cb.OutString, mobile)
+
+	opened, err := p.CardOpen(ctx, alipay.CardOpenRequest{AuthToken: tok.AccessToken, CardTemplateID: cb.TemplateID,
+		CardUserInfo:  alipay.CardUserInfo{UserUniID: tok.UserID},
+		CardExtInfo:   alipay.MerchantCard{ExternalCardNo: "F0001"},
+		MemberExtInfo: &alipay.MemberExtInfo{Cell: mobile}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(opened.CardInfo.BizCardNo), opened.CardInfo.ExternalCardNo)
+	// Output:
+	// true
+	// poster-1 13800000000
+	// 12 F0001
+}
+
+// ExampleClassify shows how gateway codes and sub_codes map to error kinds.
+func ExampleClassify() {
+	fmt.Println(alipay.Classify("40004", "CARD_NOT_EXIT"))
+	fmt.Println(alipay.Classify("40004", "CARD_HAS_OPENED"))
+	fmt.Println(alipay.Classify("20001", "aop.invalid-auth-token"))
+	fmt.Println(alipay.Classify("40005", ""))
+	fmt.Println(alipay.Classify("20000", "isp.unknow-error"))
+	// Output:
+	// not found
+	// already exists
+	// unauthenticated
+	// rate limited
+	// unavailable
+}

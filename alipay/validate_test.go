@@ -149,7 +149,7 @@ func TestValidationSendsNothing(t *testing.T) {
 		}()},
 	} {
 		var ce *card.Error
-		if !errors.Is(tc.err, card.ErrInvalidArgument) || !errors.As(tc.err, &ce) || ce.Field != tc.field || ce.Provider != "alipay" {
+		if !errors.Is(tc.err, card.ErrInvalidArgument) || !errors.As(tc.err, &ce) || ce.Field != tc.field || ce.Provider != "alipay" || ce.Op == "" {
 			t.Errorf("want invalid %s, got %v", tc.field, tc.err)
 		}
 	}
