@@ -18,6 +18,23 @@ type cubeIn struct {
 
 // dates validates the range and returns its days. Data exists up to
 // yesterday (Beijing time).
+// cubeQuery decodes a datacube request and its days. The summaries need
+// cond_source; the member-card detail (detail true) needs card_id instead.
+func (s *Server) cubeQuery(rq *request, detail bool) (*cubeIn, []time.Time, *apiError) {
+	var in cubeIn
+	if e := decode(rq.body, &in); e != nil {
+		return nil, nil, e
+	}
+	if detail && in.CardID == "" {
+		return nil, nil, errc(41012)
+	}
+	days, e := s.cubeDays(&in, !detail)
+	if e != nil {
+		return nil, nil, e
+	}
+	return &in, days, nil
+}
+
 func (s *Server) cubeDays(in *cubeIn, needCond bool) ([]time.Time, *apiError) {
 	if in.BeginDate == "" || in.EndDate == "" {
 		return nil, errm(41011, "missing required fields: begin_date and end_date")
@@ -115,15 +132,11 @@ func (st *state) holders(d time.Time, include func(*cardRec) bool) (codes, users
 }
 
 func hCubeBizUin(s *Server, rq *request) (any, *apiError) {
-	var in cubeIn
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	days, e := s.cubeDays(&in, true)
+	in, days, e := s.cubeQuery(rq, false)
 	if e != nil {
 		return nil, e
 	}
-	api := apiSource(&in)
+	api := apiSource(in)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := make([]map[string]any, 0, len(days))
@@ -138,15 +151,11 @@ func hCubeBizUin(s *Server, rq *request) (any, *apiError) {
 }
 
 func hCubeCardInfo(s *Server, rq *request) (any, *apiError) {
-	var in cubeIn
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	days, e := s.cubeDays(&in, true)
+	in, days, e := s.cubeQuery(rq, false)
 	if e != nil {
 		return nil, e
 	}
-	api := apiSource(&in)
+	api := apiSource(in)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if in.CardID != "" {
@@ -180,15 +189,11 @@ func hCubeCardInfo(s *Server, rq *request) (any, *apiError) {
 func isMember(c *cardRec) bool { return c.typ == "MEMBER_CARD" }
 
 func hCubeMemberInfo(s *Server, rq *request) (any, *apiError) {
-	var in cubeIn
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	days, e := s.cubeDays(&in, true)
+	in, days, e := s.cubeQuery(rq, false)
 	if e != nil {
 		return nil, e
 	}
-	api := apiSource(&in)
+	api := apiSource(in)
 	incl := func(c *cardRec) bool { return api && isMember(c) }
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,14 +210,7 @@ func hCubeMemberInfo(s *Server, rq *request) (any, *apiError) {
 }
 
 func hCubeMemberDetail(s *Server, rq *request) (any, *apiError) {
-	var in cubeIn
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	if in.CardID == "" {
-		return nil, errc(41012)
-	}
-	days, e := s.cubeDays(&in, false)
+	in, days, e := s.cubeQuery(rq, true)
 	if e != nil {
 		return nil, e
 	}
