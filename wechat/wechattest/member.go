@@ -148,11 +148,9 @@ func (s *Server) activate(rq *request, types ...string) (any, *apiError) {
 
 func hActivate(s *Server, rq *request) (any, *apiError) { return s.activate(rq, "MEMBER_CARD") }
 
-func hGeneralActivate(s *Server, rq *request) (any, *apiError) {
-	return s.activate(rq, "GENERAL_CARD")
-}
-
-func hGeneralUnactivate(s *Server, rq *request) (any, *apiError) {
+// withMemberCode decodes {"card_id","code"}, finds the code of a card of
+// type typ and runs fn with the state lock held.
+func (s *Server) withMemberCode(rq *request, typ string, fn func(r *codeRec) (any, *apiError)) (any, *apiError) {
 	var in struct {
 		CardID string `json:"card_id"`
 		Code   string `json:"code"`
@@ -162,15 +160,25 @@ func hGeneralUnactivate(s *Server, rq *request) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, e := memberCode(s.st, in.CardID, in.Code, "GENERAL_CARD")
+	r, e := memberCode(s.st, in.CardID, in.Code, typ)
 	if e != nil {
 		return nil, e
 	}
-	if !r.activated {
-		return nil, errm(40127, "invalid user-card status! the code is not activated")
-	}
-	r.activated = false
-	return nil, nil
+	return fn(r)
+}
+
+func hGeneralActivate(s *Server, rq *request) (any, *apiError) {
+	return s.activate(rq, "GENERAL_CARD")
+}
+
+func hGeneralUnactivate(s *Server, rq *request) (any, *apiError) {
+	return s.withMemberCode(rq, "GENERAL_CARD", func(r *codeRec) (any, *apiError) {
+		if !r.activated {
+			return nil, errm(40127, "invalid user-card status! the code is not activated")
+		}
+		r.activated = false
+		return nil, nil
+	})
 }
 
 func hActivateUserForm(s *Server, rq *request) (any, *apiError) {
@@ -239,44 +247,33 @@ func mustJSON(v any) []byte {
 }
 
 func hUserInfo(s *Server, rq *request) (any, *apiError) {
-	var in struct {
-		CardID string `json:"card_id"`
-		Code   string `json:"code"`
-	}
-	if e := decode(rq.body, &in); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := memberCode(s.st, in.CardID, in.Code, "MEMBER_CARD")
-	if e != nil {
-		return nil, e
-	}
-	sex := ""
-	for _, f := range r.common {
-		if f.Name == "USER_FORM_INFO_FLAG_SEX" {
-			switch strings.ToUpper(f.Value) {
-			case "MALE", "男", "M":
-				sex = "MALE"
-			case "FEMALE", "女", "F":
-				sex = "FEMALE"
+	return s.withMemberCode(rq, "MEMBER_CARD", func(r *codeRec) (any, *apiError) {
+		sex := ""
+		for _, f := range r.common {
+			if f.Name == "USER_FORM_INFO_FLAG_SEX" {
+				switch strings.ToUpper(f.Value) {
+				case "MALE", "男", "M":
+					sex = "MALE"
+				case "FEMALE", "女", "F":
+					sex = "FEMALE"
+				}
 			}
 		}
-	}
-	common := append([]formField{}, r.common...)
-	custom := make([]formField, len(r.customFields))
-	for i, f := range r.customFields {
-		if f.ValueList == nil {
-			f.ValueList = []string{}
+		common := append([]formField{}, r.common...)
+		custom := make([]formField, len(r.customFields))
+		for i, f := range r.customFields {
+			if f.ValueList == nil {
+				f.ValueList = []string{}
+			}
+			custom[i] = f
 		}
-		custom[i] = f
-	}
-	return &userInfoOut{
-		ok: okv, OpenID: r.openid, Nickname: "微信用户", MembershipNumber: r.membershipNumber,
-		Bonus: r.bonus, Balance: r.balance, Sex: sex,
-		UserInfo:       userInfoFields{CommonFieldList: common, CustomFieldList: custom},
-		UserCardStatus: r.effectiveStatus(s.now().Unix()), HasActive: r.activated,
-	}, nil
+		return &userInfoOut{
+			ok: okv, OpenID: r.openid, Nickname: "微信用户", MembershipNumber: r.membershipNumber,
+			Bonus: r.bonus, Balance: r.balance, Sex: sex,
+			UserInfo:       userInfoFields{CommonFieldList: common, CustomFieldList: custom},
+			UserCardStatus: r.effectiveStatus(s.now().Unix()), HasActive: r.activated,
+		}, nil
+	})
 }
 
 type userInfoOut struct {
