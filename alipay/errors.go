@@ -26,97 +26,111 @@ func Classify(code, subCode string) card.Kind {
 	return k
 }
 
-// classify returns the kind and whether the failure is about the user's token.
-func classify(code, subCode string) (card.Kind, bool) {
+// hint says which token a failure is about, for the message that tells the
+// merchant where a valid one comes from.
+type hint uint8
+
+const (
+	hintNone      hint = iota
+	hintUserToken      // the user's auth_token (only on calls that send one)
+	hintAppAuth        // the ISV's app_auth_token (Options.AppAuthToken)
+)
+
+// appAuthHint is the message of a rejected app_auth_token.
+const appAuthHint = "the app_auth_token (Options.AppAuthToken) was rejected: it must be the token " +
+	"alipay.open.auth.token.app (smartwalle OpenAuthTokenApp) returned when the merchant authorized this ISV app, still valid and not revoked"
+
+// classify returns the kind and which token, if any, the failure is about.
+func classify(code, subCode string) (card.Kind, hint) {
 	type rule struct {
 		code, sub string // "" matches anything
 		kind      card.Kind
-		token     bool
+		hint      hint
 	}
 	rules := [...]rule{
 		// Card-specific sub_codes (40004), spelt as each method spells them.
-		{"", "CARD_NOT_EXIT", card.KindNotFound, false},
-		{"", "CARD_NOT_EXIST", card.KindNotFound, false},
-		{"", "CARD_IS_DELETED_ALREADY", card.KindNotFound, false},
-		{"", "TEMPLATE_NOT_EXIT", card.KindNotFound, false},
-		{"", "TEMPLATE_NOT_EXIST", card.KindNotFound, false},
-		{"", "CARD_TEMPLATE_NOT_EXIST", card.KindNotFound, false},
-		{"", "OPEN_FORM_TEMPLATE_NOT_EXIST", card.KindNotFound, false},
-		{"", "BENEFIT_NOT_EXIST", card.KindNotFound, false},
-		{"", "CARD_HAS_OPENED", card.KindAlreadyExists, false},
-		{"", "OPEN_CARD_CONCURRENTLY", card.KindUnavailable, false},
-		{"", "SYSTEM_ERROR", card.KindUnavailable, false},
-		{"", "USER_AUTH_FAIL", card.KindUnauthenticated, true},
-		{"", "OPEN_CARD_NEED_OPENFORM", card.KindConflict, false},
-		{"", "TEMPLATE_OVER_LIMIT", card.KindConflict, false},
-		{"", "PAID_OUTER_CARD_LACK_TEMPLATE_CONFIG", card.KindConflict, false},
-		{"", "PAIDOUTERCARD_LACK_TEMPLATE_CONFIG", card.KindConflict, false},
-		{"", "REQUEST_ID_EXPIRE", card.KindConflict, false},
-		{"", "REQUEST_ID_INVALID", card.KindInvalidArgument, false},
-		{"", "CAPACITY_EXCEEDED", card.KindConflict, false},
-		{"", "INVALID_PARAMETER", card.KindInvalidArgument, false},
-		{"", "INVALID_PARAM", card.KindInvalidArgument, false},
-		{"", "NO_CARD_TYPE", card.KindInvalidArgument, false},
-		{"", "DUPLICATE_FORM_FIELD", card.KindInvalidArgument, false},
-		{"", "FORM_FIELD_INVALID", card.KindInvalidArgument, false},
-		{"", "DUPLICATE_BIRTHDAY_FIELD", card.KindInvalidArgument, false},
-		{"", "DUPLICATE_CERT_NO", card.KindInvalidArgument, false},
-		{"", "INVALID_CERT_TYPE_AND_NO", card.KindInvalidArgument, false},
-		{"", "ILLEGAL_NULL_ARGUMENT", card.KindInvalidArgument, false},
-		{"", "ILLEGAL_ARGUMENT_OUT_STRING", card.KindInvalidArgument, false},
-		{"", "EXCEED_MAX_SIZE", card.KindInvalidArgument, false},
-		{"", "UNKNOWN_FORMAT", card.KindInvalidArgument, false},
-		{"", "INVALID_FILE_BYTES", card.KindInvalidArgument, false},
-		{"", "OPEN_FORM_SET_FAIL", card.KindUnavailable, false},
+		{"", "CARD_NOT_EXIT", card.KindNotFound, hintNone},
+		{"", "CARD_NOT_EXIST", card.KindNotFound, hintNone},
+		{"", "CARD_IS_DELETED_ALREADY", card.KindNotFound, hintNone},
+		{"", "TEMPLATE_NOT_EXIT", card.KindNotFound, hintNone},
+		{"", "TEMPLATE_NOT_EXIST", card.KindNotFound, hintNone},
+		{"", "CARD_TEMPLATE_NOT_EXIST", card.KindNotFound, hintNone},
+		{"", "OPEN_FORM_TEMPLATE_NOT_EXIST", card.KindNotFound, hintNone},
+		{"", "BENEFIT_NOT_EXIST", card.KindNotFound, hintNone},
+		{"", "CARD_HAS_OPENED", card.KindAlreadyExists, hintNone},
+		{"", "OPEN_CARD_CONCURRENTLY", card.KindUnavailable, hintNone},
+		{"", "SYSTEM_ERROR", card.KindUnavailable, hintNone},
+		{"", "USER_AUTH_FAIL", card.KindUnauthenticated, hintUserToken},
+		{"", "OPEN_CARD_NEED_OPENFORM", card.KindConflict, hintNone},
+		{"", "TEMPLATE_OVER_LIMIT", card.KindConflict, hintNone},
+		{"", "PAID_OUTER_CARD_LACK_TEMPLATE_CONFIG", card.KindConflict, hintNone},
+		{"", "PAIDOUTERCARD_LACK_TEMPLATE_CONFIG", card.KindConflict, hintNone},
+		{"", "REQUEST_ID_EXPIRE", card.KindConflict, hintNone},
+		{"", "REQUEST_ID_INVALID", card.KindInvalidArgument, hintNone},
+		{"", "CAPACITY_EXCEEDED", card.KindConflict, hintNone},
+		{"", "INVALID_PARAMETER", card.KindInvalidArgument, hintNone},
+		{"", "INVALID_PARAM", card.KindInvalidArgument, hintNone},
+		{"", "NO_CARD_TYPE", card.KindInvalidArgument, hintNone},
+		{"", "DUPLICATE_FORM_FIELD", card.KindInvalidArgument, hintNone},
+		{"", "FORM_FIELD_INVALID", card.KindInvalidArgument, hintNone},
+		{"", "DUPLICATE_BIRTHDAY_FIELD", card.KindInvalidArgument, hintNone},
+		{"", "DUPLICATE_CERT_NO", card.KindInvalidArgument, hintNone},
+		{"", "INVALID_CERT_TYPE_AND_NO", card.KindInvalidArgument, hintNone},
+		{"", "ILLEGAL_NULL_ARGUMENT", card.KindInvalidArgument, hintNone},
+		{"", "ILLEGAL_ARGUMENT_OUT_STRING", card.KindInvalidArgument, hintNone},
+		{"", "EXCEED_MAX_SIZE", card.KindInvalidArgument, hintNone},
+		{"", "UNKNOWN_FORMAT", card.KindInvalidArgument, hintNone},
+		{"", "INVALID_FILE_BYTES", card.KindInvalidArgument, hintNone},
+		{"", "OPEN_FORM_SET_FAIL", card.KindUnavailable, hintNone},
 		// Gateway sub_codes (common error table).
-		{"", "isp.unknow-error", card.KindUnavailable, false},
-		{"", "isp.unknown-error", card.KindUnavailable, false},
-		{"", "aop.unknow-error", card.KindUnavailable, false},
-		{"", "aop.ACQ.SYSTEM_ERROR", card.KindUnavailable, false},
-		{"", "aop.SYSTEM_ERROR", card.KindUnavailable, false},
-		{"", "isv.unknown-error", card.KindUnavailable, false},
-		{"", "aop.invalid-auth-token", card.KindUnauthenticated, true},
-		{"", "aop.auth-token-time-out", card.KindUnauthenticated, true},
-		{"", "isv.invalid-auth-token", card.KindUnauthenticated, true},
-		{"", "aop.invalid-app-auth-token", card.KindUnauthenticated, false},
-		{"", "aop.app-auth-token-time-out", card.KindUnauthenticated, false},
-		{"", "aop.invalid-app-auth-token-no-api", card.KindPermissionDenied, false},
-		{"", "aop.no-product-reg-by-partner", card.KindPermissionDenied, false},
-		{"", "isv.insufficient-isv-permissions", card.KindPermissionDenied, false},
-		{"", "isv.insufficient-user-permissions", card.KindPermissionDenied, false},
-		{"", "isv.invalid-auth-relations", card.KindPermissionDenied, false},
-		{"", "isv.code-invalid", card.KindUnauthenticated, false},
-		{"", "isv.refresh-token-invalid", card.KindUnauthenticated, false},
-		{"", "isv.refresh-token-time-out", card.KindUnauthenticated, false},
-		{"", "isv.refreshed-token-invalid", card.KindUnauthenticated, false},
-		{"", "isv.grant-type-invalid", card.KindInvalidArgument, false},
-		{"", "isv.unmatched-app-id", card.KindInvalidArgument, false},
-		{"", "isv.invalid-signature", card.KindUnauthenticated, false},
-		{"", "isv.missing-signature-config", card.KindUnauthenticated, false},
-		{"", "isv.invalid-app-id", card.KindUnauthenticated, false},
-		{"", "isv.invalid-timestamp", card.KindInvalidArgument, false},
+		{"", "isp.unknow-error", card.KindUnavailable, hintNone},
+		{"", "isp.unknown-error", card.KindUnavailable, hintNone},
+		{"", "aop.unknow-error", card.KindUnavailable, hintNone},
+		{"", "aop.ACQ.SYSTEM_ERROR", card.KindUnavailable, hintNone},
+		{"", "aop.SYSTEM_ERROR", card.KindUnavailable, hintNone},
+		{"", "isv.unknown-error", card.KindUnavailable, hintNone},
+		{"", "aop.invalid-auth-token", card.KindUnauthenticated, hintUserToken},
+		{"", "aop.auth-token-time-out", card.KindUnauthenticated, hintUserToken},
+		{"", "isv.invalid-auth-token", card.KindUnauthenticated, hintUserToken},
+		{"", "aop.invalid-app-auth-token", card.KindUnauthenticated, hintAppAuth},
+		{"", "aop.app-auth-token-time-out", card.KindUnauthenticated, hintAppAuth},
+		{"", "aop.invalid-app-auth-token-no-api", card.KindPermissionDenied, hintNone},
+		{"", "aop.no-product-reg-by-partner", card.KindPermissionDenied, hintNone},
+		{"", "isv.insufficient-isv-permissions", card.KindPermissionDenied, hintNone},
+		{"", "isv.insufficient-user-permissions", card.KindPermissionDenied, hintNone},
+		{"", "isv.invalid-auth-relations", card.KindPermissionDenied, hintNone},
+		{"", "isv.code-invalid", card.KindUnauthenticated, hintNone},
+		{"", "isv.refresh-token-invalid", card.KindUnauthenticated, hintNone},
+		{"", "isv.refresh-token-time-out", card.KindUnauthenticated, hintNone},
+		{"", "isv.refreshed-token-invalid", card.KindUnauthenticated, hintNone},
+		{"", "isv.grant-type-invalid", card.KindInvalidArgument, hintNone},
+		{"", "isv.unmatched-app-id", card.KindInvalidArgument, hintNone},
+		{"", "isv.invalid-signature", card.KindUnauthenticated, hintNone},
+		{"", "isv.missing-signature-config", card.KindUnauthenticated, hintNone},
+		{"", "isv.invalid-app-id", card.KindUnauthenticated, hintNone},
+		{"", "isv.invalid-timestamp", card.KindInvalidArgument, hintNone},
 		// Codes, when no sub_code rule matched.
-		{"20000", "", card.KindUnavailable, false},
-		{"20001", "", card.KindUnauthenticated, true},
-		{"40001", "", card.KindInvalidArgument, false},
-		{"40002", "", card.KindInvalidArgument, false},
-		{"40003", "", card.KindConflict, false},
-		{"40005", "", card.KindRateLimited, false},
-		{"40006", "", card.KindPermissionDenied, false},
+		{"20000", "", card.KindUnavailable, hintNone},
+		{"20001", "", card.KindUnauthenticated, hintUserToken},
+		{"40001", "", card.KindInvalidArgument, hintNone},
+		{"40002", "", card.KindInvalidArgument, hintNone},
+		{"40003", "", card.KindConflict, hintNone},
+		{"40005", "", card.KindRateLimited, hintNone},
+		{"40006", "", card.KindPermissionDenied, hintNone},
 	}
 	for _, r := range rules {
 		if (r.code == "" || r.code == code) && (r.sub == "" || r.sub == subCode) {
-			return r.kind, r.token
+			return r.kind, r.hint
 		}
 	}
-	return card.KindUnknown, false
+	return card.KindUnknown, hintNone
 }
 
 // gatewayError builds the *card.Error for a gateway answer other than
 // success. The *alipaysdk.Error stays reachable with errors.As; echoed
 // secrets are removed from it.
 func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
-	kind, tokenErr := classify(code, subCode)
+	kind, h := classify(code, subCode)
 	subMsg = redact(subMsg, c.secrets)
 	msg = redact(msg, c.secrets)
 	e := &card.Error{
@@ -129,8 +143,11 @@ func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
 	if e.Code == "" {
 		e.Code = code
 	}
-	if kind == card.KindUnauthenticated && tokenErr && c.tokenCall() {
+	switch {
+	case h == hintUserToken && c.tokenCall():
 		e.Message = tokenHint
+	case h == hintAppAuth:
+		e.Message = appAuthHint
 	}
 	return e
 }

@@ -93,8 +93,8 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 	// An app_auth_token this gateway never issued.
 	pw := newProvider(t, s, func(o *alipay.Options) { o.AppAuthToken = wrongAppAuth; o.Retry = retry.Policy{Attempts: 1} })
 	_, err = pw.Get(ctx(t), ref)
-	if !errors.Is(err, card.ErrUnauthenticated) {
-		t.Errorf("unknown app_auth_token: %v, want unauthenticated", err)
+	if !errors.Is(err, card.ErrUnauthenticated) || !strings.Contains(err.Error(), "Options.AppAuthToken") || strings.Contains(err.Error(), "auth_ecard") {
+		t.Errorf("unknown app_auth_token: %v, want unauthenticated naming Options.AppAuthToken", err)
 	}
 	collect("unknown app_auth_token", err)
 	s.FailNext(alipay.MethodCardQuery, "20001", "aop.invalid-app-auth-token", "无效的应用授权令牌 app_auth_token="+wrongAppAuth+"; token "+wrongAppAuth, 1)
