@@ -42,7 +42,7 @@ func (r CardExtRequest) Validate() error {
 	var v cv
 	v.cardID("CardID", r.CardID, true)
 	v.str("NonceStr", r.NonceStr, false, 32)
-	v.str("OuterStr", r.OuterStr, false, 128)
+	v.outerStr("OuterStr", r.OuterStr)
 	v.nonNeg("Timestamp", r.Timestamp)
 	v.nonNeg("FixedBeginTimestamp", r.FixedBeginTimestamp)
 	return v.err()

@@ -96,7 +96,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		v.code("Card.Code", r.Card.Code, false)
 		v.openID("Card.OpenID", r.Card.OpenID, false)
 		v.nonNeg("Card.OuterID", r.Card.OuterID)
-		v.zh("Card.OuterStr", r.Card.OuterStr, false, catMaxOuterStr)
+		v.outerStr("Card.OuterStr", r.Card.OuterStr)
 		if r.Card.IsUniqueCode && r.Card.Code != "" {
 			v.fail("Card.IsUniqueCode", "a unique-code QR allocates its own codes; leave Code empty")
 		}
@@ -106,7 +106,7 @@ func (r CreateQRCodeRequest) Validate() error {
 		for i, c := range r.MultipleCards {
 			v.cardID(fmt.Sprintf("MultipleCards[%d].CardID", i), c.CardID, true)
 			v.code(fmt.Sprintf("MultipleCards[%d].Code", i), c.Code, false)
-			v.zh(fmt.Sprintf("MultipleCards[%d].OuterStr", i), c.OuterStr, false, catMaxOuterStr)
+			v.outerStr(fmt.Sprintf("MultipleCards[%d].OuterStr", i), c.OuterStr)
 		}
 	default:
 		v.fail("Card", "set Card (QR_CARD) or MultipleCards (QR_MULTIPLE_CARD)")

@@ -14,13 +14,6 @@ import (
 	card "github.com/walletcard/card"
 )
 
-// General-card limits (§3.16, shared with the member card).
-const (
-	catMaxMembershipNumber = 20 // membership_number, string(20)
-	catMaxRecordChars      = 14 // record_bonus, record_balance, init_bonus_record
-	catMaxCustomValueBytes = 12 // custom_field_value1..3: 4 Chinese characters / 12 bytes
-)
-
 // GeneralCardActivateRequest activates a user's general card (row 34).
 type GeneralCardActivateRequest struct {
 	Code   string `json:"code"`
@@ -63,19 +56,19 @@ func (r GeneralCardActivateRequest) Validate() error {
 	var v cv
 	v.code("Code", r.Code, true)
 	v.cardID("CardID", r.CardID, false)
-	v.str("MembershipNumber", r.MembershipNumber, false, catMaxMembershipNumber)
+	v.str("MembershipNumber", r.MembershipNumber, false, maxMembershipNumberLen)
 	if !r.ActivateBeginTime.IsZero() && !r.ActivateEndTime.IsZero() && !r.ActivateEndTime.After(r.ActivateBeginTime) {
 		v.fail("ActivateEndTime", "must be after ActivateBeginTime")
 	}
 	if r.InitBonus != nil {
 		v.nonNeg("InitBonus", *r.InitBonus)
 	}
-	v.zh("InitBonusRecord", r.InitBonusRecord, false, catMaxRecordChars)
+	v.record("InitBonusRecord", r.InitBonusRecord)
 	if r.InitBalance != nil {
 		v.nonNeg("InitBalance", int64(*r.InitBalance))
 	}
 	for i, s := range []string{r.InitCustomFieldValue1, r.InitCustomFieldValue2, r.InitCustomFieldValue3} {
-		v.str(fmt.Sprintf("InitCustomFieldValue%d", i+1), s, false, catMaxCustomValueBytes)
+		v.customValue(fmt.Sprintf("InitCustomFieldValue%d", i+1), s)
 	}
 	return v.err()
 }
@@ -171,10 +164,10 @@ func (r GeneralCardUpdateUserRequest) Validate() error {
 	if r.Balance != nil {
 		v.nonNeg("Balance", int64(*r.Balance))
 	}
-	v.zh("RecordBonus", r.RecordBonus, false, catMaxRecordChars)
-	v.zh("RecordBalance", r.RecordBalance, false, catMaxRecordChars)
+	v.record("RecordBonus", r.RecordBonus)
+	v.record("RecordBalance", r.RecordBalance)
 	for i, s := range []string{r.CustomFieldValue1, r.CustomFieldValue2, r.CustomFieldValue3} {
-		v.str(fmt.Sprintf("CustomFieldValue%d", i+1), s, false, catMaxCustomValueBytes)
+		v.customValue(fmt.Sprintf("CustomFieldValue%d", i+1), s)
 	}
 	return v.err()
 }

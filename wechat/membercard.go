@@ -340,7 +340,7 @@ type GetActivateURLRequest struct {
 func (r GetActivateURLRequest) Validate() error {
 	var v cv
 	v.cardID("CardID", r.CardID, true)
-	v.str("OuterStr", r.OuterStr, false, 128)
+	v.outerStr("OuterStr", r.OuterStr)
 	return v.err()
 }
 

@@ -125,24 +125,14 @@ func (v *cv) codeList(field string, codes []string) {
 	}
 }
 
-// record checks a record_* / init_bonus_record note: at most MaxRecordRunes
-// (Chinese) characters of valid UTF-8.
-func (v *cv) record(field, s string) {
-	switch {
-	case !utf8.ValidString(s):
-		v.fail(field, "is not valid UTF-8")
-	case utf8.RuneCountInString(s) > MaxRecordRunes:
-		v.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), MaxRecordRunes)
-	}
-}
+// record checks a record_bonus / record_balance / init_bonus_record note of
+// a member or general card: at most MaxRecordRunes (Chinese) characters.
+func (v *cv) record(field, s string) { v.zh(field, s, false, MaxRecordRunes) }
 
-// customValue checks a member-card custom field value: at most
-// MaxCustomFieldValueBytes bytes (4 Chinese characters) of valid UTF-8.
-func (v *cv) customValue(field, s string) {
-	switch {
-	case !utf8.ValidString(s):
-		v.fail(field, "is not valid UTF-8")
-	case len(s) > MaxCustomFieldValueBytes:
-		v.fail(field, "is %d bytes, the limit is %d (4 Chinese characters)", len(s), MaxCustomFieldValueBytes)
-	}
-}
+// customValue checks a member- or general-card custom field value: at most
+// MaxCustomFieldValueBytes bytes (4 Chinese characters).
+func (v *cv) customValue(field, s string) { v.str(field, s, false, MaxCustomFieldValueBytes) }
+
+// outerStr checks a channel value (outer_str) of a QR code, cardExt or
+// activation URL: at most 128 characters, like wechattest.
+func (v *cv) outerStr(field, s string) { v.zh(field, s, false, catMaxOuterStr) }
