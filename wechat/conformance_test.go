@@ -77,7 +77,7 @@ func TestConformance(t *testing.T) {
 		AsTargets: []any{new(*wxsdk.OfficialAccount)},
 		Extra: []providertest.Test{
 			{Name: "OpenWithoutCode", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
-				req, _ := h.NewOpenRequest(context.Background())
+				req := newOpenRequest(t, h)
 				req.Code = ""
 				before := h.WireCalls()
 				_, err := p.Open(context.Background(), req)
@@ -88,7 +88,7 @@ func TestConformance(t *testing.T) {
 			}},
 			{Name: "OpenIdempotentActivatesOnce", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
 				_, s := wx(t, h)
-				req, _ := h.NewOpenRequest(context.Background())
+				req := newOpenRequest(t, h)
 				for i := 0; i < 2; i++ {
 					if _, err := p.Open(context.Background(), req); err != nil {
 						t.Fatal(err)
@@ -105,7 +105,7 @@ func TestConformance(t *testing.T) {
 			}},
 			{Name: "OpenMapsFields", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
 				_, s := wx(t, h)
-				req, _ := h.NewOpenRequest(context.Background())
+				req := newOpenRequest(t, h)
 				req.Level, req.Points, req.Balance = "金卡", card.WholePoints(42), card.Yuan(3)
 				req.ValidUntil = time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second)
 				c, err := p.Open(context.Background(), req)
@@ -120,7 +120,7 @@ func TestConformance(t *testing.T) {
 				if err != nil || !got.ValidUntil.Equal(req.ValidUntil) || got.Holder != req.Holder {
 					t.Fatalf("Get %+v %v", got, err)
 				}
-				req2, _ := h.NewOpenRequest(context.Background())
+				req2 := newOpenRequest(t, h)
 				req2.Points = card.Points(150)
 				if _, err := p.Open(context.Background(), req2); !errors.Is(err, card.ErrInvalidArgument) || !strings.Contains(err.Error(), "Points") {
 					t.Fatalf("fractional points: %v", err)
@@ -128,11 +128,7 @@ func TestConformance(t *testing.T) {
 			}},
 			{Name: "LevelStoredInCustomField", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
 				_, s := wx(t, h)
-				req, _ := h.NewOpenRequest(context.Background())
-				c, err := p.Open(context.Background(), req)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := openFresh(t, h, p)
 				up, err := p.Update(context.Background(), card.UpdateRequest{Ref: c.Ref, Level: card.Ptr("银卡"), Points: card.Ptr(card.WholePoints(9)), Note: "升级"})
 				if err != nil || up.Level != "银卡" || up.Points != card.WholePoints(9) {
 					t.Fatalf("update %+v %v", up, err)
@@ -145,11 +141,7 @@ func TestConformance(t *testing.T) {
 				}
 			}},
 			{Name: "ConsumeOnce", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
-				req, _ := h.NewOpenRequest(context.Background())
-				c, err := p.Open(context.Background(), req)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := openFresh(t, h, p)
 				cons := p.(card.Consumer)
 				if err := cons.Consume(context.Background(), card.ConsumeRequest{Ref: c.Ref}); err != nil {
 					t.Fatal(err)
@@ -160,11 +152,7 @@ func TestConformance(t *testing.T) {
 			}},
 			{Name: "DeletedByUserIsNotFound", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
 				_, s := wx(t, h)
-				req, _ := h.NewOpenRequest(context.Background())
-				c, err := p.Open(context.Background(), req)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := openFresh(t, h, p)
 				if err := s.DeleteByUser(c.Ref.TemplateID, c.Ref.CardNo); err != nil {
 					t.Fatal(err)
 				}
@@ -174,7 +162,7 @@ func TestConformance(t *testing.T) {
 			}},
 			{Name: "ClaimLinkIsQRCode", Run: func(t *testing.T, h providertest.Harness, p card.MemberCard) {
 				_, s := wx(t, h)
-				req, _ := h.NewOpenRequest(context.Background())
+				req := newOpenRequest(t, h)
 				start := time.Now()
 				l, err := p.ClaimLink(context.Background(), card.ClaimLinkRequest{TemplateID: req.TemplateID, Channel: "store-9", Holder: "oQR", ExpiresIn: 10 * time.Minute})
 				if err != nil {
@@ -224,4 +212,24 @@ func TestTemplates(t *testing.T) {
 	if _, err := p.CreateTemplate(ctx, card.TemplateSpec{Title: "x", BrandName: "y"}); !errors.Is(err, card.ErrInvalidArgument) {
 		t.Fatalf("no logo: %v", err)
 	}
+}
+
+// newOpenRequest is h.NewOpenRequest for a fresh claimed code; it fails t on error.
+func newOpenRequest(t *testing.T, h providertest.Harness) card.OpenRequest {
+	t.Helper()
+	req, err := h.NewOpenRequest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// openFresh opens a card on a fresh claimed code.
+func openFresh(t *testing.T, h providertest.Harness, p card.MemberCard) *card.Card {
+	t.Helper()
+	c, err := p.Open(context.Background(), newOpenRequest(t, h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
