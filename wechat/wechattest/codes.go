@@ -228,11 +228,8 @@ func hCodeUpdate(s *Server, rq *request) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, e := s.st.code(in.CardID, in.Code)
+	r, e := s.st.usableCode(in.CardID, in.Code, s.now().Unix())
 	if e != nil {
-		return nil, e
-	}
-	if e := r.usable(s.now().Unix()); e != nil {
 		return nil, e
 	}
 	if in.NewCode == r.code {
@@ -302,11 +299,8 @@ func hMark(s *Server, rq *request) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, e := s.st.code(in.CardID, in.Code)
+	r, e := s.st.usableCode(in.CardID, in.Code, s.now().Unix())
 	if e != nil {
-		return nil, e
-	}
-	if e := r.usable(s.now().Unix()); e != nil {
 		return nil, e
 	}
 	if r.markedBy != "" && r.markedBy != in.OpenID {

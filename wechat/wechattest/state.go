@@ -199,6 +199,18 @@ func (st *state) card(id string) (*cardRec, *apiError) {
 	return c, nil
 }
 
+// usableCode finds an issued code that can be used at now (unix seconds).
+func (st *state) usableCode(cardID, code string, now int64) (*codeRec, *apiError) {
+	r, e := st.code(cardID, code)
+	if e != nil {
+		return nil, e
+	}
+	if e := r.usable(now); e != nil {
+		return nil, e
+	}
+	return r, nil
+}
+
 // code finds an issued code. cardID may be "" when the code is unique.
 func (st *state) code(cardID, code string) (*codeRec, *apiError) {
 	if code == "" {
