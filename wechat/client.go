@@ -131,12 +131,16 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 
 // send performs one HTTP request; the body is rebuilt on every attempt.
 func (p *Provider) send(ctx context.Context, method, path string, query url.Values, tok string, body []byte) ([]byte, error) {
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
+	u := p.baseURL + path + "?access_token=" + url.QueryEscape(tok)
+	if len(query) > 0 {
+		q := url.Values{}
+		for k, v := range query {
+			if k != "access_token" {
+				q[k] = v
+			}
+		}
+		u += "&" + q.Encode()
 	}
-	q.Set("access_token", tok)
-	u := p.baseURL + path + "?" + q.Encode()
 	var rd *bytes.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
