@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,6 +117,12 @@ type errEnvelope struct {
 // decodeErrcode reads errcode/errmsg from body. A body that is not a JSON
 // object is an error; a missing errcode is 0 (success).
 func decodeErrcode(api string, body []byte) (*util.CommonError, error) {
+	// Fast path: WeChat's success answers begin with {"errcode":0, (or are
+	// exactly {"errcode":0}); the caller's full decode still rejects a body
+	// that is malformed after the prefix.
+	if bytes.HasPrefix(body, []byte(`{"errcode":0,`)) || bytes.Equal(body, []byte(`{"errcode":0}`)) {
+		return nil, nil
+	}
 	var env errEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("decode WeChat response: %w", err)
