@@ -64,7 +64,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 func (h *harness) WireCalls() int { return h.s.Calls("") }
 
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: true}
+	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true}
 }
 
 func (h *harness) Close() {}

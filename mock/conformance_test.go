@@ -56,7 +56,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 func (h *harness) WireCalls() int { return h.p.Reached() }
 
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: h.p.Name() != card.WeChat}
+	return providertest.Capabilities{FractionalPoints: h.p.Name() != card.WeChat, LevelOnGet: true}
 }
 
 func (h *harness) Close() {}

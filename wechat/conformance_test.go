@@ -55,7 +55,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 	}
 	return card.OpenRequest{
 		Provider: card.WeChat, TemplateID: h.cardID, ExternalNo: "EXT-" + code, Holder: openid, Code: code,
-		Points: card.WholePoints(5), Balance: card.Fen(100), IdempotencyKey: card.NewIdempotencyKey(),
+		Level: "金卡", Points: card.WholePoints(5), Balance: card.Fen(100), IdempotencyKey: card.NewIdempotencyKey(),
 	}, nil
 }
 

@@ -51,6 +51,10 @@ type Capabilities struct {
 	// FractionalPoints: points with hundredths (Alipay "88.50") round-trip.
 	// WeChat's bonus is an integer, so it reports false.
 	FractionalPoints bool
+	// LevelOnGet: Get reports the level written by Open or Update. WeChat's
+	// userinfo/get does not return custom-field values, so it reports false
+	// and the suite checks the level only on what Update returns.
+	LevelOnGet bool
 }
 
 // HarnessMaker makes a fresh Harness for one subtest.

@@ -74,7 +74,7 @@ func (h *harness) MakeProvider(context.Context) (card.MemberCard, error) { retur
 func (h *harness) WireCalls() int                                        { return h.p.Reached() }
 func (h *harness) Close()                                                {}
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: true}
+	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true}
 }
 func (h *harness) NewOpenRequest(context.Context) (card.OpenRequest, error) {
 	h.n++
