@@ -6,10 +6,13 @@
 // claim link for a card programme (template). Implementations live in
 // sub-packages:
 //
-//	alipay/   Alipay alipay.marketing.card.* (smartwalle/alipay/v3)
-//	wechat/   WeChat 卡券 member cards (silenceper/wechat/v2)
-//	mock/     in-memory, for tests and local development
-//	provider/ a Router that puts several wallets behind one MemberCard
+//	alipay/                 Alipay alipay.marketing.card.* (smartwalle/alipay/v3)
+//	alipay/alipaytest/      a local Alipay gateway: real RSA2 signatures, real state
+//	wechat/                 WeChat 卡券 (silenceper/wechat/v2)
+//	wechat/wechattest/      a local WeChat API server: real tokens, real state, event pushes
+//	mock/                   in-memory, for merchants' tests and local development
+//	provider/               a Router that puts several wallets behind one MemberCard
+//	provider/providertest/  the conformance suite every provider passes
 //
 // # Wallet differences
 //
