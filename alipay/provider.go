@@ -28,9 +28,9 @@ const (
 // Options configures a Provider. The zero value (or nil) is usable.
 type Options struct {
 	// Retry is the policy for unavailable errors (20000, SYSTEM_ERROR,
-	// transport failures). The zero value means retry.Default(); set
+	// transport failures). The zero value means card.DefaultRetryPolicy(); set
 	// Attempts to 1 to disable retries.
-	Retry retry.Policy
+	Retry card.RetryPolicy
 
 	// Clock returns the current time for occur_time and open_date. Default time.Now.
 	Clock func() time.Time

@@ -33,8 +33,8 @@ type Options struct {
 	// owned by this Provider. silenceper's util.DefaultHTTPClient is never used or changed.
 	HTTPClient *http.Client
 	// Retry is the backoff used when WeChat answers errcode -1 (system busy).
-	// A zero Policy means retry.Default(); set Attempts to 1 to disable retries.
-	Retry retry.Policy
+	// A zero RetryPolicy means card.DefaultRetryPolicy(); set Attempts to 1 to disable retries.
+	Retry card.RetryPolicy
 	// Clock returns the current time (tests). Default time.Now.
 	Clock func() time.Time
 	// LevelField is the member-card custom field (1..3) that holds the level,

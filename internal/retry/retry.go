@@ -7,21 +7,16 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	card "github.com/walletcard/card"
 )
 
-// Policy says how often and how patiently to retry. The zero Policy makes a
-// single attempt.
-type Policy struct {
-	// Attempts is the total number of tries, including the first (≤ 1 means one try).
-	Attempts int
-	// Base is the delay before the second try; each later delay doubles.
-	Base time.Duration
-	// Max caps a single delay (0 means no cap).
-	Max time.Duration
-}
+// Policy is card.RetryPolicy: the exported type users set in adapter
+// Options, used here under a short name.
+type Policy = card.RetryPolicy
 
-// Default is a policy for wallet calls: 3 tries, 100 ms then 200 ms (± jitter).
-func Default() Policy { return Policy{Attempts: 3, Base: 100 * time.Millisecond, Max: 2 * time.Second} }
+// Default is card.DefaultRetryPolicy.
+func Default() Policy { return card.DefaultRetryPolicy() }
 
 // Do calls fn until it succeeds, returns an error retryable rejects, the
 // attempts are used up, or ctx ends. It returns fn's last error, or ctx.Err()
@@ -34,7 +29,7 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(ctx c
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if werr := Sleep(ctx, p.delay(i)); werr != nil {
+			if werr := Sleep(ctx, delay(p, i)); werr != nil {
 				return werr
 			}
 		}
@@ -50,7 +45,7 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(ctx c
 
 // delay returns the wait before try i+1 (i ≥ 1): Base·2^(i-1), capped, with
 // ±25 % jitter so that many clients do not retry in step.
-func (p Policy) delay(i int) time.Duration {
+func delay(p Policy, i int) time.Duration {
 	d := p.Base
 	for j := 1; j < i && (p.Max == 0 || d < p.Max); j++ {
 		d *= 2
