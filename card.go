@@ -46,6 +46,8 @@ package card
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -195,6 +197,27 @@ type OpenRequest struct {
 	// provider generates one and reuses it for its own retries. ≤ 32 bytes of
 	// letters, digits, '-' and '_'.
 	IdempotencyKey string
+}
+
+// redactedToken stands in for a secret in printed requests.
+const redactedToken = "[redacted]"
+
+// String formats the request for logs with AuthToken redacted; %v and %+v use it.
+func (r OpenRequest) String() string {
+	type plain OpenRequest
+	if r.AuthToken != "" {
+		r.AuthToken = redactedToken
+	}
+	return fmt.Sprintf("%+v", plain(r))
+}
+
+// GoString is String for %#v: AuthToken is redacted.
+func (r OpenRequest) GoString() string {
+	type plain OpenRequest
+	if r.AuthToken != "" {
+		r.AuthToken = redactedToken
+	}
+	return strings.Replace(fmt.Sprintf("%#v", plain(r)), "card.plain", "card.OpenRequest", 1)
 }
 
 // Validate checks the provider-neutral rules. Providers add their own rules

@@ -11,6 +11,8 @@ type RetryPolicy struct {
 	// Attempts is the total number of tries, including the first.
 	Attempts int
 	// Base is the delay before the second try; each later delay doubles.
+	// Zero means 100 ms (and then a zero Max means 2 s), so that setting only
+	// Attempts still backs off.
 	Base time.Duration
 	// Max caps a single delay (0 means no cap).
 	Max time.Duration

@@ -25,11 +25,14 @@ type TemplateSpec struct {
 	Title string
 	// BrandName is the merchant name shown on the card. Required, ≤ 36 bytes.
 	BrandName string
-	// LogoURL is the merchant logo (must be uploaded to the wallet first).
+	// LogoURL is the merchant logo, uploaded to the wallet first: on WeChat
+	// the image URL WeChat returned (required); on Alipay the image id from
+	// alipay.offline.material.image.upload (Provider.ImageUpload), not a URL.
 	LogoURL string
-	// BackgroundURL is an optional card background image.
+	// BackgroundURL is an optional card background image, uploaded like LogoURL.
 	BackgroundURL string
-	// Color is the wallet's colour name (WeChat "Color010") or "#rrggbb" (Alipay).
+	// Color is the card colour: WeChat's colour name ("Color010"); on Alipay
+	// "#rrggbb", which the adapter sends as "rgb(r,g,b)".
 	Color string
 	// Notice is the short usage hint (WeChat notice). Optional.
 	Notice string

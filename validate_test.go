@@ -2,6 +2,7 @@ package card_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,21 @@ func TestWalletTime(t *testing.T) {
 	}
 	if (card.Ref{Provider: "a", TemplateID: "b", CardNo: "c"}).String() != "a/b/c" || !(card.Ref{}).IsZero() {
 		t.Error("Ref helpers")
+	}
+}
+
+func TestOpenRequestPrintsNoAuthToken(t *testing.T) {
+	r := card.OpenRequest{TemplateID: "tpl", ExternalNo: "E1", AuthToken: "authusrB-secret-token"}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(f, r)
+		if strings.Contains(out, "secret") || !strings.Contains(out, "[redacted]") || !strings.Contains(out, "tpl") {
+			t.Errorf("%s printed %q", f, out)
+		}
+		if out := fmt.Sprintf(f, &r); strings.Contains(out, "secret") {
+			t.Errorf("%s of a pointer printed %q", f, out)
+		}
+	}
+	if r.AuthToken != "authusrB-secret-token" {
+		t.Fatal("printing changed the request")
 	}
 }

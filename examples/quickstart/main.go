@@ -24,8 +24,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"log"
 	"os"
 
@@ -48,7 +54,10 @@ type wallet struct {
 	newMember func(ctx context.Context, templateID string, n int) (card.OpenRequest, error)
 	// templateID is an existing template to use; empty means create one.
 	templateID string
-	close      func()
+	// logo is the card logo as the wallet wants it: on Alipay an uploaded
+	// image id, on WeChat an image URL.
+	logo  string
+	close func()
 }
 
 func main() {
@@ -58,7 +67,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	wallets, err := setup()
+	wallets, err := setup(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,7 +105,7 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 		tpl, err = tm.GetTemplate(ctx, w.provider.Name(), w.templateID)
 	} else {
 		tpl, err = tm.CreateTemplate(ctx, card.TemplateSpec{
-			Provider: w.provider.Name(), Title: "金卡", BrandName: "钱包卡咖啡", LogoURL: "https://mmbiz.qpic.cn/mmbiz/walletcard-logo.png",
+			Provider: w.provider.Name(), Title: "金卡", BrandName: "钱包卡咖啡", LogoURL: w.logo,
 			Levels: []string{"SILVER", "GOLD"}, Points: true, Balance: true, Stock: 1000,
 			Notice: "出示会员卡", Description: "Earn 1 point per yuan.",
 		})
@@ -127,11 +136,17 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	if err != nil {
 		return fmt.Errorf("open retry: %w", err)
 	}
-	fmt.Printf("retried    same card: %v\n", again.Ref == c.Ref)
+	if again.Ref != c.Ref {
+		return fmt.Errorf("open retry with the same idempotency key gave card %v, first gave %v", again.Ref, c.Ref)
+	}
+	fmt.Printf("retried    same card %s\n", again.Ref.CardNo)
 
 	c, err = mc.Update(ctx, card.UpdateRequest{Ref: c.Ref, Level: card.Ptr("GOLD"), Points: card.Ptr(card.WholePoints(138)), Balance: card.Ptr(card.Money(12888)), Note: "消费128元"})
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
+	}
+	if c.Points != card.WholePoints(138) || c.Balance != 12888 {
+		return fmt.Errorf("update returned %s points, %s yuan; want 138 and 128.88", c.Points, c.Balance)
 	}
 	fmt.Printf("updated    level=%s points=%s balance=%s\n", c.Level, c.Points, c.Balance)
 
@@ -143,20 +158,26 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	if level == "" {
 		level = "(not reported)" // WeChat's userinfo/get does not return custom-field values
 	}
+	if got.Points != c.Points || got.Balance != c.Balance || got.Status != card.StatusActive {
+		return fmt.Errorf("read back %s points, %s yuan, %s; want what Update wrote", got.Points, got.Balance, got.Status)
+	}
 	fmt.Printf("read back  level=%s points=%s balance=%s status=%s\n", level, got.Points, got.Balance, got.Status)
 
 	if err := mc.Delete(ctx, card.DeleteRequest{Ref: c.Ref, Reason: card.ReasonCancel}); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	_, err = mc.Get(ctx, c.Ref)
+	if !errors.Is(err, card.ErrNotFound) {
+		return fmt.Errorf("get after delete: %v, want card.ErrNotFound", err)
+	}
 	fmt.Printf("deleted    get → %v\n", err)
 	return nil
 }
 
 // setup builds the two wallets, each on its local fake unless the
 // environment names a real account.
-func setup() ([]wallet, error) {
-	a, err := setupAlipay()
+func setup(ctx context.Context) ([]wallet, error) {
+	a, err := setupAlipay(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("alipay: %w", err)
 	}
@@ -168,14 +189,18 @@ func setup() ([]wallet, error) {
 	return []wallet{a, w}, nil
 }
 
-func setupAlipay() (wallet, error) {
+func setupAlipay(ctx context.Context) (wallet, error) {
 	if id := os.Getenv("ALIPAY_APP_ID"); id != "" {
 		p, err := alipay.NewFromKeys(id, os.Getenv("ALIPAY_PRIVATE_KEY"), os.Getenv("ALIPAY_PUBLIC_KEY"), &alipay.Options{Sandbox: os.Getenv("ALIPAY_SANDBOX") == "1"})
 		if err != nil {
 			return wallet{}, err
 		}
+		logo, err := uploadLogo(ctx, p)
+		if err != nil {
+			return wallet{}, err
+		}
 		return wallet{
-			name: "Alipay", provider: p, close: func() {}, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"),
+			name: "Alipay", provider: p, close: func() {}, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"), logo: logo,
 			newMember: func(_ context.Context, tpl string, n int) (card.OpenRequest, error) {
 				return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("A%06d", n), Holder: os.Getenv("ALIPAY_USER_ID"), AuthToken: os.Getenv("ALIPAY_AUTH_TOKEN"), IdempotencyKey: card.NewIdempotencyKey()}, nil
 			},
@@ -192,8 +217,13 @@ func setupAlipay() (wallet, error) {
 		s.Close()
 		return wallet{}, err
 	}
+	logo, err := uploadLogo(ctx, p)
+	if err != nil {
+		s.Close()
+		return wallet{}, err
+	}
 	return wallet{
-		name: "Alipay (local gateway " + s.URL() + ")", provider: p, close: s.Close,
+		name: "Alipay (local gateway " + s.URL() + ")", provider: p, close: s.Close, logo: logo,
 		newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
 			// The member approves OAuth with scope auth_ecard; the merchant
 			// exchanges the auth_code for the member's token.
@@ -228,10 +258,26 @@ func setupWeChat() (wallet, error) {
 	}
 	return wallet{
 		name: "WeChat (local API server " + s.URL() + ")", provider: p, close: s.Close,
+		logo: "https://mmbiz.qpic.cn/mmbiz/walletcard-logo.png", // an image uploaded to WeChat
 		newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
 			// The member claims the card in WeChat and gets a code.
 			code, err := s.Claim(tpl, fmt.Sprintf("oQuickstartUser%04d", n), "quickstart")
 			return card.OpenRequest{TemplateID: tpl, ExternalNo: fmt.Sprintf("W%06d", n), Code: code, IdempotencyKey: card.NewIdempotencyKey()}, err
 		},
 	}, nil
+}
+
+// uploadLogo uploads a 300×300 PNG as the card logo and returns Alipay's image id.
+func uploadLogo(ctx context.Context, p *alipay.Provider) (string, error) {
+	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
+	draw.Draw(img, img.Bounds(), &image.Uniform{C: color.RGBA{R: 0x37, G: 0x70, B: 0xb3, A: 0xff}}, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	res, err := p.ImageUpload(ctx, alipay.ImageUploadRequest{ImageType: "png", ImageName: "walletcard-logo.png", Content: buf.Bytes()})
+	if err != nil {
+		return "", fmt.Errorf("upload logo: %w", err)
+	}
+	return res.ImageID, nil
 }

@@ -26,6 +26,13 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(ctx c
 	if attempts < 1 {
 		attempts = 1
 	}
+	if p.Base <= 0 {
+		d := card.DefaultRetryPolicy()
+		p.Base = d.Base
+		if p.Max == 0 {
+			p.Max = d.Max
+		}
+	}
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {

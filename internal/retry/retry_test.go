@@ -71,3 +71,15 @@ func TestDelayGrowsAndCaps(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroBaseStillBacksOff(t *testing.T) {
+	n := 0
+	start := time.Now()
+	_ = Do(context.Background(), Policy{Attempts: 2}, isTransient, func(context.Context) error {
+		n++
+		return errTransient
+	})
+	if n != 2 || time.Since(start) < 50*time.Millisecond {
+		t.Fatalf("n=%d elapsed=%v: want 2 tries with the default ~100 ms backoff", n, time.Since(start))
+	}
+}
