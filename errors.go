@@ -186,9 +186,11 @@ func KindOf(err error) Kind {
 	return KindUnknown
 }
 
-// IsRetryable reports whether err is of a kind that could not have been applied
-// by the wallet or is safe to repeat: KindUnavailable and KindRateLimited.
-// Context errors are not retryable.
+// IsRetryable reports whether err is transient: KindUnavailable or
+// KindRateLimited. A transient failure of a mutation may still have been
+// applied by the wallet (the answer was lost), so repeat a mutation only with
+// the same IdempotencyKey or after reading the current state. Context errors
+// are not retryable.
 func IsRetryable(err error) bool {
 	if err == nil || IsContextError(err) {
 		return false
