@@ -17,6 +17,7 @@
 // # Testing failure paths
 //
 // FailNext makes the next calls of an operation fail with a given kind;
+// FailAfterApply applies them first, as when the wallet's answer is lost;
 // SetLatency delays an operation (honouring the context); Calls returns the
 // log of calls for assertions. The magic inputs HolderRateLimited,
 // HolderUnavailable, HolderPermissionDenied and AuthTokenInvalid fail Open
@@ -111,6 +112,7 @@ type Provider struct {
 	byHolder  map[string]string // template + "/" + holder → cards key (live cards)
 	codes     map[string]*code  // claimed (not yet opened) WeChat codes, by template/code
 	faults    map[Op][]card.Kind
+	lost      map[Op][]card.Kind // faults applied after the operation: the answer is "lost"
 	latency   map[Op]time.Duration
 	calls     []Call
 	reached   int
@@ -148,6 +150,7 @@ func New(opts *Options) *Provider {
 		byHolder:  map[string]string{},
 		codes:     map[string]*code{},
 		faults:    map[Op][]card.Kind{},
+		lost:      map[Op][]card.Kind{},
 		latency:   map[Op]time.Duration{},
 	}
 	if p.name == "" {
@@ -187,6 +190,19 @@ func (p *Provider) FailNext(op Op, kind card.Kind, n int) {
 	defer p.mu.Unlock()
 	for i := 0; i < n; i++ {
 		p.faults[op] = append(p.faults[op], kind)
+	}
+}
+
+// FailAfterApply makes the next n successful calls of op apply their change
+// and then fail with a *card.Error of the given kind, as when a wallet applied
+// a request but its answer was lost. Use it to test that your retries reuse
+// the IdempotencyKey (a retried Open must return the same card) or re-read
+// state before repeating a mutation.
+func (p *Provider) FailAfterApply(op Op, kind card.Kind, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := 0; i < n; i++ {
+		p.lost[op] = append(p.lost[op], kind)
 	}
 }
 
@@ -284,15 +300,29 @@ func (p *Provider) begin(ctx context.Context, op Op, ref card.Ref) error {
 func (p *Provider) end(op Op, ref card.Ref, err error, events ...card.Event) error {
 	if err != nil {
 		err = card.Wrap(p.name, string(op), card.KindUnknown, err)
+	} else if q := p.lost[op]; len(q) > 0 {
+		p.lost[op] = q[1:]
+		p.logCall(op, ref, true, nil)
+		p.mu.Unlock()
+		p.emit(events)
+		return &card.Error{Provider: p.name, Op: string(op), Kind: q[0], Message: "applied, then failed by mock.FailAfterApply"}
 	}
 	p.logCall(op, ref, true, err)
 	p.mu.Unlock()
-	if err == nil && p.onEvent != nil {
-		for _, ev := range events {
-			p.onEvent(ev)
-		}
+	if err == nil {
+		p.emit(events)
 	}
 	return err
+}
+
+// emit delivers events to Options.OnEvent; p.mu must not be held.
+func (p *Provider) emit(events []card.Event) {
+	if p.onEvent == nil {
+		return
+	}
+	for _, ev := range events {
+		p.onEvent(ev)
+	}
 }
 
 func (p *Provider) now() time.Time { return p.clock().In(card.Beijing()) }

@@ -281,3 +281,25 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	}
 }
+
+func TestFailAfterApplyThenRetryWithSameKey(t *testing.T) {
+	ctx := context.Background()
+	p, tpl := newWithTemplate(t, nil, card.TemplateSpec{})
+	p.FailAfterApply(mock.OpOpen, card.KindUnavailable, 1)
+	req := openReq(tpl, "1")
+	req.IdempotencyKey = card.NewIdempotencyKey()
+	if _, err := p.Open(ctx, req); !errors.Is(err, card.ErrUnavailable) {
+		t.Fatalf("first open: %v, want ErrUnavailable", err)
+	}
+	c, err := p.Open(ctx, req) // the retry with the same key finds the applied open
+	if err != nil {
+		t.Fatalf("retry with the same key: %v", err)
+	}
+	req.IdempotencyKey = card.NewIdempotencyKey()
+	if _, err := p.Open(ctx, req); !errors.Is(err, card.ErrAlreadyExists) {
+		t.Fatalf("retry with a new key: %v, want ErrAlreadyExists (the first open was applied)", err)
+	}
+	if got, err := p.Get(ctx, c.Ref); err != nil || got.ExternalNo != req.ExternalNo {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+}
