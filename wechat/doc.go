@@ -83,9 +83,12 @@
 // Handler (Provider.NewHandler) is the http.Handler to mount at the
 // account's server URL. It answers the GET echostr check, verifies every
 // push's signature (403 otherwise, and no callback runs), decrypts safe-mode
-// pushes with silenceper's util.DecryptMsg, refuses (403) a signed push whose
-// timestamp is more than HandlerOptions.MaxAge (default 5 minutes) away from
-// its clock, so a captured push cannot be replayed, parses the 13 card events into
+// pushes with silenceper's util.DecryptMsg (with an EncodingAESKey set, a
+// plaintext push is refused with 403: its signature does not cover the body),
+// refuses (403) a signed push whose timestamp is more than
+// HandlerOptions.MaxAge (default 5 minutes) away from its clock or whose
+// (timestamp, nonce) pair it already accepted, so a captured push cannot be
+// replayed, parses the 13 card events into
 // *CardEvent and calls the hooks registered with On, OnCardEvent and OnEvent
 // (neutral card.Event; see CardEvent.Neutral for the mapping).
 //

@@ -22,7 +22,14 @@ type HandlerOptions struct {
 	// Token is the server-configuration token WeChat signs pushes with. Required.
 	Token string
 	// EncodingAESKey (43 characters) enables safe mode (加密模式/兼容模式):
-	// encrypted pushes are verified with msg_signature and decrypted.
+	// encrypted pushes are verified with msg_signature and decrypted. With a
+	// key set, a POST without encrypt_type=aes is refused with 403: the plain
+	// signature covers only the token, timestamp and nonce, never the body,
+	// so it cannot vouch for a plaintext message. In compatibility mode
+	// (兼容模式) WeChat sends every push encrypted (encrypt_type=aes, the
+	// <Encrypt> element beside the plaintext fields), so such pushes are
+	// accepted and only the decrypted <Encrypt> content is used; an account
+	// still in plaintext mode (明文模式) must leave EncodingAESKey empty.
 	EncodingAESKey string
 	// AppID is checked against the AppID inside decrypted messages. Required with EncodingAESKey.
 	AppID string
@@ -30,9 +37,16 @@ type HandlerOptions struct {
 	// parameter but never expires, so a captured push could be sent again
 	// later; a push whose timestamp is more than MaxAge away from the
 	// handler's clock (in either direction) is answered 403 and never reaches
-	// the callbacks, like a bad signature. WeChat's own retries (three within
-	// about 15 seconds) are well inside the window. Zero means
-	// DefaultEventMaxAge (5 minutes); a negative value disables the check.
+	// the callbacks, like a bad signature. Within the window the handler
+	// remembers each accepted (timestamp, nonce) pair until the timestamp
+	// leaves the window, and answers a second push with the same pair 403
+	// ("replayed push"), so a captured signed query cannot be used twice. A
+	// pair whose callback failed (HTTP 500) is forgotten again, so that
+	// WeChat's redelivery of it is accepted. The memory holds at most
+	// MaxReplayEntries pairs; when it is full the oldest is dropped. WeChat's
+	// own retries (three within about 15 seconds) are well inside the window.
+	// Zero means DefaultEventMaxAge (5 minutes); a negative value disables
+	// both the timestamp check and the replay memory.
 	MaxAge time.Duration
 	// Clock returns the current time for the MaxAge check. Default time.Now;
 	// Provider.NewHandler takes the Provider's Options.Clock.
@@ -42,6 +56,10 @@ type HandlerOptions struct {
 // DefaultEventMaxAge is the replay window a Handler uses when HandlerOptions.MaxAge is zero.
 const DefaultEventMaxAge = 5 * time.Minute
 
+// MaxReplayEntries bounds the (timestamp, nonce) pairs a Handler remembers
+// to refuse replays within HandlerOptions.MaxAge (about 100 bytes each).
+const MaxReplayEntries = 1 << 16
+
 // CardEventFunc handles a typed card event. A non-nil error answers HTTP 500,
 // and WeChat delivers the event again (up to three times), so make it idempotent.
 type CardEventFunc func(ctx context.Context, ev *CardEvent) error
@@ -50,8 +68,10 @@ type CardEventFunc func(ctx context.Context, ev *CardEvent) error
 // official account's server address. It answers WeChat's GET echostr check,
 // verifies the signature of every push (403 if it does not match; the
 // callbacks are not called), refuses with 403 a validly signed push whose
-// timestamp is outside the replay window (HandlerOptions.MaxAge), decrypts
-// safe-mode pushes, parses card events and
+// timestamp is outside the replay window (HandlerOptions.MaxAge) or whose
+// (timestamp, nonce) pair was already accepted, refuses with 403 a plaintext
+// push when EncodingAESKey is set, decrypts safe-mode pushes, parses card
+// events and
 // calls, in order, the hook registered for that event with On, the hook
 // registered with OnCardEvent, and the neutral hook registered with OnEvent.
 // Non-card messages are acknowledged and ignored. Register hooks before
@@ -65,6 +85,61 @@ type Handler struct {
 	hooks   map[EventName]CardEventFunc
 	all     CardEventFunc
 	neutral card.EventHandler
+
+	seen replayMemory
+}
+
+// replayMemory remembers accepted (timestamp, nonce) pairs until their
+// timestamp leaves the replay window. order is the insertion order (a FIFO
+// of keys), used to expire and to bound the memory.
+type replayMemory struct {
+	mu    sync.Mutex
+	keys  map[string]int64 // key → expiry (unix seconds)
+	order []replayEntry
+	head  int
+}
+
+type replayEntry struct {
+	key    string
+	expiry int64
+}
+
+// claim records key (valid until expiry) and reports whether it was new.
+// now (unix seconds) expires old entries first.
+func (m *replayMemory) claim(key string, expiry, now int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.keys == nil {
+		m.keys = map[string]int64{}
+	}
+	for m.head < len(m.order) {
+		e := m.order[m.head]
+		if e.expiry >= now && len(m.keys) < MaxReplayEntries {
+			break
+		}
+		if exp, ok := m.keys[e.key]; ok && exp == e.expiry {
+			delete(m.keys, e.key)
+		}
+		m.order[m.head] = replayEntry{}
+		m.head++
+	}
+	if m.head > len(m.order)/2 && m.head > 64 {
+		m.order = append(m.order[:0], m.order[m.head:]...)
+		m.head = 0
+	}
+	if exp, ok := m.keys[key]; ok && exp >= now {
+		return false
+	}
+	m.keys[key] = expiry
+	m.order = append(m.order, replayEntry{key, expiry})
+	return true
+}
+
+// release forgets key (its push was not handled, so a redelivery must pass).
+func (m *replayMemory) release(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.keys, key)
 }
 
 // NewHandler returns an event handler. It panics if Token is empty, or if
@@ -166,8 +241,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, status, err := h.open(q.Get("encrypt_type"), q.Get("signature"), q.Get("msg_signature"), ts, nonce, body)
-	if err == nil && !h.fresh(ts) {
-		status, err = http.StatusForbidden, fmt.Errorf("stale push: timestamp outside the replay window")
+	var key string
+	if err == nil {
+		key, status, err = h.admit(ts, nonce)
 	}
 	if err != nil {
 		http.Error(w, err.Error(), status)
@@ -180,6 +256,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ev.MsgType == "event" && IsCardEvent(ev.Event) {
 		if err := h.dispatch(r.Context(), ev); err != nil {
+			if key != "" {
+				h.seen.release(key)
+			}
 			http.Error(w, "event not handled", http.StatusInternalServerError)
 			return
 		}
@@ -196,6 +275,11 @@ func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]b
 	if encType != "aes" {
 		if !h.verify(sig, ts, nonce) {
 			return nil, http.StatusForbidden, fmt.Errorf("bad signature")
+		}
+		if h.aesKey != "" {
+			// The plain signature does not cover the body: in safe mode only
+			// an encrypted push, whose msg_signature covers it, is trusted.
+			return nil, http.StatusForbidden, fmt.Errorf("plaintext push refused: safe mode expects encrypt_type=aes")
 		}
 		return body, 0, nil
 	}
@@ -221,18 +305,24 @@ func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]b
 	return plain, 0, nil
 }
 
-// fresh reports whether a signed push timestamp (unix seconds) is within
-// maxAge of the handler's clock; always true when the check is disabled.
-func (h *Handler) fresh(ts string) bool {
+// admit checks a verified push's timestamp against the replay window and
+// records its (timestamp, nonce) pair; it returns the pair's key ("" when the
+// check is disabled), or an HTTP status and error for a stale or replayed push.
+func (h *Handler) admit(ts, nonce string) (string, int, error) {
 	if h.maxAge <= 0 {
-		return true
+		return "", 0, nil
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return false
+	now := h.now()
+	if d := now.Sub(time.Unix(sec, 0)); err != nil || d > h.maxAge || d < -h.maxAge {
+		return "", http.StatusForbidden, fmt.Errorf("stale push: timestamp outside the replay window")
 	}
-	d := h.now().Sub(time.Unix(sec, 0))
-	return d <= h.maxAge && d >= -h.maxAge
+	key := ts + "\x00" + nonce
+	expiry := sec + int64((h.maxAge+time.Second-1)/time.Second)
+	if !h.seen.claim(key, expiry, now.Unix()) {
+		return "", http.StatusForbidden, fmt.Errorf("replayed push: this timestamp and nonce were already accepted")
+	}
+	return key, 0, nil
 }
 
 func (h *Handler) dispatch(ctx context.Context, ev *CardEvent) error {

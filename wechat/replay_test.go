@@ -2,6 +2,8 @@ package wechat
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -77,6 +79,136 @@ func TestHandlerRejectsReplayedPushEndToEnd(t *testing.T) {
 		}
 		if called != 1 {
 			t.Fatalf("aes=%v: callback called %d times, want 1 (the fresh push only)", aesKey != "", called)
+		}
+	}
+}
+
+// signedQuery is the query WeChat sends with a plaintext push: the signature
+// covers only the token, timestamp and nonce (and is visible in any echostr
+// check or access log).
+func signedQuery(token, ts, nonce string) url.Values {
+	return url.Values{"signature": {util.Signature(token, ts, nonce)}, "timestamp": {ts}, "nonce": {nonce}}
+}
+
+// TestHandlerSafeModeRefusesPlaintext: with EncodingAESKey set, a POST
+// without encrypt_type=aes is refused with 403 even when its signature is
+// valid (the signature does not cover the body), and no callback runs.
+func TestHandlerSafeModeRefusesPlaintext(t *testing.T) {
+	h := NewHandler(HandlerOptions{Token: "tok", EncodingAESKey: strings.Repeat("a", 43), AppID: "wxapp"})
+	called := 0
+	h.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := signedQuery("tok", ts, "n1")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(sampleConsume)))
+	if w.Code != http.StatusForbidden || called != 0 {
+		t.Fatalf("forged plaintext push in safe mode: HTTP %d (%s), callback called %d times; want 403 and 0",
+			w.Code, strings.TrimSpace(w.Body.String()), called)
+	}
+	// The same push is accepted by a plaintext-mode handler.
+	h2 := NewHandler(HandlerOptions{Token: "tok"})
+	h2.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
+	w = httptest.NewRecorder()
+	h2.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(sampleConsume)))
+	if w.Code != http.StatusOK || called != 1 {
+		t.Fatalf("plaintext-mode handler: HTTP %d, called %d", w.Code, called)
+	}
+}
+
+// TestHandlerRefusesReplayedNonce: a signed (timestamp, nonce) pair is
+// accepted once within the window; the same query again is 403, another
+// nonce passes, and a pair whose callback failed (500) may be delivered again.
+func TestHandlerRefusesReplayedNonce(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	var clock atomic.Int64
+	clock.Store(now.Unix())
+	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	called := 0
+	fail := false
+	h.OnCardEvent(func(context.Context, *CardEvent) error {
+		called++
+		if fail {
+			return errors.New("db down")
+		}
+		return nil
+	})
+	post := func(ts, nonce string) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+signedQuery("tok", ts, nonce).Encode(), strings.NewReader(sampleConsume)))
+		return w.Code
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	for i, tc := range []struct {
+		nonce string
+		fail  bool
+		want  int
+		calls int
+	}{
+		{"n1", false, http.StatusOK, 1},
+		{"n1", false, http.StatusForbidden, 1}, // replay
+		{"n2", false, http.StatusOK, 2},
+		{"n3", true, http.StatusInternalServerError, 3},
+		{"n3", false, http.StatusOK, 4}, // WeChat's redelivery after a 500
+		{"n3", false, http.StatusForbidden, 4},
+	} {
+		fail = tc.fail
+		if got := post(ts, tc.nonce); got != tc.want || called != tc.calls {
+			t.Fatalf("step %d (nonce %s): HTTP %d, %d calls; want %d, %d", i, tc.nonce, got, called, tc.want, tc.calls)
+		}
+	}
+	// After the window the pair is forgotten, and refused as stale anyway.
+	clock.Store(now.Add(DefaultEventMaxAge + 2*time.Second).Unix())
+	if got := post(ts, "n1"); got != http.StatusForbidden {
+		t.Fatalf("stale replay: HTTP %d", got)
+	}
+}
+
+// TestReplayMemoryBounded: the memory expires old pairs and never holds more
+// than MaxReplayEntries.
+func TestReplayMemoryBounded(t *testing.T) {
+	var m replayMemory
+	for i := range MaxReplayEntries + 10 {
+		if !m.claim(strconv.Itoa(i), 100, 50) {
+			t.Fatalf("fresh key %d refused", i)
+		}
+	}
+	if n := len(m.keys); n > MaxReplayEntries {
+		t.Fatalf("%d keys remembered, bound %d", n, MaxReplayEntries)
+	}
+	if m.claim(strconv.Itoa(MaxReplayEntries+5), 100, 50) {
+		t.Fatal("a recent key was accepted twice")
+	}
+	// Everything expired at 101: the memory empties on the next claim.
+	if !m.claim("x", 300, 101) || len(m.keys) != 1 {
+		t.Fatalf("after expiry: %d keys", len(m.keys))
+	}
+}
+
+// TestHandlerReplayedPushEndToEnd: a push captured from wechattest and sent
+// again is refused, in plain and in safe mode.
+func TestHandlerReplayedPushEndToEnd(t *testing.T) {
+	for _, aesKey := range []string{"", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"} {
+		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey})
+		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
+		called := 0
+		h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
+		var captured *http.Request
+		var body string
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			captured, body = r, string(b)
+			r.Body = io.NopCloser(strings.NewReader(body))
+			h.ServeHTTP(w, r)
+		}))
+		s.SetEventURL(hs.URL + "/events")
+		if err := s.Push(context.Background(), wechattest.Event{Event: "user_get_card", FromUserName: "o", CardId: "c", UserCardCode: "1"}); err != nil {
+			t.Fatalf("aes=%v: genuine push: %v", aesKey != "", err)
+		}
+		hs.Close()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, captured.URL.String(), strings.NewReader(body)))
+		if w.Code != http.StatusForbidden || called != 1 {
+			t.Fatalf("aes=%v: replayed push: HTTP %d, callback called %d times; want 403, 1", aesKey != "", w.Code, called)
 		}
 	}
 }
