@@ -70,7 +70,7 @@ func ExampleProvider_AuthorizeURL() {
 	gw := alipaytest.NewServer(nil)
 	defer gw.Close()
 	client, _ := gw.NewClient()
-	p, _ := alipay.New(client, nil) // production client: Alipay's own page
+	p, _ := alipay.New(client, nil) // gateway not on alipaydev.com: Alipay's own page
 	u, err := p.AuthorizeURL(alipay.AuthorizeRequest{RedirectURI: "https://shop.example/alipay/callback", State: "s1", Scopes: []string{alipay.ScopeUser}})
 	if err != nil {
 		panic(err)

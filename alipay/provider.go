@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	alipaysdk "github.com/smartwalle/alipay/v3"
@@ -16,6 +19,15 @@ import (
 
 // Name is the provider name, the value of card.Ref.Provider for Alipay cards.
 const Name = card.Alipay
+
+// Alipay's gateways, used by NewFromKeys and NewFromCerts when
+// Options.Gateway is empty.
+const (
+	// ProductionGateway is Alipay's OpenAPI gateway.
+	ProductionGateway = "https://openapi.alipay.com/gateway.do"
+	// SandboxGateway is the sandbox's OpenAPI gateway.
+	SandboxGateway = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
+)
 
 // Default authorization pages (用户信息授权) for AuthorizeURL.
 const (
@@ -60,7 +72,9 @@ type Options struct {
 	// Gateway overrides the gateway URL (for example an alipaytest server's
 	// URL). Empty means Alipay's production or sandbox gateway.
 	Gateway string
-	// HTTPClient is the HTTP client smartwalle uses. Default http.DefaultClient.
+	// HTTPClient is the HTTP client smartwalle uses. Default: a client with
+	// a 30-second overall timeout (DefaultHTTPTimeout), so that a gateway
+	// that never answers cannot hold a call forever when ctx has no deadline.
 	HTTPClient *http.Client
 }
 
@@ -83,20 +97,60 @@ var (
 	_ card.TemplateManager = (*Provider)(nil)
 )
 
+// DefaultHTTPTimeout is the overall timeout of the HTTP client NewFromKeys
+// and NewFromCerts use when Options.HTTPClient is nil.
+const DefaultHTTPTimeout = 30 * time.Second
+
 // New returns a Provider that calls Alipay through an existing smartwalle
 // client, which must already have the Alipay public key (or certificates)
-// loaded so that responses are verified. New sets the client's time location
-// to Beijing time (card.Beijing()), as Alipay requires for the timestamp
-// parameter. opts may be nil.
+// loaded so that responses are verified. opts may be nil. The default
+// Options.AuthorizeURL is SandboxAuthorizeURL when the client's gateway is on
+// alipaydev.com, else ProductionAuthorizeURL.
+//
+// Time zone: Alipay requires the timestamp parameter in Beijing time. When
+// the client does not already stamp requests in UTC+8 (build it with
+// alipaysdk.WithTimeLocation(card.Beijing()) to avoid this), New sets its
+// time location, which writes to the client: call New before the client is
+// in use by other goroutines.
+//
+// Security: a smartwalle client built with production=true downloads and
+// trusts, without checking it against any root, whatever certificate the
+// gateway's answer names in an unknown alipay_cert_sn — an answer signed by
+// any key is then accepted, and the downloaded key becomes the client's
+// default verifier. NewFromKeys and NewFromCerts never build such a client
+// (they use production=false with the real gateway URL, so an unknown
+// certificate serial is refused as UNKNOWN_SIGNING_CERT). Prefer
+//
+//	alipaysdk.New(appID, key, false, alipaysdk.WithSandboxGateway(alipay.ProductionGateway))
+//
+// for a client of your own. For a production=true client the Provider
+// guards every call: a second HTTP request made while a call is being
+// verified (smartwalle's certificate download) is aborted before it is sent
+// (the request context is cancelled and its connection closed, through an
+// httptrace hook) and the answer is rejected as UNKNOWN_SIGNING_CERT. The
+// guard relies on the client's transport honouring httptrace and the
+// request context, as net/http's does.
 func New(client *alipaysdk.Client, opts *Options) (*Provider, error) {
 	if client == nil {
 		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, card.InvalidArgument("client", "is nil"))
 	}
+	return newProvider(client, opts, nil)
+}
+
+// newProvider is New. sandbox chooses the default authorization page; nil
+// means: the sandbox's when the client's gateway is on alipaydev.com.
+func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provider, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	alipaysdk.WithTimeLocation(card.Beijing())(client)
+	probe := probeClient(client)
+	if !probe.beijing {
+		alipaysdk.WithTimeLocation(card.Beijing())(client)
+	}
+	if sandbox == nil {
+		sandbox = &probe.sandbox
+	}
 	p := &Provider{
 		client:       client,
 		policy:       o.Retry,
@@ -114,7 +168,7 @@ func New(client *alipaysdk.Client, opts *Options) (*Provider, error) {
 	}
 	if p.authorizeURL == "" {
 		p.authorizeURL = ProductionAuthorizeURL
-		if !client.Production() {
+		if *sandbox {
 			p.authorizeURL = SandboxAuthorizeURL
 		}
 	}
@@ -154,7 +208,8 @@ func NewFromKeys(appID, privateKey, alipayPublicKey string, opts *Options) (*Pro
 	if err := c.LoadAliPayPublicKey(alipayPublicKey); err != nil {
 		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayPublicKey", "cannot be parsed as an RSA public key"))
 	}
-	return New(c, opts)
+	sandbox := opts != nil && opts.Sandbox
+	return newProvider(c, opts, &sandbox)
 }
 
 // NewFromCerts builds a smartwalle client in certificate mode (公钥证书模式):
@@ -163,6 +218,12 @@ func NewFromKeys(appID, privateKey, alipayPublicKey string, opts *Options) (*Pro
 // certificate (alipayCertPublicKey_RSA2.crt), all as PEM text, loaded with
 // smartwalle's LoadAppCertPublicKey, LoadAliPayRootCert and
 // LoadAlipayCertPublicKey. opts may be nil.
+//
+// Only alipayCert verifies answers: an answer naming any other
+// alipay_cert_sn is rejected as UNKNOWN_SIGNING_CERT (nothing is downloaded;
+// see New). When Alipay rotates its certificate, download the new
+// alipayCertPublicKey_RSA2.crt from the open platform and build the
+// Provider again.
 func NewFromCerts(appID, privateKey, appCert, alipayRootCert, alipayCert string, opts *Options) (*Provider, error) {
 	const op = "NewFromCerts"
 	c, err := newClient(appID, privateKey, opts)
@@ -181,7 +242,30 @@ func NewFromCerts(appID, privateKey, appCert, alipayRootCert, alipayCert string,
 	if err := c.LoadAlipayCertPublicKey(alipayCert); err != nil {
 		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayCert", "cannot be parsed as a certificate"))
 	}
-	return New(c, opts)
+	sandbox := opts != nil && opts.Sandbox
+	return newProvider(c, opts, &sandbox)
+}
+
+// clientProbe is what probeClient learns of a smartwalle client.
+type clientProbe struct {
+	beijing bool // the timestamp parameter is in UTC+8
+	sandbox bool // the gateway is Alipay's sandbox (alipaydev.com)
+}
+
+// probeClient builds (and signs) a throw-away request URL with client and
+// reads the gateway and the timestamp back; nothing is sent.
+func probeClient(client *alipaysdk.Client) clientProbe {
+	before := time.Now()
+	u, err := client.BuildURL(alipaysdk.NewPayload("alipay.walletcard.probe"))
+	after := time.Now()
+	if err != nil {
+		return clientProbe{}
+	}
+	ts, err := time.ParseInLocation("2006-01-02 15:04:05", u.Query().Get("timestamp"), card.Beijing())
+	return clientProbe{
+		beijing: err == nil && !ts.Before(before.Add(-2*time.Second)) && !ts.After(after.Add(2*time.Second)),
+		sandbox: strings.HasSuffix(u.Hostname(), "alipaydev.com"),
+	}
 }
 
 func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, error) {
@@ -198,18 +282,26 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 	if privateKey == "" {
 		return nil, card.InvalidArgument("privateKey", "is required")
 	}
-	sdkOpts := []alipaysdk.OptionFunc{alipaysdk.WithTimeLocation(card.Beijing())}
-	if o.HTTPClient != nil {
-		sdkOpts = append(sdkOpts, alipaysdk.WithHTTPClient(o.HTTPClient))
-	}
-	if o.Gateway != "" {
+	gateway := o.Gateway
+	if gateway == "" {
+		gateway = ProductionGateway
 		if o.Sandbox {
-			sdkOpts = append(sdkOpts, alipaysdk.WithSandboxGateway(o.Gateway))
-		} else {
-			sdkOpts = append(sdkOpts, alipaysdk.WithProductionGateway(o.Gateway))
+			gateway = SandboxGateway
 		}
 	}
-	c, err := alipaysdk.New(appID, privateKey, !o.Sandbox, sdkOpts...)
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	// Always production=false, whatever the gateway: in production mode
+	// smartwalle downloads and trusts, unchecked, any certificate an answer
+	// names (see New). The gateway URL alone decides where calls go.
+	sdkOpts := []alipaysdk.OptionFunc{
+		alipaysdk.WithTimeLocation(card.Beijing()),
+		alipaysdk.WithHTTPClient(hc),
+		alipaysdk.WithSandboxGateway(gateway),
+	}
+	c, err := alipaysdk.New(appID, privateKey, false, sdkOpts...)
 	if err != nil {
 		// The SDK's message never contains the key, but say nothing of it anyway.
 		return nil, card.InvalidArgument("privateKey", "cannot be parsed as an RSA private key (PKCS#1 or PKCS#8)")
@@ -341,7 +433,13 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	var raw json.RawMessage
 	attempt := func(ctx context.Context) error {
 		raw = raw[:0]
-		if err := p.client.Request(ctx, build(), &raw); err != nil {
+		gctx, blocked, done := guardDownloads(ctx)
+		err := p.client.Request(gctx, build(), &raw)
+		done()
+		if blocked() {
+			return errForeignCert(c)
+		}
+		if err != nil {
 			return p.requestError(c, err)
 		}
 		return decodeResponse(c, raw, out)
@@ -354,6 +452,39 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 		return card.Wrap(Name, c.method, card.KindUnknown, err)
 	}
 	return nil
+}
+
+// guardDownloads returns a context for one smartwalle Request that lets no
+// HTTP request start once the answer to the call has begun to arrive: the
+// only such request smartwalle makes is the unchecked certificate download
+// of a production client (see New). A blocked request has its context
+// cancelled and its connection closed before anything is written. blocked
+// reports whether that happened; done releases the context.
+func guardDownloads(ctx context.Context) (gctx context.Context, blocked func() bool, done func()) {
+	gctx, cancel := context.WithCancel(ctx)
+	var answered, stopped atomic.Bool
+	trace := &httptrace.ClientTrace{
+		GotFirstResponseByte: func() { answered.Store(true) },
+		GetConn: func(string) {
+			if answered.Load() {
+				stopped.Store(true)
+				cancel()
+			}
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			if stopped.Load() && info.Conn != nil {
+				_ = info.Conn.Close()
+			}
+		},
+	}
+	return httptrace.WithClientTrace(gctx, trace), stopped.Load, cancel
+}
+
+// errForeignCert is the error of an answer whose certificate serial the
+// client does not hold.
+func errForeignCert(c call) error {
+	return &card.Error{Kind: card.KindUnknown, Code: "UNKNOWN_SIGNING_CERT",
+		Message: "the answer to " + c.method + " names a certificate (alipay_cert_sn) the client does not hold; it was not downloaded and the answer was rejected, the outcome is unknown"}
 }
 
 func isUnavailable(err error) bool { return card.KindOf(err) == card.KindUnavailable }

@@ -31,7 +31,7 @@ type certSet struct {
 	alipaySN      string
 }
 
-// MethodCertDownload is the method smartwalle calls (production mode) to
+// MethodCertDownload is the method smartwalle calls (production=true only) to
 // fetch the gateway certificate named by an unknown alipay_cert_sn.
 const MethodCertDownload = "alipay.open.app.alipaycert.download"
 
@@ -162,16 +162,46 @@ func (s *Server) NewCertClient(opts ...alipay.OptionFunc) (*alipay.Client, error
 	return c, nil
 }
 
+// foreignCert is the attacker's certificate of TamperForeignCert.
+type foreignCert struct{ pem, sn string }
+
+// foreignCertificate returns the self-signed certificate of the unrelated
+// key (the one TamperOtherKey signs with), issuing it on first use.
+func (s *Server) foreignCertificate() *foreignCert {
+	s.forOnce.Do(func() {
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(666),
+			Subject:               pkix.Name{CommonName: "alipaytest foreign gateway (NOT issued by the test root)"},
+			NotBefore:             s.clock().Add(-time.Hour),
+			NotAfter:              s.clock().AddDate(10, 0, 0),
+			IsCA:                  true,
+			BasicConstraintsValid: true,
+			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+			SignatureAlgorithm:    x509.SHA256WithRSA,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &s.otherPriv.PublicKey, s.otherPriv)
+		if err != nil {
+			panic("alipaytest: issuing the foreign certificate: " + err.Error())
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			panic("alipaytest: parsing the foreign certificate: " + err.Error())
+		}
+		s.foreign = &foreignCert{pem: pemCert(der), sn: certSN(c)}
+	})
+	return s.foreign
+}
+
 // newBareClient builds a smartwalle client for this server without response
 // verification keys.
 func (s *Server) newBareClient(opts []alipay.OptionFunc) (*alipay.Client, error) {
 	all := []alipay.OptionFunc{
-		alipay.WithProductionGateway(s.URL()),
+		alipay.WithSandboxGateway(s.URL()),
 		alipay.WithTimeLocation(card.Beijing()),
 		alipay.WithHTTPClient(s.ts.Client()),
 	}
 	all = append(all, opts...)
-	c, err := alipay.New(s.appID, s.appPrivPEM, true, all...)
+	c, err := alipay.New(s.appID, s.appPrivPEM, false, all...)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +251,9 @@ func (s *Server) certDownload(req *request) (node, *apiError) {
 	c.req("alipay_cert_sn", b.AlipayCertSN, 64)
 	if c.err != nil {
 		return nil, c.err
+	}
+	if f := s.foreignCertificate(); string(b.AlipayCertSN) == f.sn {
+		return append(success(), field{"alipay_cert_content", base64.StdEncoding.EncodeToString([]byte(f.pem))}), nil
 	}
 	cs := s.certificates()
 	if string(b.AlipayCertSN) != cs.alipaySN {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	alipay "github.com/smartwalle/alipay/v3"
+	card "github.com/walletcard/card"
 )
 
 func newCertEnv(t *testing.T) *env {
@@ -88,7 +89,7 @@ func TestCertModeMismatches(t *testing.T) {
 	// Another server's app certificate has another serial.
 	other := NewServer(&Options{CertMode: true})
 	defer other.Close()
-	oc, _ := other.NewCertClient(alipay.WithProductionGateway(e.srv.URL()))
+	oc, _ := other.NewCertClient(alipay.WithSandboxGateway(e.srv.URL()))
 	gatewayErr(t, oc.Request(context.Background(), p, &r), "40002", "isv.invalid-parameter")
 
 	// A certificate client against a public-key-mode server.
@@ -110,8 +111,9 @@ func TestCertDownload(t *testing.T) {
 	srv := NewServer(&Options{CertMode: true})
 	defer srv.Close()
 	// A client that has the app and root certificates but not the gateway's:
-	// smartwalle (production mode) downloads it by alipay_cert_sn.
-	c, err := srv.newBareClient(nil)
+	// smartwalle (production=true only) downloads it by alipay_cert_sn.
+	c, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), true, alipay.WithProductionGateway(srv.URL()),
+		alipay.WithTimeLocation(card.Beijing()), alipay.WithHTTPClient(srv.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,13 +24,16 @@
 //
 //	srv := alipaytest.NewServer(nil)
 //	defer srv.Close()
-//	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), true,
-//		alipay.WithProductionGateway(srv.URL()),
+//	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), false,
+//		alipay.WithSandboxGateway(srv.URL()),
 //		alipay.WithTimeLocation(card.Beijing())) // smartwalle stamps time.Local otherwise
 //	if err != nil { … }
 //	err = client.LoadAliPayPublicKey(srv.AlipayPublicKey())
 //
-// (With production=false use alipay.WithSandboxGateway(srv.URL()) instead.)
+// Use production=false with the gateway URL, as above, for real gateways too:
+// with production=true smartwalle downloads and trusts, unchecked, any
+// certificate an answer names in an unknown alipay_cert_sn (TamperForeignCert
+// reproduces that attack).
 //
 // Then call methods through client.Request with alipay.NewPayload; pass the
 // user's token with payload.AddParam("auth_token", token).

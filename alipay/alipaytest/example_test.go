@@ -28,8 +28,8 @@ func Example() {
 	defer srv.Close()
 
 	// What srv.NewClient() does for you:
-	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), true,
-		alipay.WithProductionGateway(srv.URL()),
+	client, err := alipay.New(srv.AppID(), srv.AppPrivateKey(), false,
+		alipay.WithSandboxGateway(srv.URL()),
 		alipay.WithTimeLocation(card.Beijing()))
 	if err != nil {
 		log.Fatal(err)

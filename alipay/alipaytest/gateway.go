@@ -457,7 +457,7 @@ func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, ta
 	name, _ := json.Marshal(nodeName(method))
 	var sign string
 	switch tamper {
-	case TamperOtherKey:
+	case TamperOtherKey, TamperForeignCert:
 		sign = signBytes(s.otherPriv, body)
 	case TamperBadSign:
 		junk := make([]byte, 256)
@@ -487,7 +487,12 @@ func (s *Server) writeSigned(w http.ResponseWriter, method string, resp node, ta
 	b.Write(name)
 	b.WriteByte(':')
 	b.Write(body)
-	if s.certMode {
+	switch {
+	case tamper == TamperForeignCert:
+		b.WriteString(`,"alipay_cert_sn":"`)
+		b.WriteString(s.foreignCertificate().sn)
+		b.WriteByte('"')
+	case s.certMode:
 		b.WriteString(`,"alipay_cert_sn":"`)
 		b.WriteString(s.certificates().alipaySN)
 		b.WriteByte('"')

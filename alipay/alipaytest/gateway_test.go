@@ -391,7 +391,7 @@ func TestFreshKeysAndClock(t *testing.T) {
 	// A client holding the built-in keys cannot talk to a fresh-key server.
 	old := NewServer(&Options{AppID: "2021000000000777"})
 	defer old.Close()
-	oc, _ := old.NewClient(alipay.WithProductionGateway(e.srv.URL()))
+	oc, _ := old.NewClient(alipay.WithSandboxGateway(e.srv.URL()))
 	p := alipay.NewPayload(MethodTemplateBatchQuery)
 	var rr result
 	gatewayErr(t, oc.Request(context.Background(), p, &rr), "40002", "isv.invalid-signature")

@@ -89,6 +89,8 @@ type Server struct {
 	certMode bool
 	certOnce sync.Once
 	certs    *certSet
+	forOnce  sync.Once
+	foreign  *foreignCert
 	aesKey   []byte
 	aesB64   string
 
@@ -177,8 +179,9 @@ func NewServer(opts *Options) *Server {
 func (s *Server) Close() { s.ts.Close() }
 
 // URL returns the gateway URL, e.g. "http://127.0.0.1:41234/gateway.do". Pass
-// it to smartwalle with alipay.WithProductionGateway (production=true) or
-// alipay.WithSandboxGateway (production=false).
+// it to smartwalle with alipay.WithSandboxGateway and production=false (with
+// production=true, use alipay.WithProductionGateway; see NewClient for why
+// production=false is safer).
 func (s *Server) URL() string { return s.ts.URL + "/gateway.do" }
 
 // AppID returns the application id the server accepts.
@@ -201,7 +204,9 @@ func (s *Server) AlipayPublicKey() string { return s.aliPubPEM }
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
 // NewClient returns a smartwalle client wired to this server: the app id and
-// private key, production mode with the gateway set to URL(), requests stamped
+// private key, production=false with the gateway set to URL() (so that an
+// answer naming an unknown alipay_cert_sn is refused instead of its
+// certificate being downloaded and trusted unchecked), requests stamped
 // in Beijing time, the server's response-signing key loaded, and an HTTP
 // client whose connections Close releases. opts are applied after those, so
 // they may override any of them.
@@ -237,6 +242,14 @@ const (
 	// {"error_response":{"code":"40002",…}} instead of running the method, as
 	// the real gateway does for requests it rejects; state is untouched.
 	TamperUnsignedError
+	// TamperForeignCert is an attacker's answer: the node is signed with an
+	// unrelated key, the answer names that key's certificate in
+	// "alipay_cert_sn" (in either signing mode), and a download of that
+	// serial (alipay.open.app.alipaycert.download) serves the attacker's
+	// self-signed certificate, which no root of AlipayRootCert issued. A
+	// client that downloads and trusts it accepts the forgery. The method
+	// runs normally.
+	TamperForeignCert
 )
 
 // String returns the constant's name.
@@ -254,6 +267,8 @@ func (t Tamper) String() string {
 		return "TamperAlterBody"
 	case TamperUnsignedError:
 		return "TamperUnsignedError"
+	case TamperForeignCert:
+		return "TamperForeignCert"
 	}
 	return fmt.Sprintf("Tamper(%d)", int(t))
 }
