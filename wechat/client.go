@@ -48,12 +48,67 @@ func invokeGet[Resp any](ctx context.Context, p *Provider, op, path string, req 
 	return &out, nil
 }
 
+// busySafePaths are the API paths whose calls may be sent again after
+// errcode -1 (system busy): WeChat may have carried a call out before
+// answering -1, so only reads and writes that are idempotent by construction
+// (absolute values, set-to-state operations) are resent. Everything else
+// (create, consume, deposit, modifystock, activate, QR code and landing-page
+// creation, code/update …) is sent once and its -1 is returned to the caller
+// with a message saying the call may have been applied. A request type whose
+// safety depends on its fields implements busyRetrier instead.
+var busySafePaths = map[string]bool{
+	// reads
+	"/cgi-bin/ticket/getticket":             true,
+	"/card/getcolors":                       true,
+	"/card/getapplyprotocol":                true,
+	"/card/get":                             true,
+	"/card/batchget":                        true,
+	"/card/user/getcardlist":                true,
+	"/card/mpnews/gethtml":                  true,
+	"/card/code/getdepositcount":            true,
+	"/card/code/checkcode":                  true,
+	"/card/code/get":                        true,
+	"/card/code/decrypt":                    true,
+	"/card/membercard/userinfo/get":         true,
+	"/card/membercard/activatetempinfo/get": true,
+	"/card/membercard/activate/geturl":      true,
+	"/card/paygiftcard/getbyid":             true,
+	"/card/paygiftcard/batchget":            true,
+	"/card/submerchant/get":                 true,
+	"/card/submerchant/batchget":            true,
+	"/datacube/getcardbizuininfo":           true,
+	"/datacube/getcardcardinfo":             true,
+	"/datacube/getcardmembercardinfo":       true,
+	"/datacube/getcardmembercarddetail":     true,
+	// writes that set a state: sending them twice leaves the same state
+	"/card/update":                          true,
+	"/card/paycell/set":                     true,
+	"/card/selfconsumecell/set":             true,
+	"/card/testwhitelist/set":               true,
+	"/card/membercard/activateuserform/set": true,
+	"/card/code/mark":                       true,
+}
+
+// busyRetrier is implemented by request types whose safety to resend after
+// errcode -1 depends on their fields (updateuser with absolute values is
+// safe, with add_* deltas it is not).
+type busyRetrier interface{ busyRetrySafe() bool }
+
+// retriesBusy reports whether a call of path with request in is resent after errcode -1.
+func retriesBusy(path string, in any) bool {
+	if r, ok := in.(busyRetrier); ok {
+		return r.busyRetrySafe()
+	}
+	return busySafePaths[path]
+}
+
 // postJSON sends in (JSON, HTML not escaped; nil sends {}) to
 // BaseURL+path?access_token=TOKEN and decodes the body into out (out may be
 // nil). It refreshes the token once on 40001/40014/42001, retries errcode -1
-// with backoff honouring ctx, and turns a non-zero errcode into a *card.Error
-// whose Err is the *util.CommonError. A success body with no errcode is
-// success. op is the Go method name ("CreateCard").
+// with backoff honouring ctx when the call is safe to resend (retriesBusy),
+// and turns a non-zero errcode into a *card.Error whose Err is the
+// *util.CommonError. A success body with no errcode is success. op is the Go
+// method name ("CreateCard").
 func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) error {
 	body := []byte("{}")
 	if in != nil {
@@ -65,12 +120,13 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 		}
 		body = bytes.TrimRight(buf.Bytes(), "\n")
 	}
-	return p.call(ctx, op, http.MethodPost, path, nil, body, out)
+	return p.call(ctx, op, http.MethodPost, path, nil, body, out, retriesBusy(path, in))
 }
 
-// getJSON is postJSON for GET endpoints: query holds the parameters besides access_token.
+// getJSON is postJSON for GET endpoints: query holds the parameters besides
+// access_token. Every GET endpoint is a read, so -1 is always retried.
 func (p *Provider) getJSON(ctx context.Context, op, path string, query url.Values, out any) error {
-	return p.call(ctx, op, http.MethodGet, path, query, nil, out)
+	return p.call(ctx, op, http.MethodGet, path, query, nil, out, true)
 }
 
 // invalid wraps a Validate error of a typed request: a *card.Error of kind
@@ -91,10 +147,18 @@ func isBusy(err error) bool {
 	return ok && code == -1
 }
 
-// call runs one API call with token refresh and busy retries.
-func (p *Provider) call(ctx context.Context, op, method, path string, query url.Values, body []byte, out any) error {
+// maybeAppliedMessage is the card.Error message of an errcode -1 answer to a
+// call that is not resent: WeChat may have carried it out.
+const maybeAppliedMessage = "system busy; WeChat may have applied the call anyway, so check its effect before sending it again"
+
+// call runs one API call with token refresh and, when retryBusy, busy retries.
+func (p *Provider) call(ctx context.Context, op, method, path string, query url.Values, body []byte, out any, retryBusy bool) error {
 	refreshed := false
-	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
+	pol := p.retry
+	if !retryBusy {
+		pol.Attempts = 1
+	}
+	err := retry.Do(ctx, pol, isBusy, func(ctx context.Context) error {
 		tok, err := p.accessToken(ctx, op)
 		if err != nil {
 			return err
@@ -116,7 +180,11 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 				continue
 			}
 			if ce != nil {
-				return apiError(op, ce)
+				e := apiError(op, ce)
+				if ce.ErrCode == -1 && !retryBusy {
+					e.Message = maybeAppliedMessage
+				}
+				return e
 			}
 			if out != nil {
 				if err := json.Unmarshal(raw, out); err != nil {

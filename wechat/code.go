@@ -1,6 +1,11 @@
 package wechat
 
-import "context"
+import (
+	"context"
+
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/retry"
+)
 
 // maxEncryptCodeLen bounds encrypt_code, string(128).
 const maxEncryptCodeLen = 128
@@ -72,8 +77,67 @@ type ConsumeCodeResponse struct {
 }
 
 // ConsumeCode redeems a code once. A code consumed before is card.ErrConflict (errcode 40099).
+//
+// WeChat sometimes carries a consume out and still answers errcode -1
+// (system busy). ConsumeCode sends the call again after -1 (with
+// Options.Retry), and when such a repeat answers 40099 (already consumed) it
+// reads the code (code/get, check_consume false): if the code is now
+// CONSUMED, the consume is reported as done, with the card_id and openid of
+// code/get. WeChat keeps no record of which call consumed a code, so a
+// different consume of the same code that lands between the lost answer and
+// the repeat is also reported as this call's success; the code is consumed
+// either way. Without a -1 before it, 40099 is always card.ErrConflict.
 func (p *Provider) ConsumeCode(ctx context.Context, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
-	return invoke[ConsumeCodeResponse](ctx, p, "ConsumeCode", "/card/code/consume", req)
+	const op = "ConsumeCode"
+	if err := req.Validate(); err != nil {
+		return nil, p.invalid(op, err)
+	}
+	return p.consume(ctx, op, req)
+}
+
+// consume is ConsumeCode reported as op (req is valid).
+func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
+	var out ConsumeCodeResponse
+	got, err := p.afterBusy(ctx, op, "/card/code/consume", req, &out, 40099, req.Code, req.CardID, "CONSUMED")
+	if err != nil {
+		return nil, err
+	}
+	if got != nil { // recovered: the code/get answer describes the consumed code
+		out = ConsumeCodeResponse{Card: CodeCard{CardID: got.Card.CardID}, OpenID: got.OpenID}
+	}
+	return &out, nil
+}
+
+// afterBusy sends a call that is not idempotent but whose effect can be read
+// back: it is resent after errcode -1, and when a resend answers
+// doneErrcode (the answer a repeat gets once the first attempt was applied),
+// the code is read with code/get (check_consume false). If its
+// user_card_status is doneStatus, the call counts as done: afterBusy returns
+// the code/get answer and no error. Otherwise it returns the errcode answer.
+// A call that succeeds outright returns (nil, nil) with out filled.
+func (p *Provider) afterBusy(ctx context.Context, op, path string, req, out any, doneErrcode int64, code, cardID, doneStatus string) (*GetCodeResponse, error) {
+	busy := false
+	var got *GetCodeResponse
+	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
+		err := p.postJSON(ctx, op, path, req, out) // path is not in busySafePaths: one attempt
+		if err == nil || isBusy(err) {
+			busy = busy || err != nil
+			return err
+		}
+		if c, ok := errcodeOf(err); !ok || c != doneErrcode || !busy {
+			return err
+		}
+		info, gerr := invoke[GetCodeResponse](ctx, p, op, "/card/code/get", GetCodeRequest{Code: code, CardID: cardID, CheckConsume: card.Ptr(false)})
+		if gerr != nil || info.UserCardStatus != doneStatus {
+			return err
+		}
+		got = info
+		return nil
+	})
+	if err != nil {
+		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+	}
+	return got, nil
 }
 
 // DecryptCodeRequest is POST /card/code/decrypt (row 23).
@@ -121,8 +185,22 @@ func (r UnavailableCodeRequest) Validate() error {
 }
 
 // UnavailableCode makes a code unavailable. This cannot be undone.
+//
+// After errcode -1 (system busy) the call is sent again; when the repeat
+// answers 40127 (the code is already deleted or unavailable) and code/get
+// reports the code UNAVAILABLE, the first attempt was applied and
+// UnavailableCode returns nil.
 func (p *Provider) UnavailableCode(ctx context.Context, req UnavailableCodeRequest) error {
-	_, err := invoke[struct{}](ctx, p, "UnavailableCode", "/card/code/unavailable", req)
+	const op = "UnavailableCode"
+	if err := req.Validate(); err != nil {
+		return p.invalid(op, err)
+	}
+	return p.unavailable(ctx, op, req)
+}
+
+// unavailable is UnavailableCode reported as op (req is valid).
+func (p *Provider) unavailable(ctx context.Context, op string, req UnavailableCodeRequest) error {
+	_, err := p.afterBusy(ctx, op, "/card/code/unavailable", req, nil, 40127, req.Code, req.CardID, "UNAVAILABLE")
 	return err
 }
 

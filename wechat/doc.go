@@ -46,7 +46,15 @@
 // Card HTTP calls use Options.HTTPClient and Options.BaseURL; the adapter
 // never changes silenceper's globals (util.DefaultHTTPClient, SetURIModifier).
 // errcode -1 (system busy) is retried with backoff (Options.Retry) honouring
-// the context.
+// the context, but only for calls that are safe to send twice: reads, and
+// writes that set absolute values or a state (updateuser without add_*,
+// card/update, paycell/set …). WeChat sometimes carries a call out and still
+// answers -1, so creations and deltas (card/create, qrcode/create, deposit,
+// modifystock, activate, updateuser with add_bonus/add_balance …) are sent
+// once and their -1 is returned as card.ErrUnavailable saying the call may
+// have been applied. Consume and Delete (code/consume, code/unavailable) are
+// resent and recognise their own earlier success through code/get (see
+// ConsumeCode).
 //
 // The wx_card api_ticket for JS-SDK wx.addCard (CardAPITicket, CardExt) is
 // kept in the official account's cache under CardTicketCacheKey, so processes

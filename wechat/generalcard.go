@@ -134,6 +134,12 @@ type GeneralCardUpdateUserRequest struct {
 	NotifyOptional    *GeneralCardNotify `json:"notify_optional,omitempty"`
 }
 
+// busyRetrySafe: only absolute values may be sent again after errcode -1; a
+// request with AddBonus or AddBalance is sent once.
+func (r GeneralCardUpdateUserRequest) busyRetrySafe() bool {
+	return r.AddBonus == nil && r.AddBalance == nil
+}
+
 // MarshalJSON sends the balances as fen.
 func (r GeneralCardUpdateUserRequest) MarshalJSON() ([]byte, error) {
 	type plain GeneralCardUpdateUserRequest

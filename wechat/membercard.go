@@ -294,6 +294,12 @@ func (r UpdateMemberUserRequest) Validate() error {
 	return v.err()
 }
 
+// busyRetrySafe: only absolute values may be sent again after errcode -1; a
+// request with AddBonus or AddBalance is sent once.
+func (r UpdateMemberUserRequest) busyRetrySafe() bool {
+	return r.AddBonus == nil && r.AddBalance == nil
+}
+
 // UpdateMemberUserResponse is the answer of updateuser.
 type UpdateMemberUserResponse struct {
 	ResultBonus   int64  `json:"result_bonus"`
@@ -301,7 +307,11 @@ type UpdateMemberUserResponse struct {
 	OpenID        string `json:"openid"`
 }
 
-// UpdateMemberUser changes a member's points, balance or custom fields.
+// UpdateMemberUser changes a member's points, balance or custom fields. A
+// request with only absolute values (Bonus, Balance, custom fields) is sent
+// again when WeChat answers errcode -1 (system busy); one with AddBonus or
+// AddBalance is sent once, and a -1 answer is returned (card.ErrUnavailable)
+// since WeChat may have applied the delta.
 func (p *Provider) UpdateMemberUser(ctx context.Context, req UpdateMemberUserRequest) (*UpdateMemberUserResponse, error) {
 	return invoke[UpdateMemberUserResponse](ctx, p, "UpdateMemberUser", "/card/membercard/updateuser", req)
 }

@@ -296,7 +296,8 @@ func (p *Provider) updateRequest(req card.UpdateRequest) (*UpdateMemberUserReque
 
 // Delete makes the card's code unavailable (POST /card/code/unavailable), with
 // DeleteRequest.Reason (default CANCEL) as the reason. Afterwards Get and
-// Update return card.ErrNotFound. It cannot be undone.
+// Update return card.ErrNotFound. It cannot be undone. A -1 (system busy)
+// answer is handled as in UnavailableCode.
 func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	const op = "Delete"
 	if err := p.admit(op, req, card.CheckRef(ProviderName, req.Ref)); err != nil {
@@ -306,9 +307,11 @@ func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	if reason == "" {
 		reason = card.ReasonCancel
 	}
-	_, err := invoke[struct{}](ctx, p, op, "/card/code/unavailable",
-		UnavailableCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID, Reason: string(reason)})
-	return err
+	u := UnavailableCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID, Reason: string(reason)}
+	if err := u.Validate(); err != nil {
+		return p.invalid(op, err)
+	}
+	return p.unavailable(ctx, op, u)
 }
 
 // ClaimLink creates a QR_CARD QR code (POST /card/qrcode/create) for the
@@ -351,13 +354,20 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 }
 
 // Consume redeems the card's code once (POST /card/code/consume). A code
-// consumed before is card.ErrConflict (errcode 40099).
+// consumed before is card.ErrConflict (errcode 40099). When WeChat answers
+// errcode -1 (system busy) the consume is sent again, and a repeat answered
+// 40099 for a code that code/get then reports CONSUMED counts as success (the
+// first attempt was applied; see ConsumeCode for the one ambiguity).
 func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
 	const op = "Consume"
 	if err := p.admit(op, req, card.CheckRef(ProviderName, req.Ref)); err != nil {
 		return err
 	}
-	_, err := invoke[struct{}](ctx, p, op, "/card/code/consume", ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID})
+	c := ConsumeCodeRequest{Code: req.Ref.CardNo, CardID: req.Ref.TemplateID}
+	if err := c.Validate(); err != nil {
+		return p.invalid(op, err)
+	}
+	_, err := p.consume(ctx, op, c)
 	return err
 }
 

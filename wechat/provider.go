@@ -32,7 +32,9 @@ type Options struct {
 	// HTTPClient sends every card API call. Default: a client with a 30 s timeout
 	// owned by this Provider. silenceper's util.DefaultHTTPClient is never used or changed.
 	HTTPClient *http.Client
-	// Retry is the backoff used when WeChat answers errcode -1 (system busy).
+	// Retry is the backoff used when WeChat answers errcode -1 (system busy)
+	// to a call that is safe to send again (see the package doc: calls that
+	// may have been applied are not resent).
 	// A zero RetryPolicy means card.DefaultRetryPolicy(); set Attempts to 1 to disable retries.
 	Retry card.RetryPolicy
 	// Clock returns the current time (tests). Default time.Now.

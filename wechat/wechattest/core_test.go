@@ -128,6 +128,26 @@ func TestFaultsAndCalls(t *testing.T) {
 	}
 }
 
+// TestApplyThenFail: the faulted call changes the state and answers the
+// errcode; a call that fails on its own does not use the fault up.
+func TestApplyThenFail(t *testing.T) {
+	c := newTC(t, nil)
+	id := c.createMember(nil)
+	c.s.ApplyThenFail("/card/modifystock", -1, 1)
+	c.fail(40073, "/card/modifystock", map[string]any{"card_id": "pUNKNOWN", "reduce_stock_value": 10}) // own error first
+	c.fail(-1, "/card/modifystock", map[string]any{"card_id": id, "reduce_stock_value": 10})
+	if n, _ := c.s.Stock(id); n != 990 {
+		t.Fatalf("stock %d after an applied-then-failed reduce, want 990", n)
+	}
+	c.ok("/card/modifystock", map[string]any{"card_id": id, "reduce_stock_value": 10})
+	if n, _ := c.s.Stock(id); n != 980 {
+		t.Fatalf("stock %d, want 980", n)
+	}
+	c.s.ApplyThenFail("", 45009, 2)
+	c.s.ApplyThenFail("", 0, 0)
+	c.ok("/card/get", map[string]any{"card_id": id})
+}
+
 func TestLatencyHonoursCancel(t *testing.T) {
 	c := newTC(t, nil)
 	c.s.SetLatency("/card/getcolors", 2*time.Second)

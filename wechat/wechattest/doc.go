@@ -17,7 +17,7 @@
 // ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, PayWithPayCell, Approve
 // and Reject simulate users and WeChat's review; with SetEventURL they push
 // the matching XML events (signed, and encrypted in safe mode) to the
-// merchant's handler, and Push sends any event. FailNext, SetLatency,
+// merchant's handler, and Push sends any event. FailNext, ApplyThenFail, SetLatency,
 // ExpireTokens and RevokeTokens inject faults; Calls, TokenFetches,
 // TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist and Pushes
 // inspect what happened. A path the server does not know answers HTTP 404

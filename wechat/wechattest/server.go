@@ -59,6 +59,7 @@ type Server struct {
 	calls    map[string]int
 	total    int
 	faults   map[string]*fault
+	applied  map[string]*fault // ApplyThenFail: handled, then answered with an errcode
 	latency  map[string]time.Duration
 	tokens   map[string]*token
 	tokFetch int
@@ -132,6 +133,7 @@ func NewServer(opts *Options) *Server {
 		now:     o.Clock,
 		calls:   map[string]int{},
 		faults:  map[string]*fault{},
+		applied: map[string]*fault{},
 		latency: map[string]time.Duration{},
 		tokens:  map[string]*token{},
 		tickets: map[string]*ticket{},
@@ -242,6 +244,24 @@ func (s *Server) FailNext(path string, errcode int, n int) {
 	s.faults[path] = &fault{code: errcode, n: n}
 }
 
+// ApplyThenFail makes the next n requests to path ("" matches any path)
+// that the server handles successfully apply their effect (state changes and
+// event pushes, as usual) but answer {"errcode":errcode,"errmsg":…} instead
+// of the success body, as WeChat does when it answers -1 (system busy) to a
+// call it has carried out. Requests that fail (validation, state, FailNext)
+// answer their own error and do not use up a fault. Use it to check that a
+// client does not blindly resend a call that is not idempotent. A later call
+// for the same path replaces the earlier one; n <= 0 removes it.
+func (s *Server) ApplyThenFail(path string, errcode int, n int) {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	if n <= 0 {
+		delete(s.applied, path)
+		return
+	}
+	s.applied[path] = &fault{code: errcode, n: n}
+}
+
 // SetLatency delays every request to path ("" = every path) by d before it is
 // handled. The delay ends early when the request's context is cancelled (the
 // client went away); no lock is held while waiting. d <= 0 removes the delay.
@@ -349,7 +369,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
 		return
 	}
-	if f := s.takeFault(path); f != 0 {
+	if f := takeFault(&s.meta, s.faults, path); f != 0 {
 		s.writeErr(w, &apiError{code: f, msg: errmsgFor(f)})
 		return
 	}
@@ -377,6 +397,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rq := &request{r: r, query: q.Get, body: body}
 	out, e := rt.h(s, rq)
+	if e == nil {
+		if f := takeFault(&s.meta, s.applied, path); f != 0 {
+			e = &apiError{code: f, msg: errmsgFor(f)}
+		}
+	}
 	if e != nil {
 		s.writeErr(w, e)
 		return
@@ -397,14 +422,16 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }
 
-func (s *Server) takeFault(path string) int {
-	s.meta.Lock()
-	defer s.meta.Unlock()
+// takeFault uses up one fault of faults (guarded by mu) for path, or for
+// "" (any path), and returns its errcode; 0 when none is set.
+func takeFault(mu *sync.Mutex, faults map[string]*fault, path string) int {
+	mu.Lock()
+	defer mu.Unlock()
 	for _, p := range [2]string{path, ""} {
-		if f := s.faults[p]; f != nil && f.n > 0 {
+		if f := faults[p]; f != nil && f.n > 0 {
 			f.n--
 			if f.n == 0 {
-				delete(s.faults, p)
+				delete(faults, p)
 			}
 			return f.code
 		}

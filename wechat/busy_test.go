@@ -1,0 +1,175 @@
+package wechat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/silenceper/wechat/v2/util"
+
+	card "github.com/walletcard/card"
+)
+
+// TestBusyNotResentForNonIdempotentCalls: a call WeChat carried out but
+// answered -1 (wechattest.ApplyThenFail) is sent again only when sending it
+// twice cannot change the result; a delta or a creation is sent once and the
+// caller is told it may have been applied.
+func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	code := claim(t, s, id, "oUSER1")
+	if err := p.ActivateMemberCard(ctx, ActivateMemberCardRequest{MembershipNumber: "M1", Code: code, CardID: id, InitBonus: card.Ptr(int64(100))}); err != nil {
+		t.Fatal(err)
+	}
+	const upd = "/card/membercard/updateuser"
+
+	// add_bonus: applied once, not resent, error says so.
+	s.ApplyThenFail(upd, -1, 1)
+	before := s.Calls(upd)
+	_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, AddBonus: card.Ptr(int64(10))})
+	var ce *card.Error
+	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "may have applied") {
+		t.Fatalf("add_bonus answered -1: err = %v, want ErrUnavailable saying it may have been applied", err)
+	}
+	if n := s.Calls(upd) - before; n != 1 {
+		t.Fatalf("add_bonus POSTed %d times, want 1", n)
+	}
+	if m := member(t, s, id, code); m.Bonus != 110 {
+		t.Fatalf("bonus %d, want 110 (the delta applied exactly once)", m.Bonus)
+	}
+
+	// Absolute bonus: resent, succeeds, same final state.
+	s.ApplyThenFail(upd, -1, 1)
+	before = s.Calls(upd)
+	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(200))}); err != nil {
+		t.Fatalf("absolute bonus after -1: %v", err)
+	}
+	if n := s.Calls(upd) - before; n != 2 || member(t, s, id, code).Bonus != 200 {
+		t.Fatalf("absolute bonus: %d POSTs, bonus %d; want 2, 200", s.Calls(upd)-before, member(t, s, id, code).Bonus)
+	}
+
+	// The neutral Update sends absolute values: resent.
+	s.ApplyThenFail(upd, -1, 1)
+	if c, err := p.Update(ctx, card.UpdateRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code}, Points: card.Ptr(card.WholePoints(7))}); err != nil || c.Points != card.WholePoints(7) {
+		t.Fatalf("neutral Update after -1: %v %+v", err, c)
+	}
+
+	// card/create: sent once.
+	s.ApplyThenFail("/card/create", -1, 1)
+	before = s.Calls("/card/create")
+	if _, err := p.CreateTemplate(ctx, testSpec); !errors.Is(err, card.ErrUnavailable) {
+		t.Fatalf("create answered -1: %v", err)
+	}
+	if n := s.Calls("/card/create") - before; n != 1 {
+		t.Fatalf("card/create POSTed %d times, want 1", n)
+	}
+
+	// A read is resent.
+	s.FailNext("/card/get", -1, 1)
+	if _, err := p.GetCard(ctx, GetCardRequest{CardID: id}); err != nil {
+		t.Fatalf("card/get after -1: %v", err)
+	}
+}
+
+// TestRetriesBusyTable pins which calls are resent after -1.
+func TestRetriesBusyTable(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		req  any
+		want bool
+	}{
+		{"/card/code/consume", ConsumeCodeRequest{}, false},
+		{"/card/create", CreateCardRequest{}, false},
+		{"/card/qrcode/create", CreateQRCodeRequest{}, false},
+		{"/card/landingpage/create", CreateLandingPageRequest{}, false},
+		{"/card/modifystock", ModifyStockRequest{}, false},
+		{"/card/code/deposit", nil, false},
+		{"/card/membercard/activate", ActivateMemberCardRequest{}, false},
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{Bonus: card.Ptr(int64(1))}, true},
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{AddBalance: card.Ptr(int64(1))}, false},
+		{"/card/membercard/updateuser", &UpdateMemberUserRequest{AddBonus: card.Ptr(int64(1))}, false},
+		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{Bonus: card.Ptr(int64(1))}, true},
+		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{AddBonus: card.Ptr(int64(1))}, false},
+		{"/card/code/get", GetCodeRequest{}, true},
+		{"/card/code/checkcode", nil, true},
+		{"/card/update", UpdateCardRequest{}, true},
+	} {
+		if got := retriesBusy(tc.path, tc.req); got != tc.want {
+			t.Errorf("retriesBusy(%s, %T %+v) = %v, want %v", tc.path, tc.req, tc.req, got, tc.want)
+		}
+	}
+}
+
+// TestConsumeAppliedThenBusy: WeChat consumed the code but answered -1; the
+// repeat answers 40099, code/get says CONSUMED, so Consume reports success
+// (before the fix the merchant was told the redemption failed).
+func TestConsumeAppliedThenBusy(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	ref := func(code string) card.Ref { return card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code} }
+
+	code := claim(t, s, id, "oUSER1")
+	s.ApplyThenFail("/card/code/consume", -1, 1)
+	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)}); err != nil {
+		t.Fatalf("consume applied then -1: %v, want success", err)
+	}
+	if m := member(t, s, id, code); m.Status != "CONSUMED" || s.Calls("/card/code/consume") != 2 {
+		t.Fatalf("status %s after %d consume POSTs", m.Status, s.Calls("/card/code/consume"))
+	}
+	// A second Consume of the same code is a conflict (no -1 before the 40099).
+	getBefore := s.Calls("/card/code/get")
+	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)}); !errors.Is(err, card.ErrConflict) {
+		t.Fatalf("second consume: %v, want ErrConflict", err)
+	}
+	if s.Calls("/card/code/get") != getBefore {
+		t.Fatal("a plain 40099 read the code back")
+	}
+
+	// The typed method returns the card and openid from code/get.
+	code2 := claim(t, s, id, "oUSER2")
+	s.ApplyThenFail("/card/code/consume", -1, 1)
+	out, err := p.ConsumeCode(ctx, ConsumeCodeRequest{Code: code2, CardID: id})
+	if err != nil || out.OpenID != "oUSER2" || out.Card.CardID != id {
+		t.Fatalf("ConsumeCode applied then -1: %+v, %v", out, err)
+	}
+
+	// -1 without the consume applied: the repeat consumes.
+	code3 := claim(t, s, id, "oUSER3")
+	s.FailNext("/card/code/consume", -1, 1)
+	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code3)}); err != nil || member(t, s, id, code3).Status != "CONSUMED" {
+		t.Fatalf("consume after an unapplied -1: %v", err)
+	}
+
+	// -1 on every attempt: ErrUnavailable with errcode -1.
+	code4 := claim(t, s, id, "oUSER4")
+	s.FailNext("/card/code/consume", -1, 5)
+	err = p.Consume(ctx, card.ConsumeRequest{Ref: ref(code4)})
+	var ce *util.CommonError
+	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 {
+		t.Fatalf("consume always busy: %v", err)
+	}
+	s.FailNext("/card/code/consume", 0, 0)
+}
+
+// TestDeleteAppliedThenBusy: code/unavailable applied but answered -1; the
+// repeat's 40127 is recognised through code/get and Delete succeeds.
+func TestDeleteAppliedThenBusy(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	code := claim(t, s, id, "oUSER1")
+	s.ApplyThenFail("/card/code/unavailable", -1, 1)
+	if err := p.Delete(ctx, card.DeleteRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code}}); err != nil {
+		t.Fatalf("delete applied then -1: %v", err)
+	}
+	if m := member(t, s, id, code); m.Status != "UNAVAILABLE" {
+		t.Fatalf("status %s", m.Status)
+	}
+	// Without a -1 first, deleting again is an error.
+	if err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id}); err == nil {
+		t.Fatal("second unavailable succeeded")
+	}
+}
