@@ -53,7 +53,12 @@ func wholePoints(pts card.Points) (int64, error) {
 // membership_number, Points (whole points only) init_bonus, Balance (fen)
 // init_balance, Level the custom field Options.LevelField, ValidUntil
 // activate_end_time; activate_begin_time is now, and is what Get reports as
-// OpenedAt.
+// OpenedAt. WeChat documents no length for membership_number; it "may equal
+// the code", which is at most 20 bytes, so Open (like ActivateMemberCard and
+// wechattest) accepts an ExternalNo of at most 20 bytes, stricter than the
+// neutral 64. The whole activate request is validated before anything is
+// sent, and a validation error names the OpenRequest field (ExternalNo,
+// Level, Points, Balance, ValidUntil, Code, TemplateID).
 //
 // Open is idempotent: it first reads userinfo/get; a code already active with
 // the same membership_number is returned as it is (no second activation), one
@@ -78,11 +83,6 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	if !req.ValidUntil.IsZero() && !req.ValidUntil.After(now) {
 		return nil, p.invalid(op, card.InvalidArgument("ValidUntil", "must be in the future"))
 	}
-	ref := card.Ref{Provider: ProviderName, TemplateID: req.TemplateID, CardNo: req.Code}
-
-	if c, done, err := p.existing(ctx, op, ref, req.ExternalNo); done || err != nil {
-		return c, err
-	}
 	act := ActivateMemberCardRequest{
 		MembershipNumber:  req.ExternalNo,
 		Code:              req.Code,
@@ -101,6 +101,14 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		act.InitCustomFieldValue2 = req.Level
 	case 3:
 		act.InitCustomFieldValue3 = req.Level
+	}
+	if err := act.Validate(); err != nil {
+		return nil, p.invalid(op, openField(err))
+	}
+	ref := card.Ref{Provider: ProviderName, TemplateID: req.TemplateID, CardNo: req.Code}
+
+	if c, done, err := p.existing(ctx, op, ref, req.ExternalNo); done || err != nil {
+		return c, err
 	}
 	if _, err := invoke[struct{}](ctx, p, op, "/card/membercard/activate", act); err != nil {
 		// A concurrent Open may have activated the code between our read and our activate.
@@ -125,6 +133,34 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		c.ValidUntil = time.Unix(req.ValidUntil.Unix(), 0).In(card.Beijing())
 	}
 	return c, nil
+}
+
+// openFields maps the ActivateMemberCardRequest fields Open fills to the
+// OpenRequest fields they come from.
+var openFields = map[string]string{
+	"MembershipNumber":      "ExternalNo",
+	"Code":                  "Code",
+	"CardID":                "TemplateID",
+	"ActivateEndTime":       "ValidUntil",
+	"InitBonus":             "Points",
+	"InitBalance":           "Balance",
+	"InitCustomFieldValue1": "Level",
+	"InitCustomFieldValue2": "Level",
+	"InitCustomFieldValue3": "Level",
+}
+
+// openField renames the Field of an ActivateMemberCardRequest validation
+// error to the OpenRequest field the caller set.
+func openField(err error) error {
+	var ce *card.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	c := *ce
+	if f, ok := openFields[c.Field]; ok {
+		c.Field = f
+	}
+	return &c
 }
 
 // existing checks whether ref is already activated: done is true when it is,
