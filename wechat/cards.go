@@ -1120,12 +1120,13 @@ type CreateCardResponse struct {
 }
 
 // CreateCard creates a card of any type (POST /card/create). Coupon types
-// (CardType.IsCoupon) are still sent; if WeChat refuses them, the error
-// explains the April-2021 stop and points to WeChat Pay merchant coupons.
+// (CardType.IsCoupon) are still sent; if WeChat refuses them (errcode
+// 48001, 40071 or 45030), the error explains the April-2021 stop and points
+// to WeChat Pay merchant coupons. Other errors keep WeChat's own explanation.
 func (p *Provider) CreateCard(ctx context.Context, req CreateCardRequest) (*CreateCardResponse, error) {
 	out, err := invoke[CreateCardResponse](ctx, p, "CreateCard", "/card/create", req)
 	if err != nil {
-		// couponRefused leaves validation and transport errors alone.
+		// couponRefused changes only the refusal errcodes.
 		return nil, couponRefused(string(req.Card.CardType), err)
 	}
 	return out, nil

@@ -267,6 +267,31 @@ func TestCouponRefused(t *testing.T) {
 	if got := couponRefused("CASH", transport); got != transport {
 		t.Fatalf("transport error changed: %v", got)
 	}
+	for _, code := range []int64{40071, 45030} {
+		if err := couponRefused("CASH", apiError("CreateCard", util.NewCommonError("CreateCard", code, "x"))); !strings.Contains(err.Error(), "April 2021") {
+			t.Errorf("refusal %d: no migration text: %v", code, err)
+		}
+	}
+	// Errors that say nothing about the card type keep their own message.
+	for _, code := range []int64{45009, -1, 40076, 45021} {
+		orig := apiError("CreateCard", util.NewCommonError("CreateCard", code, "x"))
+		if got := couponRefused("GIFT", orig); got != error(orig) || strings.Contains(got.Error(), "April 2021") {
+			t.Errorf("errcode %d on a coupon create blamed on April 2021: %v", code, got)
+		}
+	}
+}
+
+// TestCouponCreateRateLimited: end to end, a legacy coupon create that hits
+// the daily quota is ErrRateLimited with WeChat's own explanation.
+func TestCouponCreateRateLimited(t *testing.T) {
+	p, s := newTestProvider(t, &wechattest.Options{AllowLegacyCoupons: true})
+	s.FailNext("/card/create", 45009, 1)
+	_, err := p.CreateCard(context.Background(), CreateCardRequest{Card: CardDefinition{CardType: CardTypeGift, Gift: &GiftData{Gift: "x", BaseInfo: &BaseInfo{
+		LogoURL: "https://mmbiz.qpic.cn/b.png", CodeType: CodeTypeQRCode, BrandName: "b", Title: "t", Color: "Color010", Notice: "n", Description: "d",
+		SKU: &SKU{Quantity: 1}, DateInfo: &DateInfo{Type: DateTypeFixTerm, FixedTerm: 3}}}}})
+	if !errors.Is(err, card.ErrRateLimited) || strings.Contains(err.Error(), "April 2021") {
+		t.Fatalf("err = %v, want ErrRateLimited without the migration text", err)
+	}
 }
 
 func TestNewAndAs(t *testing.T) {

@@ -167,16 +167,23 @@ var couponTypes = map[string]bool{
 const CouponMigrationMessage = "WeChat stopped accepting new 卡券 coupons (GROUPON, CASH, DISCOUNT, GIFT, GENERAL_COUPON) in April 2021; " +
 	"create WeChat Pay merchant coupons (微信支付商家券) instead"
 
+// couponRefusalCodes are the errcodes with which WeChat refuses a card type
+// it no longer accepts (reference §5): 48001 (the account lacks the API
+// permission), 40071 (invalid card type) and 45030 (the function is not
+// supported for this card).
+var couponRefusalCodes = map[int64]bool{48001: true, 40071: true, 45030: true}
+
 // couponRefused is called by CreateCard with the card type it sent and the
-// error it got. When WeChat refused (answered an errcode) a coupon type, it
-// returns the same error kind with a message saying that WeChat stopped
-// accepting new 卡券 coupons in April 2021 and naming the replacement; any
-// other error is returned unchanged.
+// error it got. When WeChat refused a coupon type with one of
+// couponRefusalCodes, it returns the same error kind with a message saying
+// that WeChat stopped accepting new 卡券 coupons in April 2021 and naming
+// the replacement; any other error (a rate limit, -1, a bad colour, a
+// transport failure …) is returned unchanged.
 func couponRefused(cardType string, err error) error {
 	if err == nil || !couponTypes[strings.ToUpper(cardType)] {
 		return err
 	}
-	if _, ok := errcodeOf(err); !ok {
+	if code, ok := errcodeOf(err); !ok || !couponRefusalCodes[code] {
 		return err
 	}
 	var ce *card.Error
