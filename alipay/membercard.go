@@ -10,7 +10,11 @@ import (
 // Open opens a card with alipay.marketing.card.open. OpenRequest.AuthToken
 // (the user's token from OAuth with scope auth_ecard) and Holder (the Alipay
 // user id 2088…, or the user's open_id) are required. IdempotencyKey becomes
-// out_serial_no (generated when empty) and is reused on every retry.
+// out_serial_no (generated when empty) and is reused on every retry; on
+// failure the error carries it (errors.As with *KeyError), so that the
+// caller can open again with the same key. Alipay does not document what a
+// repeated out_serial_no does; a retry answered CARD_HAS_OPENED is
+// reconciled by looking the user's card up by ExternalNo (see CardOpen).
 // open_date is now and valid_date is ValidUntil, both in Beijing time.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"

@@ -45,13 +45,32 @@ func orDefault(s, def string) string {
 
 // CardOpen calls alipay.marketing.card.open with the user's auth_token. An
 // empty OutSerialNo is generated; the same serial number is sent on every
-// retry and returned in the response.
+// retry, returned in the response and, on failure, put on the error
+// (KeyError, reachable with errors.As).
+//
+// Alipay does not document what a repeated out_serial_no does. When a retry
+// (attempt ≥ 2, after an answer was lost) is refused with CARD_HAS_OPENED,
+// CardOpen reconciles: it looks the card up with card.query by
+// EXTERNAL_CARD (CardExtInfo.ExternalCardNo, the template and the user) and,
+// when that card exists, returns it as the result of the open (its
+// OpenCardChannel fields are then empty). Otherwise the CARD_HAS_OPENED
+// error is returned.
 func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpenResponse, error) {
 	if req.OutSerialNo == "" {
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
 	req.CardUserInfo = req.CardUserInfo.withDefaults()
-	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true})
+	attempts := 0
+	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true,
+		keyParam: "out_serial_no", key: req.OutSerialNo, attempts: &attempts})
+	if err != nil && attempts > 1 && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
+		user := req.CardUserInfo
+		q, qerr := p.CardQuery(ctx, CardQueryRequest{TargetCardNo: req.CardExtInfo.ExternalCardNo, TargetCardNoType: CardNoExternal,
+			TemplateID: req.CardTemplateID, CardUserInfo: &user})
+		if qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "" {
+			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -71,23 +90,30 @@ func (p *Provider) CardQuery(ctx context.Context, req CardQueryRequest) (*CardQu
 
 // CardUpdate calls alipay.marketing.card.update. CardInfo carries absolute
 // values; a zero OccurTime is now (Options.Clock), sent in Beijing time.
-// Absolute updates are idempotent, so unavailable errors are retried.
+// Absolute updates are idempotent, so unavailable errors are retried —
+// except when MerchantCardMsgInfo is set: card.update has no idempotency key
+// and a repeat would send the user the change message again.
 func (p *Provider) CardUpdate(ctx context.Context, req CardUpdateRequest) (*CardUpdateResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	if req.OccurTime.IsZero() {
 		req.OccurTime = p.clock()
 	}
-	return invoke[CardUpdateResponse](ctx, p, req, call{method: MethodCardUpdate, biz: req.wire(), retry: true})
+	return invoke[CardUpdateResponse](ctx, p, req, call{method: MethodCardUpdate, biz: req.wire(), retry: req.MerchantCardMsgInfo == nil})
 }
 
 // CardDelete calls alipay.marketing.card.delete. An empty OutSerialNo is
-// generated and reused on every retry. ExtInfo is sent as JSON text.
+// generated, reused on every retry and put on the error on failure
+// (KeyError). Alipay does not document a repeated out_serial_no, so a retry
+// answered CARD_IS_DELETED_ALREADY counts as success (the lost first attempt
+// deleted the card); the response's BizSerialNo is then empty. ExtInfo is
+// sent as JSON text.
 func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*CardDeleteResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	if req.OutSerialNo == "" {
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
-	return invoke[CardDeleteResponse](ctx, p, req, call{method: MethodCardDelete, biz: req.wire(), retry: true})
+	return invoke[CardDeleteResponse](ctx, p, req, call{method: MethodCardDelete, biz: req.wire(), retry: true,
+		keyParam: "out_serial_no", key: req.OutSerialNo, doneIfRepeated: []string{"CARD_IS_DELETED_ALREADY"}})
 }
 
 // TemplateCreate calls alipay.marketing.card.template.create. An empty
@@ -183,9 +209,11 @@ func (p *Provider) BenefitQuery(ctx context.Context, req BenefitQueryRequest) (*
 	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true})
 }
 
-// BenefitDelete calls alipay.marketing.card.benefit.delete.
+// BenefitDelete calls alipay.marketing.card.benefit.delete. Not retried: a
+// repeat of a delete whose answer was lost is answered BENEFIT_NOT_EXIST,
+// which cannot be told apart from a wrong benefit id.
 func (p *Provider) BenefitDelete(ctx context.Context, req BenefitDeleteRequest) (*BenefitResult, error) {
-	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req, retry: true})
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req})
 }
 
 // ImageUpload calls alipay.offline.material.image.upload, sending the image as

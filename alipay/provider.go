@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -351,8 +352,19 @@ type call struct {
 	// secrets are values (tokens, codes) to scrub from anything the gateway
 	// echoes; authToken and the app auth token are added by do.
 	secrets []string
-	// retry allows retrying unavailable errors (the call is keyed or idempotent).
+	// retry allows retrying unavailable errors: the call is keyed, or
+	// sending it twice has no observable effect.
 	retry bool
+	// keyParam and key are the call's idempotency key (e.g. out_serial_no),
+	// put on every error the call returns (KeyError) so that the caller can
+	// retry with the same key.
+	keyParam, key string
+	// doneIfRepeated are sub_codes that, on a retry (attempt ≥ 2), mean an
+	// earlier attempt whose answer was lost applied the call: the call then
+	// succeeds with an empty response.
+	doneIfRepeated []string
+	// attempts, when set, receives how many attempts were sent.
+	attempts *int
 	// noCode marks methods whose success node has no code (oauth.token).
 	noCode bool
 }
@@ -431,7 +443,9 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	}
 	c.secrets = p.allSecrets(c)
 	var raw json.RawMessage
+	n := 0
 	attempt := func(ctx context.Context) error {
+		n++
 		raw = raw[:0]
 		gctx, blocked, done := guardDownloads(ctx)
 		err := p.client.Request(gctx, build(), &raw)
@@ -442,16 +456,79 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 		if err != nil {
 			return p.requestError(c, err)
 		}
-		return decodeResponse(c, raw, out)
+		err = decodeResponse(c, raw, out)
+		if n > 1 && err != nil && slices.Contains(c.doneIfRepeated, codeOf(err)) {
+			return nil
+		}
+		return err
 	}
 	policy := p.policy
 	if !c.retry {
 		policy = retry.Policy{Attempts: 1}
 	}
-	if err := retry.Do(ctx, policy, isUnavailable, attempt); err != nil {
-		return card.Wrap(Name, c.method, card.KindUnknown, err)
+	err = retry.Do(ctx, policy, isUnavailable, attempt)
+	if c.attempts != nil {
+		*c.attempts = n
+	}
+	if err != nil {
+		return withKey(card.Wrap(Name, c.method, card.KindUnknown, err), c)
 	}
 	return nil
+}
+
+// KeyError is inside (errors.As) every error of a call sent with an
+// idempotency key — out_serial_no of card.open and card.delete, generated
+// or the caller's — so that a caller whose call failed, perhaps after
+// Alipay applied it, can send it again with the same key:
+//
+//	var ke *alipay.KeyError
+//	if errors.As(err, &ke) { req.IdempotencyKey = ke.Key }
+//
+// Alipay does not document what a repeated out_serial_no does; see Open.
+type KeyError struct {
+	// Param is the wire name of the key, e.g. "out_serial_no".
+	Param string
+	// Key is the value the call was sent with.
+	Key string
+	// Err is the failure.
+	Err error
+}
+
+// Error describes the failure and the key.
+func (e *KeyError) Error() string {
+	if e.Err == nil {
+		return e.Param + " " + e.Key
+	}
+	return e.Err.Error() + " (" + e.Param + " " + e.Key + ")"
+}
+
+// Unwrap returns Err.
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// codeOf returns the Code of the *card.Error in err, or "".
+func codeOf(err error) string {
+	var ce *card.Error
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return ""
+}
+
+// withKey puts c's idempotency key on err (a *card.Error from Wrap; context
+// errors stay bare).
+func withKey(err error, c call) error {
+	ce, ok := err.(*card.Error)
+	if !ok || c.key == "" {
+		return err
+	}
+	cp := *ce
+	cp.Err = &KeyError{Param: c.keyParam, Key: c.key, Err: ce.Err}
+	if cp.Message == "" {
+		cp.Message = c.keyParam + " " + c.key
+	} else {
+		cp.Message += " (" + c.keyParam + " " + c.key + ")"
+	}
+	return &cp
 }
 
 // guardDownloads returns a context for one smartwalle Request that lets no

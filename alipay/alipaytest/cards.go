@@ -252,7 +252,7 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	if userID != tok.userID {
 		return nil, bizFail("USER_AUTH_FAIL", "用户授权失败: auth_token 不属于 card_user_info 中的用户")
 	}
-	if rec := s.st.openSerials[string(b.OutSerialNo)]; rec != nil {
+	if rec := s.st.openSerials[string(b.OutSerialNo)]; rec != nil && !s.forget {
 		if rec.templateID == string(b.CardTemplateID) && rec.userID == userID {
 			return rec.resp, nil
 		}
@@ -568,7 +568,7 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	if rec := s.st.deleteSerials[string(b.OutSerialNo)]; rec != nil {
+	if rec := s.st.deleteSerials[string(b.OutSerialNo)]; rec != nil && !s.forget {
 		if rec.bizCardNo == string(b.TargetCardNo) {
 			return append(success(), field{"biz_serial_no", rec.bizSerialNo}), nil
 		}

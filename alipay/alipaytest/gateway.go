@@ -390,7 +390,13 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		req := &request{method: method, params: params, files: files, biz: biz, now: now}
 		resp, rerr = s.dispatch(req)
 	}
+	drop := s.takeDrop(method)
 	s.mu.Unlock()
+	if drop {
+		// The method ran; the answer is lost. ErrAbortHandler closes the
+		// connection without a response (and without a log line).
+		panic(http.ErrAbortHandler)
+	}
 
 	if rerr != nil {
 		if rerr.unsigned {

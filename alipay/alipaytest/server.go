@@ -75,6 +75,14 @@ type Options struct {
 	// NewClient and NewCertClient set it. Without it encrypted requests are
 	// refused. NewServer panics on a key that is not valid base64 AES.
 	AESKey string
+	// ForgetSerials makes the gateway ignore a repeated out_serial_no of
+	// card.open and card.delete: the repeat is processed as a new request
+	// (so a second open of the same user and template fails with
+	// CARD_HAS_OPENED, a second delete with CARD_IS_DELETED_ALREADY).
+	// Alipay documents neither this nor the default, which replays the first
+	// answer to the same serial; both are emulator choices, so test clients
+	// against both.
+	ForgetSerials bool
 }
 
 // Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
@@ -87,6 +95,7 @@ type Server struct {
 	appID    string
 	clock    func() time.Time
 	certMode bool
+	forget   bool
 	certOnce sync.Once
 	certs    *certSet
 	forOnce  sync.Once
@@ -106,6 +115,7 @@ type Server struct {
 	callsTotal int
 	tampers    map[string]Tamper
 	fails      map[string]*failRule
+	drops      map[string]int
 	latency    map[string]time.Duration
 	seq        int64
 	st         state
@@ -134,9 +144,11 @@ func NewServer(opts *Options) *Server {
 		appID:    o.AppID,
 		clock:    o.Clock,
 		certMode: o.CertMode,
+		forget:   o.ForgetSerials,
 		calls:    make(map[string]int),
 		tampers:  make(map[string]Tamper),
 		fails:    make(map[string]*failRule),
+		drops:    make(map[string]int),
 		latency:  make(map[string]time.Duration),
 		st:       newState(),
 	}
@@ -304,6 +316,37 @@ func (s *Server) FailNext(method, code, subCode, subMsg string, n int) {
 		return
 	}
 	s.fails[method] = &failRule{err: &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg}, n: n}
+}
+
+// DropAnswerNext makes the next n calls of method ("" = any method) run
+// normally — state changes — and then lose their answer: the server closes
+// the connection without writing anything, so the client sees a transport
+// error although the gateway applied the call (a reply lost on the way
+// back). Use it to check what a client's retry does to a call that was
+// already applied. n ≤ 0 removes the rule.
+func (s *Server) DropAnswerNext(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.drops, method)
+		return
+	}
+	s.drops[method] = n
+}
+
+// takeDrop consumes one DropAnswerNext for method. Callers hold s.mu.
+func (s *Server) takeDrop(method string) bool {
+	for _, k := range []string{method, ""} {
+		if n, ok := s.drops[k]; ok {
+			if n <= 1 {
+				delete(s.drops, k)
+			} else {
+				s.drops[k] = n - 1
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // SetLatency delays every answer to method ("" = all methods) by d before the

@@ -1,0 +1,55 @@
+package alipaytest
+
+import (
+	"testing"
+)
+
+// TestDropAnswerNext: the method runs (the card exists) but the client gets
+// no answer; the rule is consumed.
+func TestDropAnswerNext(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	uid := e.srv.NewUser()
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	biz := map[string]any{
+		"out_serial_no":    "serial-1",
+		"card_template_id": tpl,
+		"card_user_info":   map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+		"card_ext_info":    map[string]any{"external_card_no": "E1"},
+	}
+	e.srv.DropAnswerNext(MethodCardOpen, 1)
+	if _, err := e.try(MethodCardOpen, biz, map[string]string{"auth_token": tok}); err == nil {
+		t.Fatal("answer not dropped")
+	}
+	if e.srv.CardCount() != 1 {
+		t.Fatalf("%d cards: the dropped call did not run", e.srv.CardCount())
+	}
+	// Same serial: the default gateway replays the first answer.
+	e.ok(MethodCardOpen, biz, map[string]string{"auth_token": tok})
+	if e.srv.CardCount() != 1 {
+		t.Fatalf("%d cards after the replay", e.srv.CardCount())
+	}
+}
+
+// TestForgetSerials: a repeated serial is processed as a new request.
+func TestForgetSerials(t *testing.T) {
+	e := newEnv(t, &Options{ForgetSerials: true})
+	tpl := e.template(nil)
+	uid := e.srv.NewUser()
+	tok := e.srv.IssueToken(uid, ScopeAuthECard)
+	biz := map[string]any{
+		"out_serial_no":    "serial-1",
+		"card_template_id": tpl,
+		"card_user_info":   map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+		"card_ext_info":    map[string]any{"external_card_no": "E1"},
+	}
+	r := e.ok(MethodCardOpen, biz, map[string]string{"auth_token": tok})
+	e.fails(MethodCardOpen, biz, map[string]string{"auth_token": tok}, "40004", "CARD_HAS_OPENED")
+	var ci struct {
+		BizCardNo string `json:"biz_card_no"`
+	}
+	r.obj(t, "card_info", &ci)
+	del := map[string]any{"out_serial_no": "d1", "target_card_no": ci.BizCardNo, "target_card_no_type": "BIZ_CARD", "reason_code": "CANCEL"}
+	e.ok(MethodCardDelete, del, nil)
+	e.fails(MethodCardDelete, del, nil, "40004", "CARD_IS_DELETED_ALREADY")
+}
