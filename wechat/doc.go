@@ -98,7 +98,10 @@
 // (timestamp, nonce) pair it already accepted, so a captured push cannot be
 // replayed, parses the 13 card events into
 // *CardEvent and calls the hooks registered with On, OnCardEvent and OnEvent
-// (neutral card.Event; see CardEvent.Neutral for the mapping).
+// (neutral card.Event; see CardEvent.Neutral for the mapping). Every other
+// verified message (user messages, subscribe, menu clicks …) goes to
+// HandlerOptions.Fallback as a plaintext request, or is acknowledged and
+// dropped when there is none.
 //
 // # As
 //

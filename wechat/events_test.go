@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/silenceper/wechat/v2/util"
 
@@ -266,5 +269,87 @@ func TestHandlerCallbackErrorIs500(t *testing.T) {
 	err := s.Push(context.Background(), wechattest.Event{Event: "user_del_card", FromUserName: "o", CardId: "c", UserCardCode: "1"})
 	if err == nil || !strings.Contains(err.Error(), "500") {
 		t.Fatalf("push with failing callback: %v", err)
+	}
+}
+
+// TestHandlerFallback: verified non-card pushes reach HandlerOptions.Fallback
+// as a fresh request with the plaintext body (decrypted in safe mode) and
+// without the safe-mode query parameters; card events and forged pushes
+// never reach it; its answer is WeChat's answer.
+func TestHandlerFallback(t *testing.T) {
+	for _, aesKey := range []string{"", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"} {
+		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey})
+		type got struct {
+			body, ctype, query string
+			length            int64
+		}
+		var mu sync.Mutex
+		var seen []got
+		fb := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			seen = append(seen, got{string(b), r.Header.Get("Content-Type"), r.URL.RawQuery, r.ContentLength})
+			mu.Unlock()
+			_, _ = io.WriteString(w, "success")
+		})
+		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey, Fallback: fb})
+		cardEvents := 0
+		h.OnCardEvent(func(context.Context, *CardEvent) error { cardEvents++; return nil })
+		url := eventServer(t, s, h)
+		ctx := context.Background()
+		if err := s.Push(ctx, wechattest.Event{Event: "subscribe", FromUserName: "oFAN"}); err != nil {
+			t.Fatalf("aes=%v: subscribe push: %v", aesKey != "", err)
+		}
+		if err := s.Push(ctx, wechattest.Event{Event: "user_get_card", FromUserName: "o", CardId: "c", UserCardCode: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		forged := wechattest.NewServer(&wechattest.Options{PushToken: "attacker-token", EncodingAESKey: aesKey, AppID: s.AppID()})
+		forged.SetEventURL(url)
+		if err := forged.Push(ctx, wechattest.Event{Event: "subscribe", FromUserName: "oEVIL"}); err == nil {
+			t.Fatalf("aes=%v: forged push accepted", aesKey != "")
+		}
+		forged.Close()
+		mu.Lock()
+		if len(seen) != 1 || cardEvents != 1 {
+			t.Fatalf("aes=%v: fallback got %d requests, card hook %d; want 1 and 1", aesKey != "", len(seen), cardEvents)
+		}
+		g := seen[0]
+		mu.Unlock()
+		if !strings.Contains(g.body, "<Event><![CDATA[subscribe]]></Event>") || strings.Contains(g.body, "<Encrypt>") ||
+			g.length != int64(len(g.body)) || g.ctype != "text/xml; charset=utf-8" ||
+			strings.Contains(g.query, "encrypt_type") || strings.Contains(g.query, "msg_signature") || !strings.Contains(g.query, "signature=") {
+			t.Fatalf("aes=%v: fallback request %+v", aesKey != "", g)
+		}
+	}
+}
+
+// TestHandlerFallbackAnswers: the fallback's status and body are WeChat's
+// answer; a 5xx lets the redelivery through the replay check. Without a
+// fallback a non-card push is acknowledged.
+func TestHandlerFallbackAnswers(t *testing.T) {
+	status := http.StatusServiceUnavailable
+	h := NewHandler(HandlerOptions{Token: "tok", Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, "reply")
+	})})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	q := url.Values{"signature": {util.Signature("tok", ts, "n")}, "timestamp": {ts}, "nonce": {"n"}}
+	text := `<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>`
+	for _, want := range []int{http.StatusServiceUnavailable, http.StatusOK, http.StatusForbidden} {
+		status = want
+		if want == http.StatusForbidden {
+			status = http.StatusOK
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(text)))
+		if w.Code != want || (want != http.StatusForbidden && w.Body.String() != "reply") {
+			t.Fatalf("HTTP %d %q, want %d", w.Code, w.Body.String(), want)
+		}
+	}
+	plain := NewHandler(HandlerOptions{Token: "tok"})
+	w := httptest.NewRecorder()
+	plain.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(text)))
+	if w.Code != http.StatusOK || w.Body.String() != "success" {
+		t.Fatalf("no fallback: HTTP %d %q", w.Code, w.Body.String())
 	}
 }

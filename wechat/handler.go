@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -51,6 +52,22 @@ type HandlerOptions struct {
 	// Clock returns the current time for the MaxAge check. Default time.Now;
 	// Provider.NewHandler takes the Provider's Options.Clock.
 	Clock func() time.Time
+	// Fallback receives every verified push that is not a card event (user
+	// messages, subscribe and menu events …). Without it such pushes are
+	// answered "success" and dropped.
+	//
+	// Fallback is called only after the signature, the replay window and, in
+	// safe mode, msg_signature have been checked and the message decrypted.
+	// It gets a new POST request carrying the original request's context,
+	// headers and URL, except that: the body is the plaintext XML message
+	// (decrypted in safe mode) with Content-Length and Content-Type
+	// (text/xml; charset=utf-8) set to match, and the encrypt_type and
+	// msg_signature query parameters are removed (signature, timestamp, nonce
+	// and openid stay), so the fallback must not verify or decrypt again.
+	// Whatever it writes is WeChat's answer: in safe mode a passive reply must
+	// be encrypted by the fallback itself (or answer "success"). A 5xx answer
+	// lets WeChat's redelivery of the same push through the replay check.
+	Fallback http.Handler
 }
 
 // DefaultEventMaxAge is the replay window a Handler uses when HandlerOptions.MaxAge is zero.
@@ -74,12 +91,14 @@ type CardEventFunc func(ctx context.Context, ev *CardEvent) error
 // events and
 // calls, in order, the hook registered for that event with On, the hook
 // registered with OnCardEvent, and the neutral hook registered with OnEvent.
-// Non-card messages are acknowledged and ignored. Register hooks before
-// serving; Handler is safe for concurrent use.
+// Other messages go to HandlerOptions.Fallback, or are acknowledged and
+// ignored without one. Register hooks before serving; Handler is safe for
+// concurrent use.
 type Handler struct {
 	token, aesKey, appID string
 	maxAge               time.Duration // ≤ 0: no replay check
 	now                  func() time.Time
+	fallback             http.Handler
 
 	mu      sync.RWMutex
 	hooks   map[EventName]CardEventFunc
@@ -153,7 +172,7 @@ func NewHandler(opts HandlerOptions) *Handler {
 		panic("wechat: NewHandler needs a 43-character EncodingAESKey and the AppID for safe mode")
 	}
 	h := &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID,
-		maxAge: opts.MaxAge, now: opts.Clock, hooks: map[EventName]CardEventFunc{}}
+		maxAge: opts.MaxAge, now: opts.Clock, fallback: opts.Fallback, hooks: map[EventName]CardEventFunc{}}
 	if h.maxAge == 0 {
 		h.maxAge = DefaultEventMaxAge
 	}
@@ -249,23 +268,82 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	ev, err := ParseEvent(plain)
+	raw, err := decodeRaw(plain)
 	if err != nil {
 		http.Error(w, "malformed event", http.StatusBadRequest)
 		return
 	}
-	if ev.MsgType == "event" && IsCardEvent(ev.Event) {
-		if err := h.dispatch(r.Context(), ev); err != nil {
-			if key != "" {
-				h.seen.release(key)
-			}
-			http.Error(w, "event not handled", http.StatusInternalServerError)
+	if clean(raw.MsgType) != "event" || !IsCardEvent(EventName(clean(raw.Event))) {
+		if h.fallback == nil {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "success")
 			return
 		}
+		sw := &statusWriter{ResponseWriter: w}
+		h.fallback.ServeHTTP(sw, fallbackRequest(r, plain))
+		if sw.status >= 500 && key != "" {
+			h.seen.release(key)
+		}
+		return
+	}
+	ev, err := raw.typed()
+	if err != nil {
+		http.Error(w, "malformed event", http.StatusBadRequest)
+		return
+	}
+	if err := h.dispatch(r.Context(), ev); err != nil {
+		if key != "" {
+			h.seen.release(key)
+		}
+		http.Error(w, "event not handled", http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "success")
 }
+
+// fallbackRequest is the request HandlerOptions.Fallback receives: r with
+// the plaintext message as its body and without the safe-mode query parameters.
+func fallbackRequest(r *http.Request, plain []byte) *http.Request {
+	fr := r.Clone(r.Context())
+	u := *r.URL
+	q := u.Query()
+	q.Del("encrypt_type")
+	q.Del("msg_signature")
+	u.RawQuery = q.Encode()
+	fr.URL = &u
+	fr.RequestURI = ""
+	fr.Method = http.MethodPost
+	fr.Body = io.NopCloser(bytes.NewReader(plain))
+	fr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(plain)), nil }
+	fr.ContentLength = int64(len(plain))
+	fr.Header.Set("Content-Length", strconv.Itoa(len(plain)))
+	fr.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	return fr
+}
+
+// statusWriter records the status a fallback handler answers.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // open verifies the push and returns the plain XML, or an HTTP status and error.
 func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]byte, int, error) {
