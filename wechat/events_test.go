@@ -281,7 +281,7 @@ func TestHandlerFallback(t *testing.T) {
 		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey})
 		type got struct {
 			body, ctype, query string
-			length            int64
+			length             int64
 		}
 		var mu sync.Mutex
 		var seen []got
