@@ -258,20 +258,19 @@ func (r *CardQueryResponse) check() error {
 	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
 
-// MerchantCardMsgInfo turns an update into a user message (merchant_card_msg_info).
+// MerchantCardMsgInfo turns an update into a user message
+// (merchant_card_msg_info). Alipay documents only changed_point; there is
+// no balance counterpart.
 type MerchantCardMsgInfo struct {
 	// ChangedPoint is the change of points shown to the user (may be negative).
 	ChangedPoint *card.Points
-	// ChangedBalance is the change of balance shown to the user (may be negative).
-	ChangedBalance *card.Money
 }
 
-// MarshalJSON encodes the changes as decimal strings.
+// MarshalJSON encodes the change as a decimal string.
 func (m MerchantCardMsgInfo) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		ChangedPoint   string `json:"changed_point,omitempty"`
-		ChangedBalance string `json:"changed_balance,omitempty"`
-	}{optString(m.ChangedPoint), optString(m.ChangedBalance)})
+		ChangedPoint string `json:"changed_point,omitempty"`
+	}{optString(m.ChangedPoint)})
 }
 
 // CardUpdateRequest is alipay.marketing.card.update. CardInfo holds the new

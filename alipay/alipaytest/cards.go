@@ -112,6 +112,7 @@ type merchantCard struct {
 		CodeStatus str `json:"code_status"`
 		CodeValue  str `json:"code_value"`
 		ExpireTime str `json:"expire_time"`
+		TimeStamp  str `json:"time_stamp"`
 	} `json:"mdcode_info"`
 }
 

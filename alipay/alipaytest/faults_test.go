@@ -53,3 +53,20 @@ func TestForgetSerials(t *testing.T) {
 	e.ok(MethodCardDelete, del, nil)
 	e.fails(MethodCardDelete, del, nil, "40004", "CARD_IS_DELETED_ALREADY")
 }
+
+// TestUnknownBizMembersRefused: a misspelt or invented biz_content member
+// (here the undocumented merchant_card_msg_info.changed_balance) fails
+// instead of being ignored.
+func TestUnknownBizMembersRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	_, no := e.open(tpl, nil)
+	upd := map[string]any{"target_card_no": no, "target_card_no_type": "BIZ_CARD", "occur_time": "2026-01-01 00:00:00",
+		"card_info": map[string]any{"point": "5"}, "merchant_card_msg_info": map[string]any{"changed_point": "5"}}
+	e.ok(MethodCardUpdate, upd, nil)
+	upd["merchant_card_msg_info"] = map[string]any{"changed_balance": "1.00"}
+	e.fails(MethodCardUpdate, upd, nil, "40004", "INVALID_PARAMETER")
+	delete(upd, "merchant_card_msg_info")
+	upd["target_card_number"] = no
+	e.fails(MethodCardUpdate, upd, nil, "40004", "INVALID_PARAMETER")
+}

@@ -104,14 +104,21 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// decodeBiz decodes the request's biz_content into v. A missing biz_content or
-// a type mismatch is INVALID_PARAMETER.
+// decodeBiz decodes the request's biz_content into v. A missing biz_content,
+// a type mismatch or a member v does not declare (emulator choice: a
+// misspelt or invented field fails here rather than being ignored, as the
+// real gateway may silently do) is INVALID_PARAMETER.
 func decodeBiz(req *request, v any) *apiError {
 	if req.biz == "" {
 		return invalidParam("参数无效: biz_content 不能为空")
 	}
-	if err := json.Unmarshal([]byte(req.biz), v); err != nil {
+	d := json.NewDecoder(strings.NewReader(req.biz))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
 		return invalidParam("参数无效: biz_content: %s", truncate(err.Error(), 200))
+	}
+	if d.More() {
+		return invalidParam("参数无效: biz_content 后有多余内容")
 	}
 	return nil
 }

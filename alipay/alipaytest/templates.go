@@ -51,20 +51,27 @@ type levelConf struct {
 }
 
 type columnInfo struct {
-	Code        str `json:"code"`
-	Title       str `json:"title"`
-	OperateType str `json:"operate_type"`
+	Code        str             `json:"code"`
+	Title       str             `json:"title"`
+	Value       str             `json:"value"`
+	OperateType str             `json:"operate_type"`
+	MoreInfo    json.RawMessage `json:"more_info"`
+	IconID      str             `json:"icon_id"`
+	Tag         str             `json:"tag"`
+	GroupTitle  str             `json:"group_title"`
 }
 
 type actionInfo struct {
-	Code    str `json:"code"`
-	Text    str `json:"text"`
-	URLType str `json:"url_type"`
-	URL     str `json:"url"`
+	Code       str             `json:"code"`
+	Text       str             `json:"text"`
+	URLType    str             `json:"url_type"`
+	URL        str             `json:"url"`
+	MiniAppURL json.RawMessage `json:"mini_app_url"`
 }
 
-// templateBody is the part of template.create / template.modify that the
-// gateway validates; everything else is stored as sent.
+// templateBody is template.create / template.modify: every documented
+// member (a member not listed here is refused, see decodeBiz); the
+// json.RawMessage ones are stored as sent without checks.
 type templateBody struct {
 	RequestID         str             `json:"request_id"`
 	TemplateID        str             `json:"template_id"`
@@ -80,8 +87,18 @@ type templateBody struct {
 	ShopIDs           []str           `json:"shop_ids"`
 	OpenCardConf      json.RawMessage `json:"open_card_conf"`
 	MdcodeNotifyConf  *struct {
-		URL str `json:"url"`
+		URL       str             `json:"url"`
+		ExtParams json.RawMessage `json:"ext_params"`
 	} `json:"mdcode_notify_conf"`
+	TemplateBenefitInfo json.RawMessage `json:"template_benefit_info"`
+	TemplateFormConfig  json.RawMessage `json:"template_form_config"`
+	PubChannels         json.RawMessage `json:"pub_channels"`
+	ServiceLabelList    json.RawMessage `json:"service_label_list"`
+	SpiAppID            json.RawMessage `json:"spi_app_id"`
+	AccessVersion       json.RawMessage `json:"access_version"`
+	CardSpecTag         json.RawMessage `json:"card_spec_tag"`
+	PaidOuterCardConf   json.RawMessage `json:"paid_outer_card_conf"`
+	NotifyURL           json.RawMessage `json:"notify_url"`
 }
 
 // validateTemplateBody checks the rules shared by create and modify.
