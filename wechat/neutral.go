@@ -103,7 +103,7 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		act.InitCustomFieldValue3 = req.Level
 	}
 	if err := act.Validate(); err != nil {
-		return nil, p.invalid(op, openField(err))
+		return nil, p.invalid(op, renameField(err, openFields))
 	}
 	ref := card.Ref{Provider: ProviderName, TemplateID: req.TemplateID, CardNo: req.Code}
 
@@ -135,6 +135,15 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	return c, nil
 }
 
+// claimLinkFields maps the CreateQRCodeRequest fields ClaimLink fills to
+// the ClaimLinkRequest fields they come from.
+var claimLinkFields = map[string]string{
+	"Card.CardID":   "TemplateID",
+	"Card.OpenID":   "Holder",
+	"Card.OuterStr": "Channel",
+	"ExpireSeconds": "ExpiresIn",
+}
+
 // openFields maps the ActivateMemberCardRequest fields Open fills to the
 // OpenRequest fields they come from.
 var openFields = map[string]string{
@@ -149,15 +158,15 @@ var openFields = map[string]string{
 	"InitCustomFieldValue3": "Level",
 }
 
-// openField renames the Field of an ActivateMemberCardRequest validation
-// error to the OpenRequest field the caller set.
-func openField(err error) error {
+// renameField renames the Field of a wire request's validation error to the
+// neutral request field the caller set (names maps wire → neutral).
+func renameField(err error, names map[string]string) error {
 	var ce *card.Error
 	if !errors.As(err, &ce) {
 		return err
 	}
 	c := *ce
-	if f, ok := openFields[c.Field]; ok {
+	if f, ok := names[c.Field]; ok {
 		c.Field = f
 	}
 	return &c
@@ -369,6 +378,9 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 		return nil, p.invalid(op, card.InvalidArgument("ExpiresIn", "WeChat card QR codes live %d–%d whole seconds, got %v", MinQRExpireSeconds, MaxQRExpireSeconds, req.ExpiresIn))
 	}
 	qr := CreateQRCodeRequest{ExpireSeconds: secs, Card: &QRCard{CardID: req.TemplateID, OpenID: req.Holder, OuterStr: req.Channel}}
+	if err := qr.Validate(); err != nil {
+		return nil, p.invalid(op, renameField(err, claimLinkFields))
+	}
 	now := p.now()
 	out, err := invoke[CreateQRCodeResponse](ctx, p, op, "/card/qrcode/create", qr)
 	if err != nil {

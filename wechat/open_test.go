@@ -52,3 +52,29 @@ func fieldOf(err error) string {
 	}
 	return ""
 }
+
+// TestClaimLinkFieldNames: a ClaimLink the QR request would refuse is
+// rejected before the wire, naming the ClaimLinkRequest field.
+func TestClaimLinkFieldNames(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	ok := card.ClaimLinkRequest{Provider: card.WeChat, TemplateID: id}
+	for _, tc := range []struct {
+		req   card.ClaimLinkRequest
+		field string
+	}{
+		{with(ok, func(r *card.ClaimLinkRequest) { r.Holder = strings.Repeat("o", 40) }), "Holder"},
+		{with(ok, func(r *card.ClaimLinkRequest) { r.TemplateID = strings.Repeat("p", 40) }), "TemplateID"},
+		{with(ok, func(r *card.ClaimLinkRequest) { r.Channel = strings.Repeat("c", 200) }), "Channel"},
+	} {
+		before := s.Calls("")
+		_, err := p.ClaimLink(ctx, tc.req)
+		if !errors.Is(err, card.ErrInvalidArgument) || fieldOf(err) != tc.field {
+			t.Errorf("err = %v (field %q), want InvalidArgument naming %s", err, fieldOf(err), tc.field)
+		}
+		if n := s.Calls("") - before; n != 0 {
+			t.Errorf("%s: %d calls sent", tc.field, n)
+		}
+	}
+}
