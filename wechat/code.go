@@ -165,13 +165,20 @@ func (p *Provider) DecryptCode(ctx context.Context, req DecryptCodeRequest) (*De
 	return invoke[DecryptCodeResponse](ctx, p, "DecryptCode", "/card/code/decrypt", req)
 }
 
+// MaxUnavailableReasonBytes bounds UnavailableCodeRequest.Reason (and so
+// card.DeleteRequest.Reason on WeChat). WeChat documents the reason field
+// without a length; 128 bytes of UTF-8 is this library's choice, and
+// wechattest answers 45021 above the same limit.
+const MaxUnavailableReasonBytes = 128
+
 // UnavailableCodeRequest is POST /card/code/unavailable (row 25): the code is
 // made unavailable (设置失效) and disappears from use.
 type UnavailableCodeRequest struct {
 	Code string `json:"code"`
 	// CardID is required for custom-code cards.
 	CardID string `json:"card_id,omitempty"`
-	// Reason is a free-text reason (WxJava sends it). Optional, ≤ 128 bytes.
+	// Reason is a free-text reason (WxJava sends it). Optional, at most
+	// MaxUnavailableReasonBytes.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -180,7 +187,7 @@ func (r UnavailableCodeRequest) Validate() error {
 	var v cv
 	v.code("Code", r.Code, true)
 	v.cardID("CardID", r.CardID, false)
-	v.str("Reason", r.Reason, false, 128)
+	v.str("Reason", r.Reason, false, MaxUnavailableReasonBytes)
 	return v.err()
 }
 

@@ -78,3 +78,22 @@ func TestClaimLinkFieldNames(t *testing.T) {
 		}
 	}
 }
+
+// TestUnavailableReasonLimit: the adapter and wechattest agree on
+// MaxUnavailableReasonBytes: a reason of exactly the limit is accepted by
+// both, one byte more is refused before the wire.
+func TestUnavailableReasonLimit(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	code := claim(t, s, id, "oUSER1")
+	before := s.Calls("")
+	err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id, Reason: strings.Repeat("r", MaxUnavailableReasonBytes+1)})
+	if !errors.Is(err, card.ErrInvalidArgument) || fieldOf(err) != "Reason" || s.Calls("") != before {
+		t.Fatalf("over the limit: %v, %d calls", err, s.Calls("")-before)
+	}
+	// 126 bytes of ASCII plus one 2-byte character: 128 bytes, 127 characters.
+	if err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id, Reason: strings.Repeat("r", MaxUnavailableReasonBytes-2) + "é"}); err != nil {
+		t.Fatalf("at the limit: %v", err)
+	}
+}

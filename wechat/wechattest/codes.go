@@ -252,6 +252,11 @@ func hCodeUpdate(s *Server, rq *request) (any, *apiError) {
 	return nil, nil
 }
 
+// maxUnavailableReason bounds the reason of code/unavailable: WeChat
+// documents no limit, so this emulator uses the adapter's choice
+// (wechat.MaxUnavailableReasonBytes, 128 bytes of UTF-8).
+const maxUnavailableReason = 128
+
 func hUnavailable(s *Server, rq *request) (any, *apiError) {
 	var in struct {
 		Code   string `json:"code"`
@@ -261,8 +266,8 @@ func hUnavailable(s *Server, rq *request) (any, *apiError) {
 	if e := decode(rq.body, &in); e != nil {
 		return nil, e
 	}
-	if tooLong(in.Reason, 64) {
-		return nil, errm(45021, "some argument may be out of length limit! reason")
+	if len(in.Reason) > maxUnavailableReason {
+		return nil, errm(45021, "some argument may be out of length limit! reason is longer than %d bytes", maxUnavailableReason)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
