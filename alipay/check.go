@@ -1,7 +1,9 @@
 package alipay
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -69,4 +71,63 @@ func checkCallbackURL(field, s string) error {
 		}
 	}
 	return c.err()
+}
+
+// imageID rejects a URL where Alipay wants an image id from ImageUpload
+// (alipay.offline.material.image.upload).
+func (c *checker) imageID(field, s string) {
+	c.optional(field, s, 0)
+	if strings.Contains(s, "://") || strings.HasPrefix(s, "//") {
+		c.fail(field, "is a URL; Alipay templates take an image id: upload the image with ImageUpload and pass the image_id it returns")
+	}
+}
+
+// rgb requires an Alipay colour, "rgb(r,g,b)" with each part 0–255.
+func (c *checker) rgb(field, s string) {
+	if s != "" && !isRGB(s) {
+		c.fail(field, "must be a colour written rgb(r,g,b), e.g. rgb(55,112,179)")
+	}
+}
+
+// isRGB reports whether s is "rgb(r,g,b)" with each part 0–255.
+func isRGB(s string) bool {
+	inner, ok := strings.CutPrefix(s, "rgb(")
+	if !ok {
+		return false
+	}
+	inner, ok = strings.CutSuffix(inner, ")")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(inner, ",")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 0 || n > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// hexToRGB converts "#rrggbb" (or "#rgb") to Alipay's "rgb(r,g,b)"; other
+// text is returned unchanged.
+func hexToRGB(s string) string {
+	h, ok := strings.CutPrefix(s, "#")
+	if !ok {
+		return s
+	}
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	if len(h) != 6 {
+		return s
+	}
+	v, err := strconv.ParseUint(h, 16, 32)
+	if err != nil {
+		return s
+	}
+	return fmt.Sprintf("rgb(%d,%d,%d)", v>>16, v>>8&0xff, v&0xff)
 }

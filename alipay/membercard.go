@@ -223,8 +223,11 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 
 // CreateTemplate creates a member-card template with
 // alipay.marketing.card.template.create: Title is card_show_name, BrandName
-// brand_name, LogoURL and BackgroundURL are image ids from ImageUpload,
-// Points and Balance add POINT and BALANCE columns whose values come from
+// brand_name. LogoURL and BackgroundURL must be image ids returned by
+// ImageUpload (logo_id, background_id): Alipay takes no image URLs, so an
+// http(s) URL is refused (Field "LogoURL" / "BackgroundURL") — upload the
+// image first. Color is bg_color, written "#rrggbb" (converted to Alipay's
+// "rgb(r,g,b)") or "rgb(r,g,b)". Errors name the TemplateSpec fields. Points and Balance add POINT and BALANCE columns whose values come from
 // card.open, Levels become card_level_conf. So that ClaimLink works at once,
 // it also sets an activation form asking for the mobile number
 // (formtemplate.set). Alipay templates need no review, so the template is
@@ -235,6 +238,7 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 	if err := precheck(op, card.CheckProvider(Name, spec.Provider), spec.Validate()); err != nil {
 		return nil, err
 	}
+	spec.Color = hexToRGB(spec.Color)
 	req := TemplateCreateRequest{
 		RequestID: spec.IdempotencyKey,
 		TemplateConfig: TemplateConfig{
@@ -272,6 +276,13 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 	if spec.ServicePhone != "" {
 		req.ColumnInfoList = append(req.ColumnInfoList, TemplateColumnInfo{Code: ColumnTelephone, Title: "客服电话", Value: spec.ServicePhone})
 	}
+	if req.RequestID == "" {
+		req.RequestID = card.NewIdempotencyKey()
+	}
+	req.CardType = orDefault(req.CardType, CardTypeOutMember)
+	if err := req.Validate(); err != nil {
+		return nil, precheck(op, neutralField(err, templateSpecFields))
+	}
 	res, err := p.TemplateCreate(ctx, req)
 	if err != nil {
 		return nil, renameOp(err, op)
@@ -293,4 +304,28 @@ func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.
 		return nil, renameOp(err, op)
 	}
 	return &card.Template{Provider: Name, ID: id, Title: res.TemplateStyleInfo.CardShowName, Status: card.TemplateApproved, Stock: -1}, nil
+}
+
+// templateSpecFields maps the native fields CreateTemplate fills to the
+// card.TemplateSpec fields they come from.
+var templateSpecFields = map[string]string{
+	"TemplateStyleInfo.CardShowName": "Title",
+	"TemplateStyleInfo.BrandName":    "BrandName",
+	"TemplateStyleInfo.LogoID":       "LogoURL",
+	"TemplateStyleInfo.BackgroundID": "BackgroundURL",
+	"TemplateStyleInfo.BgColor":      "Color",
+	"RequestID":                      "IdempotencyKey",
+}
+
+// neutralField renames the Field of a validation error of a native request
+// built by a neutral call to the neutral field it came from.
+func neutralField(err error, names map[string]string) error {
+	if ce, ok := err.(*card.Error); ok {
+		if n, ok := names[ce.Field]; ok {
+			c := *ce
+			c.Field = n
+			return &c
+		}
+	}
+	return err
 }

@@ -212,9 +212,11 @@ func (t TemplateConfig) validate(ck *checker, create bool) {
 		ck.fail("BizNoSuffixLen", "prefix plus suffix must be at most 32 characters")
 	}
 	ck.oneOf("WriteOffType", t.WriteOffType, "qrcode", "barcode", "dqrcode", "dbarcode", "mdqrcode", "mdbarcode")
-	ck.required("TemplateStyleInfo.CardShowName", t.TemplateStyleInfo.CardShowName, 64)
-	ck.optional("TemplateStyleInfo.LogoID", t.TemplateStyleInfo.LogoID, 64)
-	ck.optional("TemplateStyleInfo.BackgroundID", t.TemplateStyleInfo.BackgroundID, 64)
+	// Alipay documents no length for card_show_name or the image ids.
+	ck.required("TemplateStyleInfo.CardShowName", t.TemplateStyleInfo.CardShowName, 0)
+	ck.imageID("TemplateStyleInfo.LogoID", t.TemplateStyleInfo.LogoID)
+	ck.imageID("TemplateStyleInfo.BackgroundID", t.TemplateStyleInfo.BackgroundID)
+	ck.rgb("TemplateStyleInfo.BgColor", t.TemplateStyleInfo.BgColor)
 	ck.oneOf("TemplateStyleInfo.ColumnInfoLayout", t.TemplateStyleInfo.ColumnInfoLayout, "list", "grid")
 	for _, c := range t.ColumnInfoList {
 		ck.required("ColumnInfoList.Code", c.Code, 64)

@@ -70,3 +70,19 @@ func TestUnknownBizMembersRefused(t *testing.T) {
 	upd["target_card_number"] = no
 	e.fails(MethodCardUpdate, upd, nil, "40004", "INVALID_PARAMETER")
 }
+
+// TestTemplateStyleChecks: image ids that are URLs and colours not written
+// rgb(r,g,b) are refused (emulator choice, see checkStyle).
+func TestTemplateStyleChecks(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, style := range []map[string]any{
+		{"card_show_name": "x", "logo_id": "https://example.com/logo.png"},
+		{"card_show_name": "x", "background_id": "//cdn/bg.png"},
+		{"card_show_name": "x", "bg_color": "#3770b3"},
+		{"card_show_name": "x", "bg_color": "rgb(1,2,300)"},
+	} {
+		e.fails(MethodTemplateCreate, map[string]any{"request_id": randomID(20), "card_type": "OUT_MEMBER_CARD",
+			"biz_no_suffix_len": "12", "template_style_info": style}, nil, "40004", "INVALID_PARAMETER")
+	}
+	e.template(map[string]any{"template_style_info": map[string]any{"card_show_name": "x", "logo_id": "A1b2_c3-", "bg_color": "rgb(0, 12, 255)"}})
+}

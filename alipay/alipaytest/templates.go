@@ -130,6 +130,8 @@ func validateTemplateBody(b *templateBody, modify bool) *apiError {
 	c.oneOf("write_off_type", b.WriteOffType, "qrcode", "barcode", "dqrcode", "dbarcode", "mdqrcode", "mdbarcode", "text")
 	if !isJSONObject(b.TemplateStyleInfo) {
 		c.fail("参数无效: template_style_info 不能为空")
+	} else {
+		checkStyle(&c, b.TemplateStyleInfo)
 	}
 	maxActions := 3
 	if modify {
@@ -170,6 +172,71 @@ func validateTemplateBody(b *templateBody, modify bool) *apiError {
 		c.fail("参数无效: mdcode_notify_conf.url 必须为 https 地址")
 	}
 	return c.err
+}
+
+// checkStyle checks the images and colour of template_style_info. Emulator
+// choice (Alipay documents no check): an image id (logo_id, background_id,
+// slogan_img_id, banner_img_id) must look like the ids image.upload issues —
+// 1–64 letters, digits, '_' or '-', never a URL — and bg_color must be
+// "rgb(r,g,b)" with parts 0–255, the form of Alipay's samples.
+func checkStyle(c *checker, raw json.RawMessage) {
+	var st struct {
+		LogoID       str `json:"logo_id"`
+		BackgroundID str `json:"background_id"`
+		SloganImgID  str `json:"slogan_img_id"`
+		BannerImgID  str `json:"banner_img_id"`
+		BgColor      str `json:"bg_color"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		c.fail("参数无效: template_style_info: %s", truncate(err.Error(), 200))
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    str
+	}{{"logo_id", st.LogoID}, {"background_id", st.BackgroundID}, {"slogan_img_id", st.SloganImgID}, {"banner_img_id", st.BannerImgID}} {
+		if f.v != "" && !looksLikeImageID(string(f.v)) {
+			c.fail("参数无效: template_style_info.%s 必须为图片上传接口(alipay.offline.material.image.upload)返回的 image_id", f.name)
+		}
+	}
+	if st.BgColor != "" && !isRGB(string(st.BgColor)) {
+		c.fail("参数无效: template_style_info.bg_color 格式必须为 rgb(r,g,b)")
+	}
+}
+
+func looksLikeImageID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, ch := range s {
+		if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '_' || ch == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isRGB reports whether s is "rgb(r,g,b)" with each part 0–255.
+func isRGB(s string) bool {
+	inner, ok := strings.CutPrefix(s, "rgb(")
+	if !ok {
+		return false
+	}
+	inner, ok = strings.CutSuffix(inner, ")")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(inner, ",")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 0 || n > 255 {
+			return false
+		}
+	}
+	return true
 }
 
 // futureOffset adds a DATE_IN_FUTURE offset ("10d" days, "10m" months, "10y"

@@ -1,0 +1,66 @@
+package alipay_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	card "github.com/walletcard/card"
+	"github.com/walletcard/card/alipay"
+)
+
+// TestCreateTemplateImagesAndColour: URLs are not image ids (refused before
+// sending, naming the TemplateSpec field); "#rrggbb" becomes rgb(r,g,b).
+func TestCreateTemplateImagesAndColour(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	for field, spec := range map[string]card.TemplateSpec{
+		"LogoURL":       {Title: "金卡", BrandName: "b", LogoURL: "https://mmbiz.qpic.cn/logo.png"},
+		"BackgroundURL": {Title: "金卡", BrandName: "b", BackgroundURL: "http://example.com/bg.png"},
+		"Color":         {Title: "金卡", BrandName: "b", Color: "blue"},
+	} {
+		_, err := p.CreateTemplate(ctx(t), spec)
+		var ce *card.Error
+		if !errors.As(err, &ce) || ce.Kind != card.KindInvalidArgument || ce.Field != field {
+			t.Errorf("%s: %v", field, err)
+		}
+		if field != "Color" && (ce == nil || !strings.Contains(ce.Message, "ImageUpload")) {
+			t.Errorf("%s: message %q does not say to upload", field, ce.Message)
+		}
+	}
+	if n := s.Calls(alipay.MethodTemplateCreate); n != 0 {
+		t.Fatalf("%d template.create calls", n)
+	}
+	tpl, err := p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "金卡", BrandName: "b", LogoURL: "LOGO0001", Color: "#3770b3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := p.TemplateQuery(ctx(t), alipay.TemplateQueryRequest{TemplateID: tpl.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := q.TemplateStyleInfo; st.BgColor != "rgb(55,112,179)" || st.LogoID != "LOGO0001" {
+		t.Errorf("bg_color %q logo_id %q", st.BgColor, st.LogoID)
+	}
+}
+
+// TestCreateTemplateLongTitle: Alipay documents no length for
+// card_show_name, so a 25-character Chinese title (75 bytes) is sent.
+func TestCreateTemplateLongTitle(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	title := strings.Repeat("会", 25)
+	tpl, err := p.CreateTemplate(ctx(t), card.TemplateSpec{Title: title, BrandName: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tpl.Title != title {
+		t.Errorf("title %q", tpl.Title)
+	}
+	// A native error of a neutral call names the neutral field.
+	_, err = p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "x", BrandName: "b", LogoURL: "bad id with spaces://"})
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Field != "LogoURL" {
+		t.Errorf("err %v", err)
+	}
+}
