@@ -116,6 +116,9 @@ func TestErrcodeKinds(t *testing.T) {
 		48001: card.KindPermissionDenied, 45030: card.KindPermissionDenied,
 		41011: card.KindInvalidArgument, 45021: card.KindInvalidArgument, 40109: card.KindInvalidArgument,
 		45009: card.KindRateLimited, 45011: card.KindRateLimited,
+		47001: card.KindInvalidArgument, 40097: card.KindInvalidArgument,
+		43001: card.KindInvalidArgument, 43002: card.KindInvalidArgument,
+		41001: card.KindUnauthenticated, 40164: card.KindPermissionDenied,
 		99999: card.KindUnknown,
 	} {
 		s.FailNext(colorsPath, code, 1)

@@ -20,25 +20,32 @@ type errKind struct {
 	msg  string
 }
 
-// errcodes maps every WeChat errcode the adapter knows (reference §5) to a
-// neutral kind. It is the ONE place where errcodes are classified; codes not
-// listed are card.KindUnknown.
+// errcodes maps every WeChat errcode the adapter knows (reference §5, plus
+// the global codes 41001, 40097, 40164, 43001, 43002 and 47001 from WeChat's
+// global errcode table) to a neutral kind. It is the ONE place where
+// errcodes are classified; codes not listed are card.KindUnknown.
 var errcodes = map[int64]errKind{
 	-1:    {card.KindUnavailable, "system busy"},
 	40001: {card.KindUnauthenticated, "access token invalid or not the latest"},
 	40014: {card.KindUnauthenticated, "access token malformed"},
 	42001: {card.KindUnauthenticated, "access token expired"},
+	41001: {card.KindUnauthenticated, "access token missing"},
 	40013: {card.KindUnauthenticated, "invalid appid"},
 	40125: {card.KindUnauthenticated, "invalid app secret"},
 	45009: {card.KindRateLimited, "daily API quota reached"},
 	45011: {card.KindRateLimited, "API called too often"},
 	48001: {card.KindPermissionDenied, "the account lacks this API permission"},
+	40164: {card.KindPermissionDenied, "the caller's IP address is not in the account's IP whitelist"},
 	45030: {card.KindPermissionDenied, "this card_id lacks permission for the function"},
 	43009: {card.KindPermissionDenied, "custom code needs authorisation"},
 	43010: {card.KindPermissionDenied, "balance needs authorisation"},
 	43011: {card.KindPermissionDenied, "bonus needs authorisation"},
 	43012: {card.KindPermissionDenied, "custom url needs authorisation"},
 	40003: {card.KindInvalidArgument, "invalid openid"},
+	40097: {card.KindInvalidArgument, "invalid arguments"},
+	43001: {card.KindInvalidArgument, "the API requires a GET request"},
+	43002: {card.KindInvalidArgument, "the API requires a POST request"},
+	47001: {card.KindInvalidArgument, "malformed request body (data format error)"},
 	40053: {card.KindInvalidArgument, "invalid QR action_info"},
 	40070: {card.KindInvalidArgument, "invalid sku info"},
 	40071: {card.KindInvalidArgument, "invalid card type"},
