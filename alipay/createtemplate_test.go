@@ -64,3 +64,36 @@ func TestCreateTemplateLongTitle(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestOpenKeepsConstRules: a neutral Open without points or balance sends
+// neither, so the template's CONST rule gives the card its points.
+func TestOpenKeepsConstRules(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	res, err := p.TemplateCreate(ctx(t), alipay.TemplateCreateRequest{TemplateConfig: alipay.TemplateConfig{
+		BizNoSuffixLen: 20, TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "x"},
+		FieldRuleList: []alipay.TemplateFieldRule{{FieldName: "Point", RuleName: "CONST", RuleValue: "100"},
+			{FieldName: "Balance", RuleName: "CONST", RuleValue: "8.00"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, tok := member(s)
+	c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: res.TemplateID, ExternalNo: "E1", Holder: uid, AuthToken: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := s.Card(c.Ref.CardNo)
+	if st.Point != "100" || st.Balance != "8.00" {
+		t.Errorf("point %q balance %q, want the CONST rules' 100 and 8.00", st.Point, st.Balance)
+	}
+	// Explicit values are still sent.
+	uid2, tok2 := member(s)
+	c2, err := p.Open(ctx(t), card.OpenRequest{TemplateID: res.TemplateID, ExternalNo: "E2", Holder: uid2, AuthToken: tok2,
+		Points: card.WholePoints(7), Balance: card.Yuan(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Card(c2.Ref.CardNo); st.Point != "7" || st.Balance != "3.00" {
+		t.Errorf("explicit: point %q balance %q", st.Point, st.Balance)
+	}
+}

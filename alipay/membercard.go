@@ -16,6 +16,7 @@ import (
 // repeated out_serial_no does; a retry answered CARD_HAS_OPENED is
 // reconciled by looking the user's card up by ExternalNo (see CardOpen).
 // open_date is now and valid_date is ValidUntil, both in Beijing time.
+// Zero Points and Balance are not sent (the template's CONST rules apply).
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
 	if err := precheck(op, p.checkOpen(req)); err != nil {
@@ -25,7 +26,6 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	if key == "" {
 		key = card.NewIdempotencyKey()
 	}
-	points, balance := req.Points, req.Balance
 	native := CardOpenRequest{
 		AuthToken:      req.AuthToken,
 		OutSerialNo:    key,
@@ -36,9 +36,15 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 			OpenDate:       p.clock(),
 			ValidDate:      req.ValidUntil,
 			Level:          req.Level,
-			Point:          &points,
-			Balance:        &balance,
 		},
+	}
+	// Zero points or balance are not sent, so that the template's field
+	// rules (CONST, or a default) apply instead of being overwritten by 0.
+	if points := req.Points; points != 0 {
+		native.CardExtInfo.Point = &points
+	}
+	if balance := req.Balance; balance != 0 {
+		native.CardExtInfo.Balance = &balance
 	}
 	res, err := p.CardOpen(ctx, native)
 	if err != nil {
