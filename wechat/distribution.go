@@ -22,10 +22,6 @@ const (
 	// (0 leaves it out: WeChat then keeps the code valid for 365 days).
 	MinQRExpireSeconds = 60
 	MaxQRExpireSeconds = 1800
-	// MaxQRMultipleCards is the largest card_list of a QR_MULTIPLE_CARD code
-	// this package sends. WeChat documents only the error (45039
-	// card_list_size out of limit), not the number; 5 is an assumption.
-	MaxQRMultipleCards = 5
 	// MaxTestWhitelist is the most openids and usernames (together) one
 	// /card/testwhitelist/set call may carry.
 	MaxTestWhitelist = 10
@@ -67,6 +63,9 @@ type QRMultipleCardItem struct {
 
 // CreateQRCodeRequest creates a card QR code (rows 12–13). Set Card for a
 // QR_CARD code or MultipleCards for a QR_MULTIPLE_CARD code, not both.
+// WeChat documents no maximum for MultipleCards, only the error for a list
+// that is too long (45039 card_list_size out of limit, card.ErrInvalidArgument),
+// so the list size is not checked before sending.
 type CreateQRCodeRequest struct {
 	// ExpireSeconds is 60..1800, or 0 to leave it out (valid 365 days).
 	ExpireSeconds int
@@ -100,8 +99,6 @@ func (r CreateQRCodeRequest) Validate() error {
 		if r.Card.IsUniqueCode && r.Card.Code != "" {
 			v.fail("Card.IsUniqueCode", "a unique-code QR allocates its own codes; leave Code empty")
 		}
-	case len(r.MultipleCards) > MaxQRMultipleCards:
-		v.fail("MultipleCards", "holds %d cards, the limit is %d", len(r.MultipleCards), MaxQRMultipleCards)
 	case len(r.MultipleCards) > 0:
 		for i, c := range r.MultipleCards {
 			v.cardID(fmt.Sprintf("MultipleCards[%d].CardID", i), c.CardID, true)

@@ -17,7 +17,7 @@ const (
 	qrMinExpire     = 60
 	qrMaxExpire     = 1800
 	qrDefaultExpire = 365 * 24 * 3600 // "不填默认为365天有效"
-	qrMaxCards      = 5               // QR_MULTIPLE_CARD card_list limit (assumed; wire reference §9)
+	qrMaxCards      = 5               // QR_MULTIPLE_CARD card_list limit: an emulator choice, WeChat documents no number (wire reference §9)
 	maxWhitelist    = 10
 )
 

@@ -38,7 +38,8 @@
 //   - Consuming or updating a code before its validity window answers 40079;
 //     after it (EXPIRE), or when deleted or unavailable, 40127; consumed 40099.
 //   - QR expire_seconds outside 60–1800 answers 40053; QR_MULTIPLE_CARD takes
-//     at most 5 cards (45039); without expire_seconds a QR lives 365 days.
+//     at most 5 cards (45039; WeChat documents the error but no number, so 5
+//     is this emulator's choice); without expire_seconds a QR lives 365 days.
 //   - The test whitelist takes at most 10 entries (openid + username): more
 //     answers 45021.
 //   - Unknown activate_ticket, pay-gift rule_id, bad cond_source or other bad
