@@ -190,7 +190,9 @@ type cardUserInfo struct {
 // scope auth_ecard whose user is card_user_info.user_uni_id (or the user
 // whose open_id card_user_info.open_id is). A repeated
 // out_serial_no for the same user and template replays the first answer
-// (no second card); one user holds at most one live card per template
+// (no second card); a user whose card of the template was deleted with
+// reason CANCEL cannot open another (emulator choice: CARD_HAS_OPENED, see
+// cardOpen); one user holds at most one live card per template
 // (CARD_HAS_OPENED).
 func (s *Server) cardOpen(req *request) (node, *apiError) {
 	tok, e := s.checkToken(req, ScopeAuthECard)
@@ -273,6 +275,12 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	holderKey := t.id + "|" + userID
 	if no, ok := s.st.holders[holderKey]; ok {
 		return nil, bizFail("CARD_HAS_OPENED", "用户已开卡: %s", no)
+	}
+	if s.st.cancelled[holderKey] {
+		// Reference §4.4: after CANCEL (销户) the user cannot bind again.
+		// Alipay documents no sub_code for it; answering CARD_HAS_OPENED
+		// is this emulator's choice.
+		return nil, bizFail("CARD_HAS_OPENED", "用户已销户，不能重新开卡")
 	}
 	// Template field rules fill what the request leaves out.
 	level, point, balance := string(ext.Level), string(ext.Point), string(ext.Balance)
@@ -587,6 +595,9 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 	cs.DeleteExtInfo = extInfo
 	cs.bizSerialNo = s.datedID(28)
 	delete(s.st.holders, cs.TemplateID+"|"+cs.UserID)
+	if cs.DeleteReason == "CANCEL" {
+		s.st.cancelled[cs.TemplateID+"|"+cs.UserID] = true
+	}
 	s.st.deleteSerials[string(b.OutSerialNo)] = &deleteRecord{bizCardNo: cs.BizCardNo, bizSerialNo: cs.bizSerialNo}
 	return append(success(), field{"biz_serial_no", cs.bizSerialNo}), nil
 }

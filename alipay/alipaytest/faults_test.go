@@ -86,3 +86,31 @@ func TestTemplateStyleChecks(t *testing.T) {
 	}
 	e.template(map[string]any{"template_style_info": map[string]any{"card_show_name": "x", "logo_id": "A1b2_c3-", "bg_color": "rgb(0, 12, 255)"}})
 }
+
+// TestNoReopenAfterCancel: CANCEL (销户) forbids binding again; USER_UNBUND
+// allows it.
+func TestNoReopenAfterCancel(t *testing.T) {
+	e := newEnv(t, nil)
+	tpl := e.template(nil)
+	for i, reason := range []string{"CANCEL", "USER_UNBUND"} {
+		uid := e.srv.NewUser()
+		tok := e.srv.IssueToken(uid, ScopeAuthECard)
+		open := func(serial string) map[string]any {
+			return map[string]any{"out_serial_no": serial, "card_template_id": tpl,
+				"card_user_info": map[string]string{"user_uni_id": uid, "user_uni_id_type": "UID"},
+				"card_ext_info":  map[string]any{"external_card_no": "E" + serial}}
+		}
+		r := e.ok(MethodCardOpen, open(reason+"1"), map[string]string{"auth_token": tok})
+		var ci struct {
+			BizCardNo string `json:"biz_card_no"`
+		}
+		r.obj(t, "card_info", &ci)
+		e.ok(MethodCardDelete, map[string]any{"out_serial_no": "d" + reason, "target_card_no": ci.BizCardNo,
+			"target_card_no_type": "BIZ_CARD", "reason_code": reason}, nil)
+		if i == 0 {
+			e.fails(MethodCardOpen, open(reason+"2"), map[string]string{"auth_token": tok}, "40004", "CARD_HAS_OPENED")
+		} else {
+			e.ok(MethodCardOpen, open(reason+"2"), map[string]string{"auth_token": tok})
+		}
+	}
+}

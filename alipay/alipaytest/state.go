@@ -30,6 +30,7 @@ type state struct {
 	cards         map[string]*cardState
 	prefixSeq     map[string]int64  // biz_no_prefix → last card sequence
 	holders       map[string]string // template id + "|" + user id → live biz_card_no
+	cancelled     map[string]bool   // template id + "|" + user id of cards deleted with CANCEL
 	openSerials   map[string]*openRecord
 	deleteSerials map[string]*deleteRecord
 	notifies      map[string]string // notify_no → biz_card_no
@@ -54,6 +55,7 @@ func newState() state {
 		cards:         make(map[string]*cardState),
 		prefixSeq:     make(map[string]int64),
 		holders:       make(map[string]string),
+		cancelled:     make(map[string]bool),
 		openSerials:   make(map[string]*openRecord),
 		deleteSerials: make(map[string]*deleteRecord),
 		notifies:      make(map[string]string),
