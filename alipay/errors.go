@@ -12,12 +12,14 @@ import (
 	card "github.com/walletcard/card"
 )
 
-// tokenHint is appended to every authentication failure of a call that
-// carries the user's auth_token.
-const tokenHint = "the user's auth_token was rejected (无效的令牌): it must be the access_token that " +
-	"alipay.system.oauth.token returned for this app after the user authorized scope auth_ecard " +
-	"(build the page with AuthorizeURL, redeem the auth_code with ExchangeCode, renew it with RefreshToken); " +
-	"tokens of another app or scope, expired tokens and app_auth_tokens do not work"
+// tokenHint is the message of every authentication failure of a call that
+// carries the user's auth_token; scope is the scope the call needs.
+func tokenHint(scope string) string {
+	return "the user's auth_token was rejected (无效的令牌): it must be the access_token that " +
+		"alipay.system.oauth.token returned for this app after the user authorized scope " + scope +
+		" (build the page with AuthorizeURL, redeem the auth_code with ExchangeCode, renew it with RefreshToken); " +
+		"tokens of another app or scope, expired tokens and app_auth_tokens do not work"
+}
 
 // Classify maps an Alipay gateway code and sub_code to a card error kind. It
 // is the one place that decides kinds; sub_codes win over codes.
@@ -145,7 +147,7 @@ func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
 	}
 	switch {
 	case h == hintUserToken && c.tokenCall():
-		e.Message = tokenHint
+		e.Message = tokenHint(orDefault(c.scope, ScopeECard))
 	case h == hintAppAuth:
 		e.Message = appAuthHint
 	}

@@ -248,7 +248,7 @@ func (p *Provider) RefreshToken(ctx context.Context, refreshToken string) (*Toke
 // UserInfoShare calls alipay.user.info.share with the user's auth_token
 // (needs scope auth_user).
 func (p *Provider) UserInfoShare(ctx context.Context, authToken string) (*UserInfo, error) {
-	return invoke[UserInfo](ctx, p, userTokenRequest(authToken), call{method: MethodUserInfoShare, authToken: authToken, retry: true})
+	return invoke[UserInfo](ctx, p, userTokenRequest(authToken), call{method: MethodUserInfoShare, authToken: authToken, scope: ScopeUser, retry: true})
 }
 
 // userTokenRequest is a request made of the user's auth_token alone.

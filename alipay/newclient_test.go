@@ -1,6 +1,10 @@
 package alipay_test
 
 import (
+	"errors"
+	alipaysdk "github.com/smartwalle/alipay/v3"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -33,4 +37,34 @@ func TestNewDoesNotWriteABeijingClient(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// TestUserInfoShareHintNamesAuthUser: user.info.share needs scope
+// auth_user; the rejection says so, not auth_ecard.
+func TestUserInfoShareHintNamesAuthUser(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	uid := s.NewUser()
+	_, err := p.UserInfoShare(ctx(t), s.IssueToken(uid, alipay.ScopeECard))
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Kind != card.KindUnauthenticated {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(ce.Message, "scope "+alipay.ScopeUser) || strings.Contains(ce.Message, "scope "+alipay.ScopeECard) {
+		t.Errorf("message %q", ce.Message)
+	}
+}
+
+// TestDefaultHTTPClientHasTimeout: NewFromKeys without Options.HTTPClient
+// does not use http.DefaultClient (no timeout).
+func TestDefaultHTTPClientHasTimeout(t *testing.T) {
+	s := newServer(t)
+	p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *alipaysdk.Client
+	if !p.As(&c) || c.Client == nil || c.Client == http.DefaultClient || c.Client.Timeout != alipay.DefaultHTTPTimeout {
+		t.Fatalf("HTTP client %+v", c.Client)
+	}
 }

@@ -347,6 +347,9 @@ type call struct {
 	// authToken is the user's auth_token parameter. A call that carries one
 	// explains, on an authentication failure, where a valid token comes from.
 	authToken string
+	// scope is the OAuth scope the auth_token needs (for the error hint);
+	// empty means auth_ecard.
+	scope string
 	// file is a multipart file part (image upload).
 	file *filePart
 	// secrets are values (tokens, codes) to scrub from anything the gateway

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -173,8 +174,14 @@ func TestRequestsDoNotPrintSecrets(t *testing.T) {
 			if out := fmt.Sprintf(f, v); strings.Contains(out, secret) {
 				t.Errorf("%T printed with %s shows the secret: %s", v, f, out)
 			}
-			if out := fmt.Sprintf(f, &v); strings.Contains(out, secret) {
+			// A pointer to the concrete value (&v would be a *any, which
+			// prints as an address and could never show the secret).
+			ptr := reflect.New(reflect.TypeOf(v))
+			ptr.Elem().Set(reflect.ValueOf(v))
+			if out := fmt.Sprintf(f, ptr.Interface()); strings.Contains(out, secret) {
 				t.Errorf("*%T printed with %s shows the secret: %s", v, f, out)
+			} else if strings.HasPrefix(out, "0x") {
+				t.Errorf("*%T printed with %s is an address: %s", v, f, out)
 			}
 		}
 	}
