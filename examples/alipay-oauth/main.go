@@ -12,9 +12,9 @@
 //
 //	go run ./examples/alipay-oauth
 //
-// Set these to use a real Alipay app instead. The program then prints the
-// authorization URL, serves the callback and opens a card for each member
-// who comes back, until interrupted:
+// Set these to use a real Alipay app instead. The program then serves /login
+// (which sends the member to Alipay's authorization page) and the callback,
+// and opens a card for each member who comes back, until interrupted:
 //
 //	ALIPAY_APP_ID        the app id
 //	ALIPAY_PRIVATE_KEY   the app's RSA private key (PEM or bare base64)
@@ -39,9 +39,9 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -63,14 +63,25 @@ func main() {
 }
 
 // merchant is the merchant's web site: a login link and the OAuth callback.
+//
+// CSRF: /login puts a fresh random state in an HttpOnly, SameSite=Lax cookie
+// (Lax, because Alipay's redirect back is a top-level cross-site GET that
+// Strict would strip) that expires after stateTTL, and sends the same state
+// to Alipay. The callback accepts only the state of the browser's own
+// cookie, passing it to CheckCallback as the expected state, and clears the
+// cookie, so a state is used once. Nothing is kept on the server.
 type merchant struct {
 	p          *alipay.Provider
 	templateID string
 	redirect   string
-
-	mu     sync.Mutex
-	states map[string]bool // issued, not yet used
+	secure     bool // set the cookie's Secure flag (https sites)
 }
+
+// stateCookie is the cookie that binds the OAuth state to the browser.
+const stateCookie = "alipay_oauth_state"
+
+// stateTTL is how long a member has to authorize.
+const stateTTL = 10 * time.Minute
 
 func newState() string {
 	var b [12]byte
@@ -92,9 +103,8 @@ func (m *merchant) routes() *http.ServeMux {
 // always in the scope.
 func (m *merchant) login(w http.ResponseWriter, r *http.Request) {
 	state := newState()
-	m.mu.Lock()
-	m.states[state] = true
-	m.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/", MaxAge: int(stateTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: m.secure})
 	u, err := m.p.AuthorizeURL(alipay.AuthorizeRequest{RedirectURI: m.redirect, State: state, Scopes: []string{alipay.ScopeUser}})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -110,15 +120,14 @@ func (m *merchant) callback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	m.mu.Lock()
-	known := m.states[cb.State]
-	delete(m.states, cb.State)
-	m.mu.Unlock()
-	if !known {
-		http.Error(w, "unknown or reused state", http.StatusBadRequest)
+	ck, err := r.Cookie(stateCookie)
+	if err != nil || ck.Value == "" {
+		http.Error(w, "no login in progress in this browser (state cookie missing or expired)", http.StatusBadRequest)
 		return
 	}
-	if err := m.p.CheckCallback(cb, cb.State); err != nil {
+	// One use: the cookie goes whatever happens next.
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: m.secure})
+	if err := m.p.CheckCallback(cb, ck.Value); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -187,7 +196,7 @@ func runLocal() error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	m := &merchant{p: p, templateID: tpl.ID, redirect: base + "/alipay/callback", states: map[string]bool{}}
+	m := &merchant{p: p, templateID: tpl.ID, redirect: base + "/alipay/callback"}
 	srv := &http.Server{Handler: m.routes(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
@@ -195,7 +204,11 @@ func runLocal() error {
 
 	// The member's browser: /login → Alipay's page → back to the callback.
 	var hops []string
-	browser := &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return err
+	}
+	browser := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		u := *req.URL
 		if q := u.Query(); q.Has("auth_code") {
 			q.Set("auth_code", "REDACTED")
@@ -249,15 +262,11 @@ func runReal() error {
 	if err != nil {
 		return err
 	}
-	m := &merchant{p: p, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"), redirect: redirect, states: map[string]bool{}}
-	state := newState()
-	m.states[state] = true
-	u, err := p.AuthorizeURL(alipay.AuthorizeRequest{RedirectURI: redirect, State: state, Scopes: []string{alipay.ScopeUser}})
-	if err != nil {
-		return err
-	}
-	fmt.Println("Open this URL in the Alipay app (or visit http://" + listen + "/login):")
-	fmt.Println(u)
+	m := &merchant{p: p, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"), redirect: redirect,
+		secure: strings.HasPrefix(redirect, "https://")}
+	// The state is bound to the browser that visits /login, so the flow
+	// starts there (not from a pre-built authorization URL).
+	fmt.Println("Members start at http://" + listen + "/login (the site behind " + redirect + ")")
 	fmt.Println("serving the callback on", redirect)
 	srv := &http.Server{Addr: listen, Handler: m.routes(), ReadHeaderTimeout: 5 * time.Second}
 	return srv.ListenAndServe()
