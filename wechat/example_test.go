@@ -38,16 +38,16 @@ func Example() {
 		panic(err)
 	}
 	code, _ := s.Claim(tpl.ID, "oUser", "") // the user takes the card in WeChat
-	c, err := p.Open(ctx, card.OpenRequest{TemplateID: tpl.ID, Code: code, ExternalNo: "M-1001", Points: card.WholePoints(10)})
+	opened, err := p.Open(ctx, card.OpenRequest{TemplateID: tpl.ID, Code: code, ExternalNo: "M-1001", Points: card.WholePoints(10)})
 	if err != nil {
 		panic(err)
 	}
-	c, err = p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(25)), Balance: card.Ptr(card.Yuan(30)), Note: "消费积分"})
+	c, err := p.Update(ctx, card.UpdateRequest{Ref: opened.Ref, Points: card.Ptr(card.WholePoints(25)), Balance: card.Ptr(card.Yuan(30)), Note: "消费积分"})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(tpl.Status, c.Status, c.Points, c.Balance)
-	// Output: approved active 25 30.00
+	fmt.Println(tpl.Status, opened.Status, opened.Holder, c.Points, c.Balance)
+	// Output: approved active oUser 25 30.00
 }
 
 // Sign a wx.addCard cardExt (the values are reference §3.19's test vectors).

@@ -51,9 +51,11 @@ func wholePoints(pts card.Points) (int64, error) {
 // It needs OpenRequest.Code, the code the user received when claiming the
 // card (from user_get_card, wx.addCard or DecryptCode). ExternalNo becomes
 // membership_number, Points (whole points only) init_bonus, Balance (fen)
-// init_balance, Level the custom field Options.LevelField, ValidUntil
-// activate_end_time; activate_begin_time is now, and is what Get reports as
-// OpenedAt. WeChat documents no length for membership_number; it "may equal
+// init_balance (both sent only when non-zero), Level the custom field
+// Options.LevelField, ValidUntil activate_end_time; activate_begin_time is
+// now, and is what Get reports as OpenedAt. The returned card's Holder is the
+// openid WeChat reports for the code (OpenRequest.Holder is informational
+// and used only if WeChat reports none). WeChat documents no length for membership_number; it "may equal
 // the code", which is at most 20 bytes, so Open (like ActivateMemberCard and
 // wechattest) accepts an ExternalNo of at most 20 bytes, stricter than the
 // neutral 64. The whole activate request is validated before anything is
@@ -88,8 +90,15 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		Code:              req.Code,
 		CardID:            req.TemplateID,
 		ActivateBeginTime: now.Unix(),
-		InitBonus:         &bonus,
-		InitBalance:       card.Ptr(req.Balance.Fen()),
+	}
+	// init_bonus / init_balance only when non-zero: a card without
+	// supply_bonus / supply_balance (or an account without that permission,
+	// 43011 / 43010) must not be refused for an explicit 0.
+	if bonus != 0 {
+		act.InitBonus = &bonus
+	}
+	if req.Balance != 0 {
+		act.InitBalance = card.Ptr(req.Balance.Fen())
 	}
 	if !req.ValidUntil.IsZero() {
 		act.ActivateEndTime = req.ValidUntil.Unix()
@@ -107,22 +116,27 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	}
 	ref := card.Ref{Provider: ProviderName, TemplateID: req.TemplateID, CardNo: req.Code}
 
-	if c, done, err := p.existing(ctx, op, ref, req.ExternalNo); done || err != nil {
+	c, info, err := p.existing(ctx, op, ref, req.ExternalNo)
+	if c != nil || err != nil {
 		return c, err
 	}
 	if _, err := invoke[struct{}](ctx, p, op, "/card/membercard/activate", act); err != nil {
 		// A concurrent Open may have activated the code between our read and our activate.
 		if code, ok := errcodeOf(err); ok && code == 40127 {
-			if c, done, err2 := p.existing(ctx, op, ref, req.ExternalNo); done || err2 != nil {
+			if c, _, err2 := p.existing(ctx, op, ref, req.ExternalNo); c != nil || err2 != nil {
 				return c, err2
 			}
 		}
 		return nil, err
 	}
-	c := &card.Card{
+	holder := info.OpenID // the code's owner as WeChat knows it
+	if holder == "" {
+		holder = req.Holder
+	}
+	c = &card.Card{
 		Ref:        ref,
 		ExternalNo: req.ExternalNo,
-		Holder:     req.Holder,
+		Holder:     holder,
 		Level:      req.Level,
 		Points:     card.WholePoints(bonus),
 		Balance:    req.Balance,
@@ -172,22 +186,26 @@ func renameField(err error, names map[string]string) error {
 	return &c
 }
 
-// existing checks whether ref is already activated: done is true when it is,
-// with the card (same number) or ErrAlreadyExists (another number).
-func (p *Provider) existing(ctx context.Context, op string, ref card.Ref, number string) (*card.Card, bool, error) {
+// existing reads ref with userinfo/get. When the code is already activated
+// it returns the card (same number) or ErrAlreadyExists (another number);
+// otherwise a nil card, nil error and the userinfo/get answer.
+func (p *Provider) existing(ctx context.Context, op string, ref card.Ref, number string) (*card.Card, *MemberUserInfo, error) {
 	info, err := p.userInfo(ctx, op, ref)
 	if err != nil {
-		return nil, true, err
+		return nil, nil, err
 	}
 	if !bool(info.HasActive) {
-		return nil, false, nil
+		return nil, info, nil
 	}
 	if info.MembershipNumber != number {
-		return nil, true, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindAlreadyExists, Field: "Code",
+		return nil, nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindAlreadyExists, Field: "Code",
 			Message: "the code is already activated with another membership_number"}
 	}
 	c, err := p.getWith(ctx, op, ref, info)
-	return c, true, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, info, nil
 }
 
 // userInfo is GetMemberUserInfo reported as op.
@@ -273,8 +291,10 @@ func checkRefFor(ref card.Ref) error {
 // absolute values (never add_*), so repeating an update is harmless; Level
 // goes to custom_field_value<LevelField>; Note becomes record_bonus and/or
 // record_balance (≤ 14 characters on WeChat). The returned card carries what
-// updateuser answers (points, balance, holder) plus the level sent; call Get
-// for the membership number and validity.
+// updateuser answers (points, balance, holder) plus the level sent; its
+// Status is left empty, because updateuser does not report the card's state
+// (WeChat also updates a claimed card that is not activated yet). Call Get
+// for the status, membership number and validity.
 func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Card, error) {
 	const op = "Update"
 	u, err := p.updateRequest(req)
@@ -290,7 +310,6 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 		Holder:  out.OpenID,
 		Points:  card.WholePoints(out.ResultBonus),
 		Balance: card.Fen(out.ResultBalance),
-		Status:  card.StatusActive,
 	}
 	if req.Level != nil {
 		c.Level = *req.Level
