@@ -300,8 +300,9 @@ func tokenError(op string, err error) error {
 		Message: "getting the access token failed", Err: redactErr(err)}
 }
 
-// secretParam matches secret-bearing query parameters inside an error text.
-var secretParam = regexp.MustCompile(`(?i)\b(secret|appsecret|access_token)=[^&\s"',]*`)
+// secretParam matches secret-bearing query parameters (and QR or API
+// tickets) inside an error text.
+var secretParam = regexp.MustCompile(`(?i)\b(secret|appsecret|access_token|ticket)=[^&\s"',]*`)
 
 // redactedError hides secret query parameters in the text of an error
 // returned by a foreign access-token handle (silenceper puts the full token

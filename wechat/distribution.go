@@ -172,19 +172,21 @@ func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.ShowQRCodeURL(ticket), nil)
 	if err != nil {
-		return nil, p.invalid(op, card.InvalidArgument("ticket", "cannot build the image URL: %v", err))
+		// The error would quote the URL, ticket included: keep it out of the text.
+		return nil, p.invalid(op, card.InvalidArgument("ticket", "cannot build the image URL (bad QRImageBaseURL?)"))
 	}
 	resp, err := p.hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+		// redactErr hides the ticket in the *url.Error's URL and in the text.
+		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, redactErr(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, catMaxQRImageBytes+1))
 	if err != nil {
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, redactErr(err))
 	}
 	if len(body) > catMaxQRImageBytes {
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", catMaxQRImageBytes)}

@@ -299,3 +299,30 @@ func ExampleProvider_CreateQRCode() {
 	fmt.Println(qr.ExpireSeconds, http.DetectContentType(img))
 	// Output: 1800 image/png
 }
+
+// failingTransport fails every request with an error that quotes the URL, as
+// net/http's does.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, errors.New("connection refused by " + r.URL.String())
+}
+
+// TestShowQRCodeErrorHidesTicket: a transport failure of ShowQRCode does not
+// put the QR ticket in the error text.
+func TestShowQRCodeErrorHidesTicket(t *testing.T) {
+	s := wechattest.NewServer(nil)
+	t.Cleanup(s.Close)
+	p := newProviderFor(t, s, &Options{HTTPClient: &http.Client{Transport: failingTransport{}}})
+	const ticket = "gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2tabTVXN0xsWjRRNnpHdjNfRTE3AAIEU1tOVgMEAAAAAA=="
+	_, err := p.ShowQRCode(context.Background(), ticket)
+	if !errors.Is(err, card.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "gQH47joAAA") || strings.Contains(err.Error(), url.QueryEscape(ticket)) {
+		t.Fatalf("ticket in the error: %v", err)
+	}
+	if !strings.Contains(err.Error(), "ticket=REDACTED") {
+		t.Fatalf("err = %v, want the URL with the ticket redacted", err)
+	}
+}

@@ -271,7 +271,8 @@ func roundTrip(hc *http.Client, req *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// scrubErr removes secrets (access_token, secret) from the URL inside a *url.Error.
+// scrubErr removes secrets (access_token, secret, appsecret, ticket) from the
+// URL inside a *url.Error.
 func scrubErr(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
