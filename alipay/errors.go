@@ -154,6 +154,16 @@ func gatewayError(c call, code, msg, subCode, subMsg string) *card.Error {
 	return e
 }
 
+// CodePartialResponse is the Code of the error returned, together with a
+// partial result, when a call succeeded but its answer could not be fully
+// decoded (CardOpen: the card exists and CardInfo.BizCardNo is set).
+const CodePartialResponse = "PARTIAL_RESPONSE"
+
+// salvager is a response that can keep part of an undecodable success.
+type salvager interface {
+	salvage(raw []byte) (what string, ok bool)
+}
+
 // envelope is the common part of every response node.
 type envelope struct {
 	Code    string `json:"code"`
@@ -181,6 +191,14 @@ func decodeResponse(c call, raw []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
+		if v, ok := out.(salvager); ok {
+			if what, ok := v.salvage(raw); ok {
+				// The call succeeded; only part of the answer is unreadable.
+				return &card.Error{Kind: card.KindUnknown, Code: CodePartialResponse,
+					Message: "the call succeeded (" + what + ") but its answer could not be fully decoded; the readable part is returned with this error",
+					Err:     redactErr(err, c.secrets)}
+			}
+		}
 		return &card.Error{Kind: card.KindUnknown, Message: "cannot decode the response", Err: redactErr(err, c.secrets)}
 	}
 	if v, ok := out.(interface{ check() error }); ok {

@@ -17,6 +17,9 @@ import (
 // reconciled by looking the user's card up by ExternalNo (see CardOpen).
 // open_date is now and valid_date is ValidUntil, both in Beijing time.
 // Zero Points and Balance are not sent (the template's CONST rules apply).
+// If Alipay's success answer cannot be fully decoded, Open returns the card
+// (its Ref set, other fields possibly missing) together with an error whose
+// Code is CodePartialResponse.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
 	if err := precheck(op, p.checkOpen(req)); err != nil {
@@ -47,13 +50,18 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		native.CardExtInfo.Balance = &balance
 	}
 	res, err := p.CardOpen(ctx, native)
-	if err != nil {
+	if res == nil {
 		return nil, renameOp(err, op)
 	}
 	c := toCard(req.TemplateID, res.CardInfo)
 	c.Holder = req.Holder
 	if c.ExternalNo == "" {
 		c.ExternalNo = req.ExternalNo
+	}
+	if err != nil {
+		// PARTIAL_RESPONSE: the card exists; Ref is set, the rest may be
+		// missing (read it with Get).
+		return c, renameOp(err, op)
 	}
 	return c, nil
 }

@@ -55,6 +55,11 @@ func orDefault(s, def string) string {
 // when that card exists, returns it as the result of the open (its
 // OpenCardChannel fields are then empty). Otherwise the CARD_HAS_OPENED
 // error is returned.
+//
+// When Alipay answers success but card_info cannot be decoded, CardOpen
+// returns both a response holding what was readable (CardInfo.BizCardNo,
+// ExternalCardNo) and an error with Code CodePartialResponse: the card
+// exists.
 func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpenResponse, error) {
 	if req.OutSerialNo == "" {
 		req.OutSerialNo = card.NewIdempotencyKey()
@@ -71,10 +76,13 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
 		}
 	}
-	if err != nil {
-		return nil, err
+	if out != nil {
+		out.OutSerialNo = req.OutSerialNo
 	}
-	out.OutSerialNo = req.OutSerialNo
+	if err != nil {
+		// out is non-nil only with a PARTIAL_RESPONSE error.
+		return out, err
+	}
 	return out, nil
 }
 

@@ -430,6 +430,9 @@ func invoke[Resp any](ctx context.Context, p *Provider, req validatable, c call)
 	}
 	var out Resp
 	if err := p.do(ctx, c, &out); err != nil {
+		if codeOf(err) == CodePartialResponse {
+			return &out, err
+		}
 		return nil, err
 	}
 	return &out, nil

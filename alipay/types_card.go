@@ -218,6 +218,26 @@ func (r *CardOpenResponse) check() error {
 	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
 
+// salvage keeps what can be read of a success answer that does not decode:
+// the card exists, so its number must not be lost. It reports whether
+// card_info.biz_card_no was found, and returns it.
+func (r *CardOpenResponse) salvage(raw []byte) (string, bool) {
+	var v struct {
+		CardInfo struct {
+			BizCardNo      string `json:"biz_card_no"`
+			ExternalCardNo string `json:"external_card_no"`
+		} `json:"card_info"`
+	}
+	// Only these two strings are read, so other members' formats do not matter;
+	// a type mismatch on one of them leaves it empty.
+	_ = json.Unmarshal(raw, &v)
+	if v.CardInfo.BizCardNo == "" {
+		return "", false
+	}
+	*r = CardOpenResponse{CardInfo: MerchantCard{BizCardNo: v.CardInfo.BizCardNo, ExternalCardNo: v.CardInfo.ExternalCardNo}}
+	return "biz_card_no " + v.CardInfo.BizCardNo, true
+}
+
 // CardQueryRequest is alipay.marketing.card.query.
 type CardQueryRequest struct {
 	// TargetCardNo is the card number of type TargetCardNoType (≤ 32). Required.
