@@ -135,9 +135,40 @@ func success() node { return node{{"code", "10000"}, {"msg", "Success"}} }
 type request struct {
 	method string
 	params url.Values
-	files  map[string][]*multipart.FileHeader
+	files  map[string][]upload
 	biz    string // raw biz_content, "" if absent
 	now    time.Time
+}
+
+// upload is a multipart file part, read before the server lock is taken.
+type upload struct {
+	size int64  // declared size
+	data []byte // at most maxVideoBytes+1 bytes; nil when size is larger
+	err  error  // reading failed
+}
+
+// readUploads reads the file parts of form (outside the server lock: temp
+// files may be slow).
+func readUploads(form *multipart.Form) map[string][]upload {
+	if form == nil || len(form.File) == 0 {
+		return nil
+	}
+	out := make(map[string][]upload, len(form.File))
+	for name, fhs := range form.File {
+		for _, fh := range fhs {
+			u := upload{size: fh.Size}
+			if fh.Size <= maxVideoBytes {
+				f, err := fh.Open()
+				if err == nil {
+					u.data, err = io.ReadAll(io.LimitReader(f, maxVideoBytes+1))
+					_ = f.Close()
+				}
+				u.err = err
+			}
+			out[name] = append(out[name], u)
+		}
+	}
+	return out
 }
 
 // param returns a top-level parameter.
@@ -329,11 +360,10 @@ func within(ts, now time.Time) bool {
 func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	params, form, perr := parseRequest(r)
-	var files map[string][]*multipart.FileHeader
 	if form != nil {
 		defer func() { _ = form.RemoveAll() }()
-		files = form.File
 	}
+	files := readUploads(form)
 	method := ""
 	if params != nil {
 		method = params.Get("method")

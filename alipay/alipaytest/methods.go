@@ -2,7 +2,6 @@ package alipaytest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -323,16 +322,14 @@ func (s *Server) imageUpload(req *request) (node, *apiError) {
 	if video {
 		limit = maxVideoBytes
 	}
-	if fh.Size > limit {
+	if fh.size > limit || int64(len(fh.data)) > limit {
 		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "EXCEED_MAX_SIZE", SubMsg: "文件大小超过限制"}
 	}
-	f, err := fh.Open()
-	if err != nil {
+	if fh.err != nil {
 		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "INVALID_FILE_BYTES", SubMsg: "文件读取失败"}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	_ = f.Close()
-	if err != nil || len(data) == 0 {
+	data := fh.data
+	if len(data) == 0 {
 		return nil, &apiError{Code: "40004", Msg: codeMsg("40004"), SubCode: "INVALID_FILE_BYTES", SubMsg: "文件内容为空或无法读取"}
 	}
 	ct := http.DetectContentType(data)
