@@ -3,6 +3,7 @@ package wechattest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestConcurrentClaimsAndUpdates(t *testing.T) {
@@ -223,5 +225,44 @@ func BenchmarkUpdateUserHandler(b *testing.B) {
 		if !bytes.HasPrefix(rec.Body.Bytes(), []byte(`{"errcode":0,`)) {
 			b.Fatalf("%s", rec.Body.Bytes())
 		}
+	}
+}
+
+// TestCloseDuringPushTraffic: Close and WaitPushes while API calls keep
+// starting asynchronous pushes neither panics nor races (run with -race);
+// pushes started after Close are logged as failed, not sent.
+func TestCloseDuringPushTraffic(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		s := NewServer(nil)
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "success") }))
+		s.SetEventURL(hook.URL)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					s.pushAsync(Event{Event: "user_view_card", FromUserName: "o", CardId: "c", UserCardCode: "1"})
+					s.WaitPushes()
+				}
+			}()
+		}
+		time.Sleep(time.Duration(round%4) * time.Millisecond)
+		s.Close()
+		close(stop)
+		wg.Wait()
+		s.WaitPushes()
+		for _, p := range s.Pushes() {
+			if p.Err != nil && !errors.Is(p.Err, ErrServerClosed) {
+				t.Fatalf("push failed: %v", p.Err)
+			}
+		}
+		hook.Close()
 	}
 }

@@ -168,6 +168,10 @@ func (e pushError) Error() string { return string(e) }
 // constant, so no code can replace it.
 const ErrNoEventURL = pushError("wechattest: no event URL set")
 
+// ErrServerClosed is the error Pushes records for an automatic push an API
+// call started after Close began: it is not sent.
+const ErrServerClosed = pushError("wechattest: server closed; push not sent")
+
 // Push sends ev to the event URL as WeChat does: POST with the query
 // parameters signature (sha1 of the sorted PushToken, timestamp and nonce),
 // timestamp, nonce and openid; in safe mode (EncodingAESKey set) the body is
@@ -256,7 +260,8 @@ func (s *Server) Pushes() []PushResult {
 }
 
 // WaitPushes blocks until every asynchronous push started so far is done.
-func (s *Server) WaitPushes() { s.pushW.Wait() }
+// It may be called while other goroutines start pushes.
+func (s *Server) WaitPushes() { s.pushW.wait() }
 
 // pushAll pushes evs synchronously (for the simulation methods); it does
 // nothing without an event URL. It returns the first error.
@@ -283,9 +288,12 @@ func (s *Server) pushAsync(ev Event) {
 	if s.eventURL() == "" {
 		return
 	}
-	s.pushW.Add(1)
+	if !s.pushW.start() {
+		s.logPush(ev, ErrServerClosed)
+		return
+	}
 	go func() {
-		defer s.pushW.Done()
+		defer s.pushW.done()
 		s.logPush(ev, s.Push(context.Background(), ev))
 	}()
 }

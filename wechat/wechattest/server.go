@@ -73,7 +73,57 @@ type Server struct {
 	mu    sync.Mutex // guards card state (see state.go)
 	st    *state
 	pushC *http.Client
-	pushW sync.WaitGroup
+	pushW pushTracker
+}
+
+// pushTracker counts asynchronous pushes in flight. Unlike a
+// sync.WaitGroup it may be waited on while pushes are being started, and it
+// refuses new pushes once closed.
+type pushTracker struct {
+	mu     sync.Mutex
+	idle   sync.Cond // signalled when n drops to 0; L is &mu
+	n      int
+	closed bool
+}
+
+// start counts one more push; false once the tracker is closed.
+func (t *pushTracker) start() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.n++
+	return true
+}
+
+// done ends one push started with start.
+func (t *pushTracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 && t.idle.L != nil {
+		t.idle.Broadcast()
+	}
+}
+
+// wait blocks until no push is in flight.
+func (t *pushTracker) wait() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idle.L == nil {
+		t.idle.L = &t.mu
+	}
+	for t.n > 0 {
+		t.idle.Wait()
+	}
+}
+
+// close refuses every later start; pushes in flight go on.
+func (t *pushTracker) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
 }
 
 type fault struct {
@@ -147,12 +197,15 @@ func NewServer(opts *Options) *Server {
 	return s
 }
 
-// Close waits for pending event pushes and shuts both listeners down.
+// Close waits for pending event pushes and shuts both listeners down. A
+// push an API call starts after Close began is not sent; Pushes lists it
+// with ErrServerClosed.
 // Requests still sleeping in SetLatency are ended at once. Close may be
 // called more than once.
 func (s *Server) Close() {
 	s.once.Do(func() { close(s.done) })
-	s.pushW.Wait()
+	s.pushW.close()
+	s.pushW.wait()
 	s.hs.Close()
 	s.mp.Close()
 }
