@@ -97,3 +97,27 @@ func TestOpenKeepsConstRules(t *testing.T) {
 		t.Errorf("explicit: point %q balance %q", st.Point, st.Balance)
 	}
 }
+
+// TestBenefitRulesAligned: the adapter and the fake agree on what a benefit
+// needs — template id and title on create, nothing else required, no
+// invented title length — and a partial modify keeps the other members.
+func TestBenefitRulesAligned(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	tpl := newTemplate(t, p)
+	title := strings.Repeat("权", 300)
+	bc, err := p.BenefitCreate(ctx(t), alipay.BenefitCreateRequest{Benefit: alipay.Benefit{TemplateID: tpl, Title: title, BenefitDesc: []string{"九折"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.BenefitModify(ctx(t), alipay.BenefitModifyRequest{BenefitID: bc.BenefitID, Benefit: alipay.Benefit{Title: "新"}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := p.BenefitQuery(ctx(t), alipay.BenefitQueryRequest{TemplateID: tpl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Benefits) != 1 || q.Benefits[0].Title != "新" || !strings.Contains(q.Benefits[0].BenefitDesc, "九折") {
+		t.Fatalf("benefits %+v", q.Benefits)
+	}
+}

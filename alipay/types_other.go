@@ -372,12 +372,13 @@ func (b Benefit) MarshalJSON() ([]byte, error) {
 }
 
 func (b Benefit) validate(ck *checker, prefix string, create bool) {
+	// Alipay documents no title length (reference 1.3.14).
 	if create {
 		ck.required(prefix+".TemplateID", b.TemplateID, 32)
-		ck.required(prefix+".Title", b.Title, 256)
+		ck.required(prefix+".Title", b.Title, 0)
 	} else {
 		ck.optional(prefix+".TemplateID", b.TemplateID, 32)
-		ck.optional(prefix+".Title", b.Title, 256)
+		ck.optional(prefix+".Title", b.Title, 0)
 	}
 	if !b.StartDate.IsZero() && !b.EndDate.IsZero() && b.EndDate.Before(b.StartDate) {
 		ck.fail(prefix+".EndDate", "is before StartDate")

@@ -119,18 +119,22 @@ type benefitBody struct {
 	ExtInfo     str   `json:"ext_info"`
 }
 
-func (b *benefitBody) check(c *checker) (start, end time.Time) {
-	c.req("mcard_template_benefit.template_id", b.TemplateID, 32)
-	c.req("mcard_template_benefit.title", b.Title, 0)
-	if len(b.BenefitDesc) == 0 {
-		c.fail("参数无效: mcard_template_benefit.benefit_desc 不能为空")
+// check validates a benefit. Alipay documents neither lengths nor which
+// members are required (reference 1.3.14); this emulator requires
+// template_id and title on create (as the adapter does) and nothing on
+// modify, and otherwise only checks formats: dates as wallet time, end_date
+// not before start_date, ext_info JSON.
+func (b *benefitBody) check(c *checker, create bool) (start, end time.Time) {
+	if create {
+		c.req("mcard_template_benefit.template_id", b.TemplateID, 32)
+		c.req("mcard_template_benefit.title", b.Title, 0)
+	} else {
+		c.opt("mcard_template_benefit.template_id", b.TemplateID, 32)
 	}
-	c.req("mcard_template_benefit.start_date", b.StartDate, 0)
-	c.req("mcard_template_benefit.end_date", b.EndDate, 0)
 	start = c.date("mcard_template_benefit.start_date", b.StartDate)
 	end = c.date("mcard_template_benefit.end_date", b.EndDate)
-	if c.err == nil && !end.After(start) {
-		c.fail("参数无效: end_date 必须晚于 start_date")
+	if c.err == nil && !start.IsZero() && !end.IsZero() && end.Before(start) {
+		c.fail("参数无效: end_date 不能早于 start_date")
 	}
 	if b.ExtInfo != "" && !json.Valid([]byte(b.ExtInfo)) {
 		c.fail("参数无效: ext_info 必须为 JSON 字符串")
@@ -138,15 +142,29 @@ func (b *benefitBody) check(c *checker) (start, end time.Time) {
 	return start, end
 }
 
+// set stores b; on modify, members b leaves out keep their values.
 func (bn *benefit) set(b *benefitBody, start, end time.Time) {
-	bn.templateID = string(b.TemplateID)
-	bn.title = string(b.Title)
-	bn.desc = bn.desc[:0]
-	for _, d := range b.BenefitDesc {
-		bn.desc = append(bn.desc, string(d))
+	if b.TemplateID != "" {
+		bn.templateID = string(b.TemplateID)
 	}
-	bn.start, bn.end = start, end
-	bn.extInfo = string(b.ExtInfo)
+	if b.Title != "" {
+		bn.title = string(b.Title)
+	}
+	if b.BenefitDesc != nil {
+		bn.desc = bn.desc[:0]
+		for _, d := range b.BenefitDesc {
+			bn.desc = append(bn.desc, string(d))
+		}
+	}
+	if !start.IsZero() {
+		bn.start = start
+	}
+	if !end.IsZero() {
+		bn.end = end
+	}
+	if b.ExtInfo != "" {
+		bn.extInfo = string(b.ExtInfo)
+	}
 }
 
 // benefitCreate implements alipay.marketing.card.benefit.create.
@@ -161,7 +179,7 @@ func (s *Server) benefitCreate(req *request) (node, *apiError) {
 		return nil, invalidParam("参数无效: mcard_template_benefit 不能为空")
 	}
 	var c checker
-	start, end := b.Benefit.check(&c)
+	start, end := b.Benefit.check(&c, true)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -191,7 +209,7 @@ func (s *Server) benefitModify(req *request) (node, *apiError) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	start, end := b.Benefit.check(&c)
+	start, end := b.Benefit.check(&c, false)
 	if c.err != nil {
 		return nil, c.err
 	}
