@@ -173,3 +173,32 @@ func TestDeleteAppliedThenBusy(t *testing.T) {
 		t.Fatal("second unavailable succeeded")
 	}
 }
+
+// TestOpenAppliedThenBusy: activate carried out but answered -1: Open reads
+// userinfo/get, sees the code active with its number, and returns the card
+// without a second activate; a -1 that was not applied is sent again.
+func TestOpenAppliedThenBusy(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := newCardID(t, p)
+	const act = "/card/membercard/activate"
+
+	code := claim(t, s, id, "oUSER1")
+	s.ApplyThenFail(act, -1, 1)
+	c, err := p.Open(ctx, card.OpenRequest{TemplateID: id, Code: code, ExternalNo: "M1", Points: card.WholePoints(5)})
+	if err != nil || c.ExternalNo != "M1" || c.Points != card.WholePoints(5) || c.Status != card.StatusActive {
+		t.Fatalf("Open applied then -1: %+v, %v", c, err)
+	}
+	if n := s.Calls(act); n != 1 {
+		t.Fatalf("activate sent %d times, want 1", n)
+	}
+
+	code2 := claim(t, s, id, "oUSER2")
+	s.FailNext(act, -1, 1)
+	if _, err := p.Open(ctx, card.OpenRequest{TemplateID: id, Code: code2, ExternalNo: "M2"}); err != nil {
+		t.Fatalf("Open after an unapplied -1: %v", err)
+	}
+	if n := s.Calls(act); n != 3 || !member(t, s, id, code2).Activated {
+		t.Fatalf("activate sent %d times in all, want 3", n)
+	}
+}

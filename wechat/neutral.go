@@ -6,6 +6,7 @@ import (
 	"time"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/retry"
 )
 
 // Compile-time checks: the neutral interfaces the Provider implements.
@@ -64,7 +65,9 @@ func wholePoints(pts card.Points) (int64, error) {
 //
 // Open is idempotent: it first reads userinfo/get; a code already active with
 // the same membership_number is returned as it is (no second activation), one
-// active with another number is card.ErrAlreadyExists. WeChat has no request
+// active with another number is card.ErrAlreadyExists. When activate answers
+// errcode -1 (system busy), Open reads userinfo/get again and sends activate
+// again only if the code is still not active. WeChat has no request
 // key for activation, so OpenRequest.IdempotencyKey is not sent.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
@@ -120,14 +123,30 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 	if c != nil || err != nil {
 		return c, err
 	}
-	if _, err := invoke[struct{}](ctx, p, op, "/card/membercard/activate", act); err != nil {
-		// A concurrent Open may have activated the code between our read and our activate.
-		if code, ok := errcodeOf(err); ok && code == 40127 {
-			if c, _, err2 := p.existing(ctx, op, ref, req.ExternalNo); c != nil || err2 != nil {
-				return c, err2
+	// activate is not idempotent on the wire, so errcode -1 is not resent
+	// blindly: after a -1 (or a 40127 from a concurrent Open) userinfo/get
+	// tells whether the code is active now, and only a code still not
+	// activated is sent again (-1, with Options.Retry).
+	var done *card.Card
+	err = retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
+		_, err := invoke[struct{}](ctx, p, op, "/card/membercard/activate", act)
+		if err == nil {
+			return nil
+		}
+		if code, ok := errcodeOf(err); ok && (code == 40127 || code == -1) {
+			c, _, err2 := p.existing(ctx, op, ref, req.ExternalNo)
+			if c != nil || err2 != nil {
+				done = c
+				return err2
 			}
 		}
-		return nil, err
+		return err
+	})
+	if err != nil {
+		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+	}
+	if done != nil {
+		return done, nil
 	}
 	holder := info.OpenID // the code's owner as WeChat knows it
 	if holder == "" {
