@@ -32,8 +32,9 @@ func (c *checker) optional(field, s string, max int) {
 	switch {
 	case !utf8.ValidString(s):
 		c.fail(field, "is not valid UTF-8")
-	case max > 0 && len(s) > max:
-		c.fail(field, "is %d bytes, the limit is %d", len(s), max)
+	case max > 0 && utf8.RuneCountInString(s) > max:
+		// Alipay's lengths count characters, as alipaytest does.
+		c.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), max)
 	}
 }
 

@@ -121,3 +121,23 @@ func TestBenefitRulesAligned(t *testing.T) {
 		t.Fatalf("benefits %+v", q.Benefits)
 	}
 }
+
+// TestLengthsCountCharacters: the adapter counts characters, as the fake
+// does: 64 Chinese characters fit trade_no's 64 (they are 192 bytes).
+func TestLengthsCountCharacters(t *testing.T) {
+	s := newServer(t)
+	p := newProvider(t, s, nil)
+	tpl := newTemplate(t, p)
+	c := openCard(t, s, p, tpl)
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{64, true}, {65, false}} {
+		_, err := p.ConsumeSync(ctx(t), alipay.ConsumeSyncRequest{TargetCardNo: c.Ref.CardNo, TradeType: "TRADE", TradeNo: strings.Repeat("单", tc.n)})
+		var ce *card.Error
+		invalid := errors.As(err, &ce) && ce.Kind == card.KindInvalidArgument && ce.Field == "TradeNo"
+		if invalid == tc.ok {
+			t.Errorf("%d characters: %v", tc.n, err)
+		}
+	}
+}

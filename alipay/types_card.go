@@ -3,6 +3,7 @@ package alipay
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	card "github.com/walletcard/card"
 )
@@ -364,8 +365,8 @@ func (r CardDeleteRequest) Validate() error {
 	if r.ExtInfo != nil {
 		ck.optional("ExtInfo.NewCardNo", r.ExtInfo.NewCardNo, 64)
 		ck.optional("ExtInfo.DoneeUserID", r.ExtInfo.DoneeUserID, 32)
-		if b, _ := json.Marshal(r.ExtInfo); len(b) > 1024 {
-			ck.fail("ExtInfo", "is %d bytes of JSON, the limit is 1024", len(b))
+		if b, _ := json.Marshal(r.ExtInfo); utf8.RuneCount(b) > 1024 {
+			ck.fail("ExtInfo", "is %d characters of JSON, the limit is 1024", utf8.RuneCount(b))
 		}
 	}
 	return ck.err()
