@@ -15,7 +15,8 @@
 // WeChat; set WECHAT_CARD_ID and WECHAT_CARD_CODE to a claimed code to
 // activate it, add points and consume it. Events need a public URL configured
 // in the official account: set WECHAT_PUSH_TOKEN (and WECHAT_AES_KEY in safe
-// mode) and WECHAT_LISTEN (e.g. ":8080") to serve the handler at /wechat/events.
+// or compatibility mode; with it, plaintext pushes are refused) and
+// WECHAT_LISTEN (e.g. ":8080") to serve the handler at /wechat/events.
 // WECHAT_LOGO_URL must be a logo uploaded to WeChat.
 package main
 
@@ -75,7 +76,12 @@ func run(ctx context.Context, out io.Writer) error {
 	var events []string // neutral events and what the typed hook noted
 	neutral := 0
 	if pushToken != "" {
-		h := p.NewHandler(nil)
+		// Messages that are not card events (user messages, subscribe, menu
+		// clicks …) reach Fallback as verified, decrypted plaintext XML; a
+		// real programme would pass them to its message handling.
+		h := p.NewHandler(&wechat.HandlerOptions{Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "success")
+		})})
 		h.OnEvent(func(ctx context.Context, ev card.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
