@@ -528,12 +528,8 @@ func withKey(err error, c call) error {
 		return err
 	}
 	cp := *ce
+	// KeyError's text ends with the key, so the error's text shows it once.
 	cp.Err = &KeyError{Param: c.keyParam, Key: c.key, Err: ce.Err}
-	if cp.Message == "" {
-		cp.Message = c.keyParam + " " + c.key
-	} else {
-		cp.Message += " (" + c.keyParam + " " + c.key + ")"
-	}
 	return &cp
 }
 
