@@ -161,7 +161,8 @@ type Card struct {
 	OpenedAt time.Time
 	// ValidUntil is the end of validity; zero means no end date.
 	ValidUntil time.Time
-	// Status is the card's state.
+	// Status is the card's state. It is empty when the wallet's answer does
+	// not report one (WeChat's Update: updateuser returns no state).
 	Status Status
 }
 
