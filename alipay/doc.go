@@ -31,9 +31,20 @@
 // Build a Provider from keys (NewFromKeys, NewFromCerts) or from an existing
 // smartwalle client (New):
 //
-//	client, _ := alipaysdk.New(appID, privateKey, true)
+//	client, _ := alipaysdk.New(appID, privateKey, false, // see New: never true
+//		alipaysdk.WithSandboxGateway(alipay.ProductionGateway),
+//		alipaysdk.WithTimeLocation(card.Beijing()))
 //	_ = client.LoadAliPayPublicKey(alipayPublicKey)
 //	p, err := alipay.New(client, nil)
+//
+// Build smartwalle clients with production=false and the real gateway URL:
+// with production=true smartwalle downloads and trusts, unchecked against any
+// root, whatever certificate an answer names in an unknown alipay_cert_sn, so
+// a forged answer signed by any key would be accepted. NewFromKeys and
+// NewFromCerts always do this, and New guards production=true clients (see
+// New). An answer naming a certificate the client does not hold is rejected
+// as UNKNOWN_SIGNING_CERT; after Alipay rotates its certificate, load the new
+// one (NewFromCerts again).
 //
 // # The user's auth token (scope auth_ecard)
 //
@@ -60,9 +71,16 @@
 // card.ErrAlreadyExists, 20001 → card.ErrUnauthenticated, 40005 →
 // card.ErrRateLimited, 20000 → card.ErrUnavailable …). The gateway's answer
 // stays reachable as *alipaysdk.Error with errors.As. Only unavailable errors
-// are retried, with the Options.Retry policy; card.open and card.delete carry
-// an out_serial_no that is reused on every retry, so a retried open never
-// creates a second card.
+// are retried, with the Options.Retry policy, and only on calls that are
+// keyed or whose repeat has no visible effect: card.update with
+// merchant_card_msg_info, consume.sync, benefit.create, benefit.delete,
+// image upload and oauth.token are sent once. card.open and card.delete carry an
+// out_serial_no that is reused on every retry and is on every error they
+// return (KeyError), so the caller can send the call again with it. Alipay
+// does not document what a repeated out_serial_no does; a retry that finds
+// the work already done (CARD_IS_DELETED_ALREADY on delete; CARD_HAS_OPENED
+// on open, reconciled with card.query by external card number) counts as
+// success.
 //
 // A response whose signature is missing, wrong, made with another key, or whose
 // body was changed after signing is never accepted. Gateway-level errors
@@ -78,7 +96,8 @@
 //
 // Alipay speaks Beijing time. The timestamp common parameter, occur_time,
 // open_date and valid_date are all written in Asia/Shanghai time whatever the
-// host's zone; New sets the client's time location to card.Beijing().
+// host's zone; New sets the client's time location to card.Beijing() unless
+// it already stamps UTC+8.
 //
 // # As
 //

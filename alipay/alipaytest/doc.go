@@ -65,7 +65,10 @@
 // # Faults and inspection
 //
 // TamperNext corrupts the next response (missing, bad or foreign signature,
-// altered body, unsigned error), FailNext answers the next calls with a
+// altered body, unsigned error, or TamperForeignCert: an attacker's key named
+// by a foreign alipay_cert_sn whose certificate the download serves),
+// DropAnswerNext runs the next calls and then loses their answers (the client
+// sees a transport error although the call was applied), FailNext answers the next calls with a
 // failure of your choice (rate limit 40005, 20000 isp.unknow-error, any
 // business sub_code) without touching state, and SetLatency delays answers,
 // dropping requests whose client gave up. Calls counts requests per method;
@@ -82,7 +85,11 @@
 // The gateway follows the team's wire reference; where Alipay's behaviour is
 // not documented it makes these choices: a repeated out_serial_no on
 // card.open (same user and template) or card.delete (same card) replays the
-// first answer; a repeated request_id on template.create returns the same
+// first answer (Options.ForgetSerials processes it as new instead); a user
+// whose card was deleted with CANCEL cannot open another of that template
+// (CARD_HAS_OPENED); a biz_content member the method does not declare, an
+// image id that is not 1–64 letters, digits, '_' or '-', and a bg_color not
+// written rgb(r,g,b) answer INVALID_PARAMETER; a repeated request_id on template.create returns the same
 // template; notify_no and consume.sync trade_no are idempotent; biz_card_no is
 // biz_no_prefix followed by a zero-padded sequence per prefix of
 // biz_no_suffix_len digits; invalid biz_content fields answer 40004
