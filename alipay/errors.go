@@ -195,7 +195,7 @@ func decodeResponse(c call, raw []byte, out any) error {
 			if what, ok := v.salvage(raw); ok {
 				// The call succeeded; only part of the answer is unreadable.
 				return &card.Error{Kind: card.KindUnknown, Code: CodePartialResponse,
-					Message: "the call succeeded (" + what + ") but its answer could not be fully decoded; the readable part is returned with this error",
+					Message: "the call succeeded (" + redact(what, c.secrets) + ") but its answer could not be fully decoded; the readable part is returned with this error",
 					Err:     redactErr(err, c.secrets)}
 			}
 		}
