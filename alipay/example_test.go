@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
@@ -169,4 +170,28 @@ func ExampleClassify() {
 	// unauthenticated
 	// rate limited
 	// unavailable
+}
+
+// ExampleKeyError: every attempt of an open loses its answer; the error
+// carries the out_serial_no, and opening again with it returns the card the
+// lost attempts opened instead of a second one.
+func ExampleKeyError() {
+	gw := alipaytest.NewServer(nil)
+	defer gw.Close()
+	client, _ := gw.NewClient()
+	p, _ := alipay.New(client, &alipay.Options{Retry: card.RetryPolicy{Attempts: 2, Base: time.Millisecond}})
+	ctx := context.Background()
+	tpl, _ := p.CreateTemplate(ctx, card.TemplateSpec{Title: "会员卡", BrandName: "walletcard"})
+	member := gw.NewUser()
+	req := card.OpenRequest{TemplateID: tpl.ID, ExternalNo: "M001", Holder: member, AuthToken: gw.IssueToken(member, alipay.ScopeECard)}
+
+	gw.DropAnswerNext(alipay.MethodCardOpen, 2)
+	_, err := p.Open(ctx, req)
+	var ke *alipay.KeyError
+	if errors.As(err, &ke) {
+		req.IdempotencyKey = ke.Key // send it again with the same key
+		c, err := p.Open(ctx, req)
+		fmt.Println(ke.Param, err == nil, c != nil && c.ExternalNo == "M001", gw.CardCount())
+	}
+	// Output: out_serial_no true true 1
 }
