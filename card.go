@@ -195,8 +195,10 @@ type OpenRequest struct {
 	ValidUntil time.Time
 	// IdempotencyKey identifies this open across retries (Alipay out_serial_no).
 	// Opening again with the same key returns the same card. If empty, the
-	// provider generates one and reuses it for its own retries. ≤ 32 bytes of
-	// letters, digits, '-' and '_'.
+	// provider generates one and reuses it for its own retries; a canceled or
+	// timed-out context returns the bare context error, so set your own key
+	// when you may need to repeat such a call. ≤ 32 bytes of letters, digits,
+	// '-' and '_'.
 	IdempotencyKey string
 }
 
@@ -324,8 +326,9 @@ type ClaimLinkRequest struct {
 	Channel string
 	// Holder restricts the link to one user where the wallet allows it (WeChat openid). Optional.
 	Holder string
-	// ExpiresIn is the link's lifetime where the wallet supports it (WeChat QR
-	// codes: 60 s – 30 days). Zero means the wallet's default or permanent.
+	// ExpiresIn is the link's lifetime where the wallet supports it (WeChat
+	// card QR codes: 60 s – 30 min; zero means 365 days). Zero means the
+	// wallet's default or permanent.
 	ExpiresIn time.Duration
 }
 

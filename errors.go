@@ -192,8 +192,12 @@ func KindOf(err error) Kind {
 // the same IdempotencyKey or after reading the current state. Context errors
 // are not retryable.
 func IsRetryable(err error) bool {
-	if err == nil || IsContextError(err) {
+	if err == nil {
 		return false
+	}
+	var e *Error
+	if !errors.As(err, &e) && IsContextError(err) {
+		return false // the caller's context ended
 	}
 	k := KindOf(err)
 	return k == KindUnavailable || k == KindRateLimited
@@ -206,7 +210,9 @@ func IsContextError(err error) bool {
 }
 
 // Wrap attaches provider and operation to err. Provider implementations call it
-// at their boundary.
+// at their boundary; for errors of a call made with a context (transport
+// errors) use WrapContext, which tells the caller's cancellation from a
+// client timeout.
 //
 //   - nil stays nil;
 //   - context.Canceled / context.DeadlineExceeded (anywhere in the chain) are
@@ -239,6 +245,26 @@ func Wrap(provider, op string, kind Kind, err error) error {
 		return &c
 	}
 	return &Error{Provider: provider, Op: op, Kind: kind, Err: err}
+}
+
+// WrapContext is Wrap for an error from a call made with ctx. It returns the
+// bare context error only when ctx itself has ended. An error that merely
+// matches context.DeadlineExceeded while ctx is live — an http.Client
+// timeout — is a transport failure: it becomes a *Error of the given kind
+// (normally KindUnavailable), so it keeps its provider, operation and
+// retryability.
+func WrapContext(ctx context.Context, provider, op string, kind Kind, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && IsContextError(err) {
+		return cerr
+	}
+	var e *Error
+	if IsContextError(err) && !errors.As(err, &e) {
+		return &Error{Provider: provider, Op: op, Kind: kind, Message: "transport timeout", Err: err}
+	}
+	return Wrap(provider, op, kind, err)
 }
 
 // InvalidArgument returns a KindInvalidArgument *Error naming the field.

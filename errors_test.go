@@ -89,3 +89,27 @@ func TestKindStringsAndSentinels(t *testing.T) {
 		t.Error("unknown kind name")
 	}
 }
+
+func TestWrapContextTellsClientTimeoutFromCancellation(t *testing.T) {
+	timeout := fmt.Errorf("Post: Client.Timeout exceeded: %w", context.DeadlineExceeded)
+	live := context.Background()
+	err := card.WrapContext(live, "alipay", "Open", card.KindUnavailable, timeout)
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Provider != "alipay" || ce.Kind != card.KindUnavailable {
+		t.Fatalf("client timeout with a live context: %v, want an unavailable *card.Error", err)
+	}
+	if !card.IsRetryable(err) {
+		t.Error("a client timeout is not retryable")
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := card.WrapContext(done, "alipay", "Open", card.KindUnavailable, fmt.Errorf("x: %w", context.Canceled)); got != context.Canceled {
+		t.Errorf("canceled caller: %v, want bare context.Canceled", got)
+	}
+	if card.IsRetryable(context.DeadlineExceeded) {
+		t.Error("a bare context error is retryable")
+	}
+	if card.WrapContext(live, "a", "b", card.KindUnknown, nil) != nil {
+		t.Error("nil")
+	}
+}
