@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,6 +68,42 @@ func TestRewardPurchaseGivesUpOnNotFound(t *testing.T) {
 	}
 	if n := wallet.CallCount(mock.OpGet); n != 1 {
 		t.Fatalf("Get called %d times; a not-found must not be retried", n)
+	}
+}
+
+// A write whose answer is lost was still applied; the retry must not award
+// the points a second time.
+func TestRewardPurchaseLostAnswerAwardsOnce(t *testing.T) {
+	t.Parallel()
+	l, wallet, ref := newService(t)
+	wallet.FailAfterApply(mock.OpUpdate, card.KindUnavailable, 1)
+	c, err := l.RewardPurchase(context.Background(), ref, card.Yuan(5))
+	if err != nil {
+		t.Fatalf("want success after one lost answer: %v", err)
+	}
+	if c.Points != card.WholePoints(10) {
+		t.Fatalf("points = %s, want 10: the lost-answer retry awarded twice", c.Points)
+	}
+}
+
+// Concurrent purchases on one card must all count.
+func TestConcurrentPurchasesAllCount(t *testing.T) {
+	t.Parallel()
+	l, wallet, ref := newService(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.RewardPurchase(context.Background(), ref, card.Yuan(1)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	c, err := wallet.Get(context.Background(), ref)
+	if err != nil || c.Points != card.WholePoints(40) {
+		t.Fatalf("points = %v (%v), want 40", c.Points, err)
 	}
 }
 
