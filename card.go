@@ -242,6 +242,11 @@ func (r OpenRequest) Validate() error {
 
 // UpdateRequest sets a card's level, points and/or balance to absolute values.
 // A nil field is left unchanged; at least one must be set.
+//
+// Updates are last-writer-wins and neither wallet keys them. Because the
+// values are absolute, repeating an update whose answer was lost is safe;
+// compute new values from your own records (not from a Get of the card) so
+// that a repeat or a concurrent change cannot apply a delta twice.
 type UpdateRequest struct {
 	// Ref is the card to update. Required.
 	Ref Ref
@@ -254,9 +259,6 @@ type UpdateRequest struct {
 	// Note explains the change in the wallet's change record (WeChat
 	// record_bonus / record_balance). Optional, ≤ 64 characters; WeChat allows 14.
 	Note string
-	// IdempotencyKey identifies this update across retries where the wallet
-	// supports it. Optional.
-	IdempotencyKey string
 }
 
 // Validate checks the provider-neutral rules.
@@ -276,7 +278,6 @@ func (r UpdateRequest) Validate() error {
 		v.nonNegative("Balance", int64(*r.Balance))
 	}
 	v.optionalRunes("Note", r.Note, maxNoteRunes)
-	v.key("IdempotencyKey", r.IdempotencyKey)
 	return v.err()
 }
 
