@@ -70,7 +70,7 @@ func NewFromConfig(cfg *wxconfig.Config, opts *Options) (*Provider, error) {
 	}
 	var tok TokenOptions
 	if opts != nil {
-		tok.BaseURL, tok.HTTPClient = opts.BaseURL, opts.HTTPClient
+		tok.BaseURL, tok.HTTPClient, tok.OnCacheError = opts.BaseURL, opts.HTTPClient, opts.OnCacheError
 	}
 	oa := wxsdk.NewOfficialAccount(&c)
 	oa.SetAccessTokenHandle(NewAccessTokenHandle(c.AppID, c.AppSecret, c.Cache, &tok))

@@ -42,6 +42,12 @@ type Options struct {
 	// LevelField is the member-card custom field (1..3) that holds the level,
 	// used by the neutral card.MemberCard methods. Default 1.
 	LevelField int
+	// OnCacheError, if set, is told when the official account's cache cannot
+	// store a freshly fetched card api_ticket (and, for a Provider built by
+	// NewFromConfig, an access token). Such a failure never fails the call:
+	// the value is kept in memory and used, so a cache outage does not burn
+	// WeChat's small ticket and token quotas. It must not block.
+	OnCacheError func(error)
 }
 
 // Provider is the WeChat 卡券 adapter. It implements card.MemberCard,
@@ -55,6 +61,7 @@ type Provider struct {
 	retry      retry.Policy
 	now        func() time.Time
 	levelField int
+	onCacheErr func(error)
 
 	ticketMu     sync.Mutex
 	ticketFlight *flightCall
@@ -84,6 +91,7 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 		retry:      o.Retry,
 		now:        o.Clock,
 		levelField: o.LevelField,
+		onCacheErr: o.OnCacheError,
 	}
 	if p.baseURL == "" {
 		p.baseURL = DefaultBaseURL

@@ -19,7 +19,8 @@ func CardTicketCacheKey(appID string) string { return "walletcard_wechat_wx_card
 // WeChat gives this ticket a very small call quota, so it is kept in memory
 // and in the official account's cache (shared with other processes through
 // Redis or memcache) until shortly before it expires; concurrent callers share
-// one fetch.
+// one fetch. When the cache cannot store a fetched ticket the call still
+// succeeds with the ticket kept in memory, and Options.OnCacheError is told.
 func (p *Provider) CardAPITicket(ctx context.Context) (string, error) {
 	const op = "CardAPITicket"
 	for attempt := 0; ; attempt++ {
@@ -78,9 +79,10 @@ func (p *Provider) loadTicket(ctx context.Context, op string) (string, time.Time
 	}
 	ttl := tokenLifetime(res.ExpiresIn)
 	if c != nil {
-		if err := cache.SetContext(ctx, c, key, res.Ticket, ttl); err != nil {
-			return "", time.Time{}, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable,
-				Message: "storing the api_ticket in the cache failed", Err: err}
+		if err := cache.SetContext(ctx, c, key, res.Ticket, ttl); err != nil && p.onCacheErr != nil {
+			// Keep the ticket (memory only): its quota is tiny, never fetch again for a cache outage.
+			p.onCacheErr(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable,
+				Message: "storing the api_ticket in the cache failed; it is kept in memory only", Err: err})
 		}
 	}
 	return res.Ticket, p.now().Add(ttl), nil

@@ -40,6 +40,13 @@ type TokenOptions struct {
 	// ("gowechat_officialaccount__access_token_" + appID), so both share one
 	// cached token.
 	CacheKey string
+	// OnCacheError, if set, is told when the shared cache cannot store a
+	// freshly fetched token. Such a failure never fails the call: the token
+	// is kept in this handle's memory and returned, so a cache outage does
+	// not make every call fetch again and burn the daily /cgi-bin/token
+	// quota. The error never contains the token. It is called synchronously
+	// by the caller that fetched the token; it must not block.
+	OnCacheError func(error)
 }
 
 // AccessTokenHandle is a silenceper credential.AccessTokenContextHandle that
@@ -58,6 +65,7 @@ type AccessTokenHandle struct {
 	baseURL       string
 	hc            *http.Client
 	key           string
+	onCacheErr    func(error)
 
 	mu     sync.Mutex
 	token  string
@@ -86,6 +94,8 @@ func NewAccessTokenHandle(appID, secret string, c cache.Cache, opts *TokenOption
 		baseURL: strings.TrimRight(o.BaseURL, "/"),
 		hc:      o.HTTPClient,
 		key:     o.CacheKey,
+
+		onCacheErr: o.OnCacheError,
 	}
 	if h.baseURL == "" {
 		h.baseURL = DefaultBaseURL
@@ -198,9 +208,10 @@ func (h *AccessTokenHandle) load(ctx context.Context, rejected string) (string, 
 		return "", time.Time{}, err
 	}
 	if h.cache != nil {
-		if err := cache.SetContext(ctx, h.cache, h.key, tok, ttl); err != nil {
-			return "", time.Time{}, &card.Error{Provider: ProviderName, Op: "GetAccessToken", Kind: card.KindUnavailable,
-				Message: "storing the access token in the cache failed", Err: err}
+		if err := cache.SetContext(ctx, h.cache, h.key, tok, ttl); err != nil && h.onCacheErr != nil {
+			// Keep the token (memory only) rather than fetch again on every call.
+			h.onCacheErr(&card.Error{Provider: ProviderName, Op: "GetAccessToken", Kind: card.KindUnavailable,
+				Message: "storing the access token in the cache failed; it is kept in memory only", Err: err})
 		}
 	}
 	return tok, time.Now().Add(ttl), nil
