@@ -18,10 +18,12 @@ import (
 // downCache is a shared cache whose backend is unreachable.
 type downCache struct{}
 
-func (downCache) Get(string) any                       { return nil }
-func (downCache) Set(string, any, time.Duration) error { return errors.New("redis: connection refused") }
-func (downCache) IsExist(string) bool                  { return false }
-func (downCache) Delete(string) error                  { return errors.New("redis: connection refused") }
+func (downCache) Get(string) any { return nil }
+func (downCache) Set(string, any, time.Duration) error {
+	return errors.New("redis: connection refused")
+}
+func (downCache) IsExist(string) bool { return false }
+func (downCache) Delete(string) error { return errors.New("redis: connection refused") }
 
 // cacheErrors records what an OnCacheError hook was told.
 type cacheErrors struct {
