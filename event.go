@@ -34,6 +34,10 @@ const (
 
 // Event is a wallet event in provider-neutral form.
 type Event struct {
+	// ID identifies the event for de-duplication: wallets redeliver events
+	// they think were not handled, with the same ID. Empty when the wallet
+	// gives nothing stable to build one from.
+	ID string
 	// Type is the neutral kind.
 	Type EventType
 	// Provider is the wallet that sent it.

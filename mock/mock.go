@@ -90,7 +90,8 @@ type Call struct {
 	// Reached is false when the call was rejected before reaching the wallet
 	// (validation, canceled context); such calls would send nothing.
 	Reached bool
-	// Err is the error returned, if any.
+	// Err is the error returned, if any. Under FailAfterApply the change was
+	// applied although Err is set.
 	Err error
 	// At is when the call was made (by Options.Clock).
 	At time.Time
@@ -106,6 +107,7 @@ type Provider struct {
 
 	mu        sync.Mutex
 	seq       uint64
+	evseq     uint64
 	templates map[string]*template
 	cards     map[string]*entry // by template + "/" + card no
 	byKey     map[string]string // open idempotency key → cards key
@@ -302,10 +304,11 @@ func (p *Provider) end(op Op, ref card.Ref, err error, events ...card.Event) err
 		err = card.Wrap(p.name, string(op), card.KindUnknown, err)
 	} else if q := p.lost[op]; len(q) > 0 {
 		p.lost[op] = q[1:]
-		p.logCall(op, ref, true, nil)
+		lost := &card.Error{Provider: p.name, Op: string(op), Kind: q[0], Message: "applied, then failed by mock.FailAfterApply"}
+		p.logCall(op, ref, true, lost)
 		p.mu.Unlock()
 		p.emit(events)
-		return &card.Error{Provider: p.name, Op: string(op), Kind: q[0], Message: "applied, then failed by mock.FailAfterApply"}
+		return lost
 	}
 	p.logCall(op, ref, true, err)
 	p.mu.Unlock()
@@ -334,6 +337,8 @@ func (p *Provider) nextNo() string {
 
 func key(templateID, no string) string { return templateID + "/" + no }
 
+// event builds an event; p.mu must be held.
 func (p *Provider) event(typ card.EventType, ref card.Ref, holder, channel string) card.Event {
-	return card.Event{Type: typ, Provider: p.name, Ref: ref, Holder: holder, Channel: channel, Time: p.now()}
+	p.evseq++
+	return card.Event{ID: "mockevent" + strconv.FormatUint(p.evseq, 10), Type: typ, Provider: p.name, Ref: ref, Holder: holder, Channel: channel, Time: p.now()}
 }

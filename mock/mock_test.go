@@ -303,3 +303,77 @@ func TestFailAfterApplyThenRetryWithSameKey(t *testing.T) {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 }
+
+func TestCancelBlocksReopenUnbindDoesNot(t *testing.T) {
+	ctx := context.Background()
+	p, tpl := newWithTemplate(t, &mock.Options{Name: card.Alipay}, card.TemplateSpec{})
+	a, _ := p.Open(ctx, openReq(tpl, "1"))
+	if err := p.Delete(ctx, card.DeleteRequest{Ref: a.Ref}); err != nil { // CANCEL by default
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, openReq(tpl, "1")); !errors.Is(err, card.ErrAlreadyExists) {
+		t.Fatalf("re-open after CANCEL: %v, want ErrAlreadyExists", err)
+	}
+	b, _ := p.Open(ctx, openReq(tpl, "2"))
+	if err := p.Delete(ctx, card.DeleteRequest{Ref: b.Ref, Reason: card.ReasonUserUnbound}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Open(ctx, openReq(tpl, "2")); err != nil {
+		t.Fatalf("re-open after USER_UNBUND: %v", err)
+	}
+}
+
+func TestSameKeyForAnotherHolderConflicts(t *testing.T) {
+	ctx := context.Background()
+	p, tpl := newWithTemplate(t, &mock.Options{Name: card.Alipay}, card.TemplateSpec{})
+	req := openReq(tpl, "1")
+	req.IdempotencyKey = "k1"
+	if _, err := p.Open(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	req.Holder = "2088999"
+	if _, err := p.Open(ctx, req); !errors.Is(err, card.ErrConflict) {
+		t.Fatalf("same key, other holder: %v, want ErrConflict", err)
+	}
+}
+
+func TestWeChatFlavourAppliesWeChatLimits(t *testing.T) {
+	ctx := context.Background()
+	p, tpl := newWithTemplate(t, &mock.Options{Name: card.WeChat}, card.TemplateSpec{})
+	code, _ := p.Claim(ctx, tpl, "o", "")
+	field := func(err error) string {
+		var ce *card.Error
+		if !errors.As(err, &ce) || ce.Kind != card.KindInvalidArgument {
+			t.Fatalf("err = %v, want invalid argument", err)
+		}
+		return ce.Field
+	}
+	_, err := p.Open(ctx, card.OpenRequest{TemplateID: tpl, ExternalNo: "123456789012345678901", Code: code})
+	if f := field(err); f != "ExternalNo" {
+		t.Fatalf("field %q", f)
+	}
+	c, err := p.Open(ctx, card.OpenRequest{TemplateID: tpl, ExternalNo: "M1", Code: code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(1)), Note: "消费128.88元，获得128积分"})
+	if f := field(err); f != "Note" {
+		t.Fatalf("field %q", f)
+	}
+}
+
+func TestExpiredCardRefusesUpdate(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, card.Beijing())
+	p, tpl := newWithTemplate(t, &mock.Options{Clock: func() time.Time { return now }}, card.TemplateSpec{})
+	req := openReq(tpl, "1")
+	req.ValidUntil = now.Add(-time.Hour)
+	if _, err := p.Open(context.Background(), req); !errors.Is(err, card.ErrInvalidArgument) {
+		t.Fatalf("open with a past ValidUntil: %v", err)
+	}
+	req.ValidUntil = now.Add(time.Hour)
+	c, _ := p.Open(context.Background(), req)
+	now = now.Add(2 * time.Hour)
+	if _, err := p.Update(context.Background(), card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(1))}); !errors.Is(err, card.ErrConflict) {
+		t.Fatalf("update of an expired card: %v, want ErrConflict", err)
+	}
+}

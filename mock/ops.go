@@ -5,8 +5,21 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+)
+
+// The WeChat adapter's limits, which the WeChat flavour applies too so that a
+// merchant's tests on the mock fail where production would (a test in this
+// package checks they match package wechat).
+const (
+	// WeChatMaxNoteRunes bounds UpdateRequest.Note (record_bonus / record_balance).
+	WeChatMaxNoteRunes = 14
+	// WeChatMaxLevelBytes bounds a level (it is a member-card custom field value).
+	WeChatMaxLevelBytes = 12
+	// WeChatMaxExternalNoBytes bounds OpenRequest.ExternalNo (membership_number).
+	WeChatMaxExternalNoBytes = 20
 )
 
 // validateOpen applies the neutral rules plus the flavour's own.
@@ -32,6 +45,32 @@ func (p *Provider) validateOpen(req card.OpenRequest) error {
 		if _, whole := req.Points.Whole(); !whole {
 			return card.InvalidArgument("Points", "WeChat bonus is a whole number, got %s", req.Points)
 		}
+		if len(req.ExternalNo) > WeChatMaxExternalNoBytes {
+			return card.InvalidArgument("ExternalNo", "is %d bytes; WeChat's membership_number allows %d", len(req.ExternalNo), WeChatMaxExternalNoBytes)
+		}
+		if len(req.Level) > WeChatMaxLevelBytes {
+			return card.InvalidArgument("Level", "is %d bytes; a WeChat custom field value allows %d", len(req.Level), WeChatMaxLevelBytes)
+		}
+	}
+	if !req.ValidUntil.IsZero() && !req.ValidUntil.After(p.clock()) {
+		return card.InvalidArgument("ValidUntil", "is in the past")
+	}
+	return nil
+}
+
+// checkUpdate applies the flavour's rules to an update.
+func (p *Provider) checkUpdate(req card.UpdateRequest) error {
+	if err := p.checkUpdatePoints(req.Points); err != nil {
+		return err
+	}
+	if p.name != card.WeChat {
+		return nil
+	}
+	if n := utf8.RuneCountInString(req.Note); n > WeChatMaxNoteRunes {
+		return card.InvalidArgument("Note", "is %d characters; WeChat's record_bonus allows %d", n, WeChatMaxNoteRunes)
+	}
+	if req.Level != nil && len(*req.Level) > WeChatMaxLevelBytes {
+		return card.InvalidArgument("Level", "is %d bytes; a WeChat custom field value allows %d", len(*req.Level), WeChatMaxLevelBytes)
 	}
 	return nil
 }
@@ -80,9 +119,12 @@ func (p *Provider) open(req card.OpenRequest) (*card.Card, []card.Event, error) 
 	if req.IdempotencyKey != "" {
 		if k, ok := p.byKey[req.IdempotencyKey]; ok {
 			e := p.cards[k]
-			if e.c.Ref.TemplateID != req.TemplateID || e.c.ExternalNo != req.ExternalNo {
+			if e.c.Ref.TemplateID != req.TemplateID || e.c.ExternalNo != req.ExternalNo ||
+				(req.Holder != "" && p.name != card.WeChat && e.c.Holder != req.Holder) ||
+				(p.name == card.WeChat && e.c.Ref.CardNo != req.Code) {
 				return nil, nil, card.Errorf(card.KindConflict, "idempotency key %q was used for another open", req.IdempotencyKey)
 			}
+			// The same open again: the card as it is now (it may have been deleted since).
 			c := e.c
 			return &c, nil, nil
 		}
@@ -120,6 +162,9 @@ func (p *Provider) open(req card.OpenRequest) (*card.Card, []card.Event, error) 
 	} else {
 		if holder != "" {
 			if k, ok := p.byHolder[key(req.TemplateID, holder)]; ok {
+				if p.cards[k].c.Status == card.StatusDeleted {
+					return nil, nil, card.Errorf(card.KindAlreadyExists, "holder's card %s was cancelled (CANCEL) and cannot be opened again", p.cards[k].c.Ref.CardNo)
+				}
 				return nil, nil, card.Errorf(card.KindAlreadyExists, "holder already has card %s", p.cards[k].c.Ref.CardNo)
 			}
 		}
@@ -192,7 +237,7 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 		err = card.CheckRef(p.name, req.Ref)
 	}
 	if err == nil {
-		err = p.checkUpdatePoints(req.Points)
+		err = p.checkUpdate(req)
 	}
 	if err != nil {
 		return nil, p.reject(OpUpdate, req.Ref, err)
@@ -201,6 +246,9 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 		return nil, err
 	}
 	e, err := p.lookup(req.Ref)
+	if err == nil && e.c.Status == card.StatusExpired {
+		err = card.Errorf(card.KindConflict, "card %s expired at %s", req.Ref.CardNo, card.FormatWalletTime(e.c.ValidUntil))
+	}
 	if err == nil && req.Level != nil {
 		if tpl := p.templates[req.Ref.TemplateID]; tpl != nil && len(tpl.levels) > 0 && !tpl.levels[*req.Level] {
 			err = &card.Error{Kind: card.KindInvalidArgument, Field: "Level", Message: "level " + *req.Level + " is not defined by the template"}
@@ -239,7 +287,10 @@ func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 		return p.end(OpDelete, req.Ref, err)
 	}
 	e.c.Status = card.StatusDeleted
-	delete(p.byHolder, key(req.Ref.TemplateID, e.c.Holder))
+	if req.Reason == card.ReasonUserUnbound {
+		// The user may bind again; CANCEL (the default) keeps them blocked.
+		delete(p.byHolder, key(req.Ref.TemplateID, e.c.Holder))
+	}
 	return p.end(OpDelete, req.Ref, nil, p.event(card.EventCardDeleted, e.c.Ref, e.c.Holder, ""))
 }
 
@@ -321,6 +372,9 @@ func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
 		return err
 	}
 	e, err := p.lookup(req.Ref)
+	if err == nil && e.c.Status == card.StatusExpired {
+		err = card.Errorf(card.KindConflict, "card %s expired at %s", req.Ref.CardNo, card.FormatWalletTime(e.c.ValidUntil))
+	}
 	if err == nil && e.consumed {
 		err = card.Errorf(card.KindConflict, "code %s was already consumed", req.Ref.CardNo)
 	}
@@ -415,13 +469,12 @@ func (p *Provider) review1(id string, st card.TemplateStatus) error {
 		return &card.Error{Provider: p.name, Op: "Review", Kind: card.KindNotFound, Message: "template " + id + " does not exist"}
 	}
 	t.t.Status = st
-	p.mu.Unlock()
 	typ := card.EventTemplateApproved
 	if st == card.TemplateRejected {
 		typ = card.EventTemplateRejected
 	}
-	if p.onEvent != nil {
-		p.onEvent(p.event(typ, card.Ref{Provider: p.name, TemplateID: id}, "", ""))
-	}
+	ev := p.event(typ, card.Ref{Provider: p.name, TemplateID: id}, "", "")
+	p.mu.Unlock()
+	p.emit([]card.Event{ev})
 	return nil
 }
