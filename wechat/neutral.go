@@ -3,6 +3,8 @@ package wechat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -543,6 +545,12 @@ func (p *Provider) templateRequest(spec card.TemplateSpec) CreateCardRequest {
 // uploaded to WeChat first) and a BrandName of ≤ 12 Chinese characters. The
 // template is pending until WeChat approves it (event card_pass_check); use
 // CreateCard for every other field.
+//
+// Once card/create has succeeded the template is always returned with its
+// card_id and a nil error: the follow-up card/get that reads the review
+// status is best effort, and when it fails the result is pending with the
+// Title and Stock that were sent. (Returning an error there would make a
+// caller's retry create a second card.)
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
 	if err := p.admit(op, spec, card.CheckProvider(ProviderName, spec.Provider)); err != nil {
@@ -575,7 +583,16 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 	if out.CardID == "" {
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "card/create answered no card_id"}
 	}
-	return p.GetTemplate(ctx, ProviderName, out.CardID)
+	// The card exists from here on: never lose its card_id, or a retry of
+	// CreateTemplate would create a second card. The read that fills in the
+	// review status is best effort; when it fails the template is returned
+	// as pending with the title and stock that were sent.
+	t, err := p.GetTemplate(ctx, ProviderName, out.CardID)
+	if err != nil {
+		return &card.Template{Provider: ProviderName, ID: out.CardID, Title: spec.Title,
+			Status: card.TemplatePending, Stock: req.Card.MemberCard.BaseInfo.SKU.Quantity}, nil
+	}
+	return t, nil
 }
 
 // relabel names the neutral operation in an error from a typed method.
@@ -590,8 +607,10 @@ func relabel(op string, err error) error {
 }
 
 // GetTemplate reads a card (POST /card/get): CARD_STATUS_VERIFY_OK and
-// CARD_STATUS_DISPATCH are approved, CARD_STATUS_NOT_VERIFY pending,
-// CARD_STATUS_VERIFY_FAIL rejected; a deleted card is card.ErrNotFound.
+// CARD_STATUS_(USER_)DISPATCH are approved, CARD_STATUS_NOT_VERIFY (or no
+// status) pending, CARD_STATUS_VERIFY_FAIL rejected; a deleted card
+// (CARD_STATUS_DELETE, CARD_STATUS_USER_DELETE) is card.ErrNotFound, and any
+// other status a KindUnavailable error rather than a guess.
 // Stock is sku.quantity.
 func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.Template, error) {
 	const op = "GetTemplate"
@@ -615,15 +634,35 @@ func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.
 	if mc.BaseInfo.SKU != nil {
 		t.Stock = mc.BaseInfo.SKU.Quantity
 	}
-	switch mc.BaseInfo.Status {
-	case CardStatusVerifyOK, CardStatusDispatch:
-		t.Status = card.TemplateApproved
-	case CardStatusVerifyFail:
-		t.Status = card.TemplateRejected
-	case CardStatusDelete:
+	st, deleted, ok := templateStatus(mc.BaseInfo.Status)
+	switch {
+	case deleted:
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindNotFound, Field: "ID", Message: "the card was deleted"}
-	default:
-		t.Status = card.TemplatePending
+	case !ok:
+		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable,
+			Message: fmt.Sprintf("card/get answered an unknown card status %q", mc.BaseInfo.Status)}
 	}
+	t.Status = st
 	return t, nil
+}
+
+// templateStatus maps base_info.status to a review state (wire reference
+// §3.5, including the spellings other SDKs use): *_DELETE (CARD_STATUS_DELETE,
+// CARD_STATUS_USER_DELETE) is deleted; VERIFY_OK and *DISPATCH
+// (CARD_STATUS_DISPATCH, CARD_STATUS_USER_DISPATCH) approved; VERIFY_FAIL
+// and its VERIFY_FALL misspelling rejected; NOT_VERIFY, and an absent status,
+// pending. ok is false for any other value.
+func templateStatus(s CardStatus) (st card.TemplateStatus, deleted, ok bool) {
+	v := string(s)
+	switch {
+	case strings.HasSuffix(v, "_DELETE"):
+		return "", true, true
+	case s == CardStatusVerifyOK || strings.HasSuffix(v, "DISPATCH"):
+		return card.TemplateApproved, false, true
+	case s == CardStatusVerifyFail || v == "CARD_STATUS_VERIFY_FALL":
+		return card.TemplateRejected, false, true
+	case s == CardStatusNotVerify || v == "":
+		return card.TemplatePending, false, true
+	}
+	return "", false, false
 }
