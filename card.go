@@ -47,6 +47,7 @@ package card
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -70,7 +71,8 @@ const (
 // Implementations are safe for concurrent use.
 type MemberCard interface {
 	// Name returns the provider name ("alipay", "wechat", "mock" …), the value
-	// found in Ref.Provider of the cards it returns.
+	// found in Ref.Provider of the cards it returns. (A provider.Router is
+	// named "router" and returns the cards of the wallets it routes to.)
 	Name() string
 
 	// Open opens (activates) a member's card for a template and returns it.
@@ -180,8 +182,9 @@ type OpenRequest struct {
 	// WeChat identifies the card by Code). Required on Alipay.
 	Holder string
 	// AuthToken is the user's access token from Alipay OAuth with scope
-	// auth_ecard. Required on Alipay, ignored elsewhere. Never logged.
-	AuthToken string
+	// auth_ecard. Required on Alipay, ignored elsewhere. It is redacted when
+	// the request is printed, logged with log/slog or encoded as JSON.
+	AuthToken string `json:"-"`
 	// Code is the card code the user received when claiming the card on WeChat.
 	// Required on WeChat, ignored elsewhere.
 	Code string
@@ -212,6 +215,15 @@ func (r OpenRequest) String() string {
 		r.AuthToken = redactedToken
 	}
 	return fmt.Sprintf("%+v", plain(r))
+}
+
+// LogValue is the request for log/slog, with AuthToken redacted.
+func (r OpenRequest) LogValue() slog.Value {
+	type plain OpenRequest
+	if r.AuthToken != "" {
+		r.AuthToken = redactedToken
+	}
+	return slog.AnyValue(plain(r))
 }
 
 // GoString is String for %#v: AuthToken is redacted.

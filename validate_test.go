@@ -1,8 +1,11 @@
 package card_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +108,12 @@ func TestOpenRequestPrintsNoAuthToken(t *testing.T) {
 	}
 	if r.AuthToken != "authusrB-secret-token" {
 		t.Fatal("printing changed the request")
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("open", "req", r)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("open", "req", r)
+	js, _ := json.Marshal(r)
+	if strings.Contains(buf.String()+string(js), "secret") || !strings.Contains(buf.String(), "tpl") {
+		t.Errorf("slog/json printed the token: %s %s", buf.String(), js)
 	}
 }

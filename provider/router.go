@@ -12,6 +12,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 
 	card "github.com/walletcard/card"
@@ -22,9 +23,10 @@ const Name = "router"
 
 // Router dispatches each call to the provider named by the card's Ref.Provider
 // or the request's Provider field. It is itself a card.MemberCard, a
-// card.TemplateManager and a card.Consumer (returning ErrUnsupported where the
-// target provider lacks the capability). A Router is immutable and safe for
-// concurrent use.
+// card.TemplateManager and a card.Consumer: those calls return ErrUnsupported
+// where the target provider lacks the capability, so a type assertion on a
+// Router always succeeds — to learn whether one wallet has a capability,
+// assert on Provider(name). A Router is immutable and safe for concurrent use.
 type Router struct {
 	byName map[string]card.MemberCard
 	names  []string
@@ -41,7 +43,7 @@ var (
 func NewRouter(providers ...card.MemberCard) (*Router, error) {
 	r := &Router{byName: make(map[string]card.MemberCard, len(providers))}
 	for i, p := range providers {
-		if p == nil {
+		if isNil(p) {
 			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "is nil"))
 		}
 		n := p.Name()
@@ -58,7 +60,18 @@ func NewRouter(providers ...card.MemberCard) (*Router, error) {
 	return r, nil
 }
 
-// Name returns "router".
+// isNil reports whether p is nil or a typed nil pointer (such as a nil
+// *mock.Provider), whose Name would panic.
+func isNil(p card.MemberCard) bool {
+	if p == nil {
+		return true
+	}
+	v := reflect.ValueOf(p)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// Name returns "router". The cards a Router returns carry the name of the
+// wallet that made them in Ref.Provider, not "router".
 func (r *Router) Name() string { return Name }
 
 // Names returns the routed provider names, sorted.
@@ -200,7 +213,8 @@ func unsupported(provider, op string) error {
 }
 
 // As offers target to each routed provider in name order and reports whether
-// one accepted it. As(nil) is false.
+// one accepted it: the first match wins, so with two providers of the same
+// type use Provider(name).As to choose. As(nil) is false.
 func (r *Router) As(target any) bool {
 	if target == nil {
 		return false

@@ -120,6 +120,10 @@ func TestNewRouterRejectsBadProviders(t *testing.T) {
 	if _, err := provider.NewRouter(nil); !errors.Is(err, card.ErrInvalidArgument) {
 		t.Errorf("nil provider: %v", err)
 	}
+	var typedNil *mock.Provider
+	if _, err := provider.NewRouter(typedNil); !errors.Is(err, card.ErrInvalidArgument) {
+		t.Errorf("typed nil provider: %v", err)
+	}
 }
 
 func TestRouterAs(t *testing.T) {
