@@ -64,7 +64,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 func (h *harness) WireCalls() int { return h.s.Calls("") }
 
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true}
+	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true, Levels: []string{"GOLD", "SILVER"}}
 }
 
 func (h *harness) Close() {}

@@ -44,7 +44,8 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 		IdempotencyKey: card.NewIdempotencyKey(),
 	}
 	if h.p.Name() == card.WeChat {
-		code, err := h.p.Claim(ctx, h.tpl, fmt.Sprintf("openid-%d", h.n), "")
+		req.Holder = fmt.Sprintf("openid-%d", h.n)
+		code, err := h.p.Claim(ctx, h.tpl, req.Holder, "")
 		if err != nil {
 			return req, err
 		}
@@ -56,7 +57,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 func (h *harness) WireCalls() int { return h.p.Reached() }
 
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: h.p.Name() != card.WeChat, LevelOnGet: true}
+	return providertest.Capabilities{FractionalPoints: h.p.Name() != card.WeChat, LevelOnGet: true, Levels: []string{"SILVER", "GOLD"}}
 }
 
 func (h *harness) Close() {}

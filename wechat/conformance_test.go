@@ -62,7 +62,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 func (h *harness) WireCalls() int { return h.s.Calls("") }
 
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: false}
+	return providertest.Capabilities{FractionalPoints: false, Levels: []string{"金卡", "银卡"}}
 }
 
 func (h *harness) Close() {}

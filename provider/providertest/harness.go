@@ -55,6 +55,9 @@ type Capabilities struct {
 	// userinfo/get does not return custom-field values, so it reports false
 	// and the suite checks the level only on what Update returns.
 	LevelOnGet bool
+	// Levels are the levels of the template NewOpenRequest opens cards on
+	// (at least two); NewOpenRequest uses one of them.
+	Levels []string
 }
 
 // HarnessMaker makes a fresh Harness for one subtest.

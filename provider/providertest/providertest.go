@@ -26,6 +26,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker, opts *Options) {
 	tests := []Test{
 		{"OpenThenGet", testOpenThenGet},
 		{"OpenIdempotent", testOpenIdempotent},
+		{"OpenSameKeyConcurrently", testOpenSameKeyConcurrently},
 		{"OpenDistinctMembers", testOpenDistinctMembers},
 		{"GetMissing", testGetMissing},
 		{"UpdatePointsAndBalance", testUpdatePointsAndBalance},
@@ -146,6 +147,54 @@ func testOpenThenGet(t *testing.T, h Harness, p card.MemberCard) {
 	}
 	if got.OpenedAt.IsZero() {
 		t.Error("Get: OpenedAt is zero")
+	} else {
+		if _, off := got.OpenedAt.Zone(); off != 8*60*60 {
+			t.Errorf("Get: OpenedAt %v is not in Beijing time (UTC+8)", got.OpenedAt)
+		}
+		if d := time.Since(got.OpenedAt); d > time.Hour || d < -time.Hour {
+			t.Errorf("Get: OpenedAt %v is %v away from now", got.OpenedAt, d)
+		}
+	}
+	if req.Holder != "" && got.Holder != "" && got.Holder != req.Holder {
+		t.Errorf("Get: Holder = %q, want %q", got.Holder, req.Holder)
+	}
+}
+
+func testOpenSameKeyConcurrently(t *testing.T, h Harness, p card.MemberCard) {
+	ctx := ctxFor(t)
+	req, err := h.NewOpenRequest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	refs := make([]card.Ref, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c, err := p.Open(ctx, req)
+			if err == nil {
+				refs[i] = c.Ref
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	var first card.Ref
+	for i := 0; i < n; i++ {
+		switch {
+		case errs[i] != nil && !card.IsRetryable(errs[i]):
+			t.Errorf("concurrent Open %d with one key: %v", i, errs[i])
+		case errs[i] == nil && first.IsZero():
+			first = refs[i]
+		case errs[i] == nil && refs[i] != first:
+			t.Errorf("concurrent Opens with one key made two cards: %v and %v", first, refs[i])
+		}
+	}
+	if first.IsZero() {
+		t.Fatal("no concurrent Open succeeded")
 	}
 }
 
@@ -247,7 +296,16 @@ func testUpdateLevel(t *testing.T, h Harness, p card.MemberCard) {
 	if h.Capabilities().LevelOnGet && c.Level != req.Level {
 		t.Errorf("Open returned level %q, want %q", c.Level, req.Level)
 	}
-	level := req.Level
+	var level string
+	for _, l := range h.Capabilities().Levels {
+		if l != req.Level {
+			level = l
+			break
+		}
+	}
+	if level == "" {
+		t.Fatalf("harness Capabilities().Levels = %q: want at least two template levels", h.Capabilities().Levels)
+	}
 	up, err := p.Update(ctx, card.UpdateRequest{Ref: c.Ref, Level: &level, Points: card.Ptr(card.WholePoints(1))})
 	if err != nil {
 		t.Fatalf("Update level: %v", err)
@@ -353,6 +411,13 @@ func testInvalidArgument(t *testing.T, h Harness, p card.MemberCard) {
 		t.Fatal(err)
 	}
 	fresh.Provider = req.Provider
+	before := h.WireCalls()
+	if _, err := p.Get(ctxFor(t), c.Ref); err != nil {
+		t.Fatal(err)
+	}
+	if h.WireCalls() <= before {
+		t.Fatalf("WireCalls did not grow after a valid Get (%d before, %d after): the harness does not count wallet calls", before, h.WireCalls())
+	}
 	for _, tc := range invalidCases(fresh, c.Ref) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := h.WireCalls()
@@ -418,10 +483,14 @@ func testCanceledContext(t *testing.T, h Harness, p card.MemberCard) {
 			return err
 		},
 	}
+	before := h.WireCalls()
 	for name, call := range calls {
-		if err := call(); !errors.Is(err, context.Canceled) {
-			t.Errorf("%s with a canceled context: err = %v, want context.Canceled", name, err)
+		if err := call(); err != context.Canceled {
+			t.Errorf("%s with a canceled context: err = %v (%T), want context.Canceled itself, unwrapped", name, err, err)
 		}
+	}
+	if after := h.WireCalls(); after != before {
+		t.Errorf("calls with a canceled context reached the wallet: %d calls before, %d after", before, after)
 	}
 	// The card is untouched: Delete and Update above must not have been applied.
 	got, err := p.Get(ctxFor(t), c.Ref)

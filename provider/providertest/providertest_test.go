@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/mock"
@@ -20,12 +22,33 @@ import (
 type broken struct {
 	*mock.Provider
 	flaw string
+	mu   sync.Mutex
+	keys map[string]*card.Card
 }
 
 func (b *broken) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
-	if b.flaw == "not-idempotent" {
+	switch b.flaw {
+	case "not-idempotent":
 		req.IdempotencyKey = ""
 		req.Holder = ""
+	case "open-ignores-cancel":
+		ctx = context.WithoutCancel(ctx)
+	case "racy-idempotency": // check-then-act on the key, outside any lock
+		b.mu.Lock()
+		c, seen := b.keys[req.IdempotencyKey]
+		b.mu.Unlock()
+		if seen {
+			return c, nil
+		}
+		time.Sleep(time.Millisecond)
+		req.IdempotencyKey = ""
+		c, err := b.Provider.Open(ctx, req)
+		if err == nil {
+			b.mu.Lock()
+			b.keys[card.NewIdempotencyKey()] = c
+			b.mu.Unlock()
+		}
+		return c, err
 	}
 	return b.Provider.Open(ctx, req)
 }
@@ -46,6 +69,12 @@ func (b *broken) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 		c.Points = c.Points / 100 * 100
 	case b.flaw == "wrong-kind" && err != nil:
 		return nil, card.Errorf(card.KindUnknown, "%v", err)
+	case b.flaw == "utc-times" && err == nil:
+		c.OpenedAt = c.OpenedAt.UTC()
+	case b.flaw == "drop-holder" && err == nil:
+		c.Holder = "someone-else"
+	case b.flaw == "ignore-level" && err == nil:
+		c.Level = "GOLD"
 	}
 	return c, err
 }
@@ -53,6 +82,14 @@ func (b *broken) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 func (b *broken) Update(ctx context.Context, req card.UpdateRequest) (*card.Card, error) {
 	if b.flaw == "validate-late" && req.Validate() != nil {
 		_, _ = b.Provider.Get(ctx, card.Ref{Provider: b.Name(), TemplateID: "x", CardNo: "y"}) // "sends" something
+	}
+	if b.flaw == "ignore-level" && req.Level != nil {
+		req.Level = nil
+		c, err := b.Provider.Update(ctx, req)
+		if err == nil {
+			c.Level = "GOLD" // claims success without changing the level
+		}
+		return c, err
 	}
 	return b.Provider.Update(ctx, req)
 }
@@ -74,7 +111,7 @@ func (h *harness) MakeProvider(context.Context) (card.MemberCard, error) { retur
 func (h *harness) WireCalls() int                                        { return h.p.Reached() }
 func (h *harness) Close()                                                {}
 func (h *harness) Capabilities() providertest.Capabilities {
-	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true}
+	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true, Levels: []string{"GOLD", "SILVER"}}
 }
 func (h *harness) NewOpenRequest(context.Context) (card.OpenRequest, error) {
 	h.n++
@@ -83,7 +120,7 @@ func (h *harness) NewOpenRequest(context.Context) (card.OpenRequest, error) {
 
 func maker(flaw string) providertest.HarnessMaker {
 	return func(ctx context.Context, t *testing.T) (providertest.Harness, error) {
-		p := &broken{Provider: mock.New(nil), flaw: flaw}
+		p := &broken{Provider: mock.New(nil), flaw: flaw, keys: map[string]*card.Card{}}
 		tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Title: "T", BrandName: "B"})
 		if err != nil {
 			return nil, err
@@ -110,14 +147,19 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		t.Skip("in helper process")
 	}
 	for flaw, subtest := range map[string]string{
-		"":               "", // the unbroken mock passes
-		"delete-noop":    "DeleteThenGet",
-		"not-idempotent": "OpenIdempotent",
-		"wrap-cancel":    "CanceledContext",
-		"lossy-points":   "UpdateFractionalPoints",
-		"wrong-kind":     "GetMissing",
-		"validate-late":  "InvalidArgumentSendsNothing",
-		"as-nil":         "AsNil",
+		"":                    "", // the unbroken mock passes
+		"delete-noop":         "DeleteThenGet",
+		"not-idempotent":      "OpenIdempotent",
+		"wrap-cancel":         "CanceledContext",
+		"lossy-points":        "UpdateFractionalPoints",
+		"wrong-kind":          "GetMissing",
+		"validate-late":       "InvalidArgumentSendsNothing",
+		"as-nil":              "AsNil",
+		"open-ignores-cancel": "CanceledContext",
+		"racy-idempotency":    "OpenSameKeyConcurrently",
+		"utc-times":           "OpenThenGet",
+		"drop-holder":         "OpenThenGet",
+		"ignore-level":        "UpdateLevel",
 	} {
 		t.Run("flaw="+flaw, func(t *testing.T) {
 			t.Parallel()
