@@ -166,7 +166,7 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 		for {
 			raw, err := p.send(ctx, method, path, query, tok, body)
 			if err != nil {
-				return card.Wrap(ProviderName, op, card.KindUnavailable, err)
+				return wrapCtx(ctx, op, err)
 			}
 			ce, err := decodeErrcode(op, raw)
 			if err != nil {
@@ -194,7 +194,7 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 			return nil
 		}
 	})
-	return card.Wrap(ProviderName, op, card.KindUnavailable, err)
+	return wrapCtx(ctx, op, err)
 }
 
 // send performs one HTTP request; the body is rebuilt on every attempt.
@@ -233,7 +233,7 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 func (p *Provider) accessToken(ctx context.Context, op string) (string, error) {
 	tok, err := p.oa.GetAccessTokenContext(ctx)
 	if err != nil {
-		return "", tokenError(op, err)
+		return "", tokenError(ctx, op, err)
 	}
 	if tok == "" {
 		return "", &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnauthenticated, Message: "the access-token handle returned an empty token"}
@@ -257,7 +257,7 @@ func (p *Provider) refreshToken(ctx context.Context, op, rejected string) (strin
 	if r, ok := h.(TokenRefresher); ok {
 		tok, err := r.RefreshAccessTokenContext(ctx, rejected)
 		if err != nil {
-			return "", tokenError(op, err)
+			return "", tokenError(ctx, op, err)
 		}
 		return tok, nil
 	}
@@ -280,9 +280,9 @@ func (p *Provider) refreshToken(ctx context.Context, op, rejected string) (strin
 }
 
 // tokenError reports a failure to get an access token as a failure of op.
-func tokenError(op string, err error) error {
-	if card.IsContextError(err) {
-		return card.Wrap(ProviderName, op, card.KindUnavailable, err)
+func tokenError(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+		return cerr // the caller's context ended: bare, per the contract
 	}
 	var ce *card.Error
 	if errors.As(err, &ce) {
@@ -294,6 +294,10 @@ func tokenError(op string, err error) error {
 			c.Message = "getting the access token"
 		}
 		return &c
+	}
+	if card.IsContextError(err) {
+		// ctx is live: a client timeout inside the token handle.
+		return wrapCtx(ctx, op, err)
 	}
 	// A foreign handle (silenceper's) may put the token URL in its error; never echo it.
 	return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnauthenticated,

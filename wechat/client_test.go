@@ -247,7 +247,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	// A foreign handle's error text with the secret in it is redacted.
-	err = tokenError("Op", errors.New("http get error : uri=https://h/cgi-bin/token?appid=a&secret=TOPSECRET , statusCode=500"))
+	err = tokenError(context.Background(), "Op", errors.New("http get error : uri=https://h/cgi-bin/token?appid=a&secret=TOPSECRET , statusCode=500"))
 	if strings.Contains(err.Error(), "TOPSECRET") {
 		t.Fatalf("err = %v", err)
 	}

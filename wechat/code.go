@@ -135,7 +135,7 @@ func (p *Provider) afterBusy(ctx context.Context, op, path string, req, out any,
 		return nil
 	})
 	if err != nil {
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+		return nil, wrapCtx(ctx, op, err)
 	}
 	return got, nil
 }

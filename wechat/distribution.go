@@ -177,16 +177,13 @@ func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error
 	}
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		// redactErr hides the ticket in the *url.Error's URL and in the text.
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, redactErr(err))
+		return nil, wrapCtx(ctx, op, redactErr(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, catMaxQRImageBytes+1))
 	if err != nil {
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, redactErr(err))
+		return nil, wrapCtx(ctx, op, redactErr(err))
 	}
 	if len(body) > catMaxQRImageBytes {
 		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", catMaxQRImageBytes)}

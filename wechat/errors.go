@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,4 +205,35 @@ func couponRefused(cardType string, err error) error {
 		c.Message = CouponMigrationMessage
 	}
 	return &c
+}
+
+// wrapCtx finishes an error of a call made with ctx, following walletcard's
+// context-error contract: when the caller's ctx has ended, a context error is
+// returned bare (context.Canceled or context.DeadlineExceeded); while ctx is
+// live, an error that merely matches context.DeadlineExceeded (an
+// http.Client timeout) is a transport failure, a retryable KindUnavailable
+// *card.Error for op. A *card.Error keeps its kind and gets provider and op
+// where they are empty; anything else becomes a KindUnavailable *card.Error.
+func wrapCtx(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+		return cerr
+	}
+	var ce *card.Error
+	if errors.As(err, &ce) {
+		if ce.Provider != "" && ce.Op != "" {
+			return err
+		}
+		c := *ce
+		if c.Provider == "" {
+			c.Provider = ProviderName
+		}
+		if c.Op == "" {
+			c.Op = op
+		}
+		return &c
+	}
+	return card.WrapContext(ctx, ProviderName, op, card.KindUnavailable, err)
 }

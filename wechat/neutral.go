@@ -145,7 +145,7 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		return err
 	})
 	if err != nil {
-		return nil, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+		return nil, wrapCtx(ctx, op, err)
 	}
 	if done != nil {
 		return done, nil

@@ -53,7 +53,7 @@ func (p *Provider) CardAPITicket(ctx context.Context) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", card.Wrap(ProviderName, op, card.KindUnavailable, err)
+			return "", wrapCtx(ctx, op, err)
 		}
 		return t, nil
 	}

@@ -242,7 +242,7 @@ func fetchAccessToken(ctx context.Context, hc *http.Client, baseURL, appID, secr
 	}
 	body, err := roundTrip(hc, req)
 	if err != nil {
-		return "", 0, card.Wrap(ProviderName, op, card.KindUnavailable, err)
+		return "", 0, wrapCtx(ctx, op, err)
 	}
 	ce, err := decodeErrcode(op, body)
 	if err != nil {
