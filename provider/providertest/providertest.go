@@ -114,11 +114,20 @@ func checkKind(t *testing.T, what string, err error, want error) {
 	}
 }
 
+// walletName is the provider name the cards of req carry: req.Provider when
+// set (a Router routes on it), else the provider's own name.
+func walletName(p card.MemberCard, requested string) string {
+	if requested != "" {
+		return requested
+	}
+	return p.Name()
+}
+
 func testOpenThenGet(t *testing.T, h Harness, p card.MemberCard) {
 	ctx := ctxFor(t)
 	req, c := openFresh(t, h, p)
-	if c.Ref.Provider != p.Name() {
-		t.Errorf("Open: Ref.Provider = %q, want %q", c.Ref.Provider, p.Name())
+	if want := walletName(p, req.Provider); c.Ref.Provider != want {
+		t.Errorf("Open: Ref.Provider = %q, want %q", c.Ref.Provider, want)
 	}
 	if c.Ref.TemplateID != req.TemplateID {
 		t.Errorf("Open: Ref.TemplateID = %q, want %q", c.Ref.TemplateID, req.TemplateID)
@@ -515,8 +524,8 @@ func testClaimLink(t *testing.T, h Harness, p card.MemberCard) {
 	if link.URL == "" {
 		t.Error("ClaimLink: URL is empty")
 	}
-	if link.TemplateID != req.TemplateID || link.Provider != p.Name() {
-		t.Errorf("ClaimLink = %+v, want provider %q template %q", link, p.Name(), req.TemplateID)
+	if want := walletName(p, req.Provider); link.TemplateID != req.TemplateID || link.Provider != want {
+		t.Errorf("ClaimLink = %+v, want provider %q template %q", link, want, req.TemplateID)
 	}
 	_, err = p.ClaimLink(ctx, card.ClaimLinkRequest{Provider: req.Provider, TemplateID: "no-such-template-000"})
 	checkKind(t, "ClaimLink for a missing template", err, card.ErrNotFound)
@@ -533,10 +542,10 @@ func testErrorsNamed(t *testing.T, h Harness, p card.MemberCard) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("Get deleted: %T %v, want *card.Error", err, err)
 	}
-	if ce.Provider != p.Name() || ce.Op == "" {
-		t.Errorf("error Provider=%q Op=%q, want provider %q and an operation", ce.Provider, ce.Op, p.Name())
+	if ce.Provider != c.Ref.Provider || ce.Op == "" {
+		t.Errorf("error Provider=%q Op=%q, want provider %q and an operation", ce.Provider, ce.Op, c.Ref.Provider)
 	}
-	if !strings.Contains(err.Error(), p.Name()) {
+	if !strings.Contains(err.Error(), c.Ref.Provider) {
 		t.Errorf("error text %q does not name the provider", err.Error())
 	}
 }
