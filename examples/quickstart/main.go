@@ -10,15 +10,20 @@
 // by the fakes (authorizing OAuth scope auth_ecard on Alipay, claiming the
 // card on WeChat).
 //
-// Environment variables switch a wallet to the real service:
+// Environment variables switch a wallet to the real service. The lifecycle
+// WRITES to the member's card (level, points, stored-value balance) and then
+// deletes it (USER_UNBUND), so use a test member; it runs only when
+// WALLETCARD_LIVE=1 is also set, and Alipay uses its sandbox unless
+// ALIPAY_PRODUCTION=1:
 //
+//	WALLETCARD_LIVE=1                                      confirm writes to a real wallet
 //	ALIPAY_APP_ID, ALIPAY_PRIVATE_KEY, ALIPAY_PUBLIC_KEY   the app (RSA2, public-key mode)
-//	ALIPAY_SANDBOX=1                                       use Alipay's sandbox gateway
+//	ALIPAY_PRODUCTION=1                                    use the production gateway instead of the sandbox
 //	ALIPAY_USER_ID, ALIPAY_AUTH_TOKEN                      a member and their auth_token from OAuth with scope auth_ecard
-//	ALIPAY_TEMPLATE_ID                                     an existing card template (default: create one)
+//	ALIPAY_TEMPLATE_ID                                     an existing card template (default: create one, uploading a logo)
 //
 //	WECHAT_APP_ID, WECHAT_APP_SECRET                       the official account
-//	WECHAT_CARD_ID, WECHAT_CARD_CODE                       an approved member card and a code a user claimed
+//	WECHAT_CARD_ID, WECHAT_CARD_CODE                       an approved member card and a code a user claimed (required)
 //
 // Secrets are never printed.
 package main
@@ -163,7 +168,7 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	}
 	fmt.Printf("read back  level=%s points=%s balance=%s status=%s\n", level, got.Points, got.Balance, got.Status)
 
-	if err := mc.Delete(ctx, card.DeleteRequest{Ref: c.Ref, Reason: card.ReasonCancel}); err != nil {
+	if err := mc.Delete(ctx, card.DeleteRequest{Ref: c.Ref, Reason: card.ReasonUserUnbound}); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	_, err = mc.Get(ctx, c.Ref)
@@ -177,6 +182,9 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 // setup builds the two wallets, each on its local fake unless the
 // environment names a real account.
 func setup(ctx context.Context) ([]wallet, error) {
+	if (os.Getenv("ALIPAY_APP_ID") != "" || os.Getenv("WECHAT_APP_ID") != "") && os.Getenv("WALLETCARD_LIVE") != "1" {
+		return nil, errors.New("real credentials are set: the quickstart writes to and deletes the member's card; set WALLETCARD_LIVE=1 to confirm (use a test member)")
+	}
 	a, err := setupAlipay(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("alipay: %w", err)
@@ -191,13 +199,15 @@ func setup(ctx context.Context) ([]wallet, error) {
 
 func setupAlipay(ctx context.Context) (wallet, error) {
 	if id := os.Getenv("ALIPAY_APP_ID"); id != "" {
-		p, err := alipay.NewFromKeys(id, os.Getenv("ALIPAY_PRIVATE_KEY"), os.Getenv("ALIPAY_PUBLIC_KEY"), &alipay.Options{Sandbox: os.Getenv("ALIPAY_SANDBOX") == "1"})
+		p, err := alipay.NewFromKeys(id, os.Getenv("ALIPAY_PRIVATE_KEY"), os.Getenv("ALIPAY_PUBLIC_KEY"), &alipay.Options{Sandbox: os.Getenv("ALIPAY_PRODUCTION") != "1"})
 		if err != nil {
 			return wallet{}, err
 		}
-		logo, err := uploadLogo(ctx, p)
-		if err != nil {
-			return wallet{}, err
+		var logo string
+		if os.Getenv("ALIPAY_TEMPLATE_ID") == "" {
+			if logo, err = uploadLogo(ctx, p); err != nil {
+				return wallet{}, err
+			}
 		}
 		return wallet{
 			name: "Alipay", provider: p, close: func() {}, templateID: os.Getenv("ALIPAY_TEMPLATE_ID"), logo: logo,
@@ -239,6 +249,9 @@ func setupAlipay(ctx context.Context) (wallet, error) {
 
 func setupWeChat() (wallet, error) {
 	if id := os.Getenv("WECHAT_APP_ID"); id != "" {
+		if os.Getenv("WECHAT_CARD_ID") == "" || os.Getenv("WECHAT_CARD_CODE") == "" {
+			return wallet{}, errors.New("WECHAT_CARD_ID and WECHAT_CARD_CODE are required with WECHAT_APP_ID: new WeChat cards need review, so use an approved card and a code a test user claimed")
+		}
 		p, err := wechat.NewFromConfig(&config.Config{AppID: id, AppSecret: os.Getenv("WECHAT_APP_SECRET")}, nil)
 		if err != nil {
 			return wallet{}, err
