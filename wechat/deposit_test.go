@@ -292,3 +292,97 @@ func BenchmarkDepositCodes10000(b *testing.B) {
 		}
 	}
 }
+
+// TestDepositCodesResendsAfterBusy: WeChat deposits batch 1 but answers -1;
+// DepositCodes resends it, counts the duplicates of the resent batch as
+// succeeded and finishes without error.
+func TestDepositCodesResendsAfterBusy(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := catDepositCard(t, p)
+	codes := catCodes("B", 150)
+	s.ApplyThenFail("/card/code/deposit", -1, 1)
+	res, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: codes})
+	if err != nil {
+		t.Fatalf("DepositCodes: %v", err)
+	}
+	if len(res.Succeeded) != 150 || len(res.Duplicate) != 0 || len(res.ResentDuplicates) != 100 || res.BatchesSent != 2 ||
+		len(res.NotDeposited) != 0 || len(res.MaybeDeposited) != 0 {
+		t.Fatalf("res: %d ok, %d dup, %d resent dup, %d sent, %d not, %d maybe", len(res.Succeeded), len(res.Duplicate),
+			len(res.ResentDuplicates), res.BatchesSent, len(res.NotDeposited), len(res.MaybeDeposited))
+	}
+	if c := s.Calls("/card/code/deposit"); c != 3 {
+		t.Errorf("deposit calls = %d, want 3 (batch 1 twice)", c)
+	}
+	if n, _ := p.GetDepositCount(ctx, GetDepositCountRequest{CardID: id}); n.Count != 150 {
+		t.Errorf("deposited = %d, want 150", n.Count)
+	}
+}
+
+// TestDepositCodesBusyEveryAttempt: batch 2 is applied but every attempt is
+// answered -1; the error says it may have been applied, its codes are in
+// MaybeDeposited (not NotDeposited), and depositing them again is safe.
+func TestDepositCodesBusyEveryAttempt(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := catDepositCard(t, p)
+	codes := catCodes("E", 250)
+	var n atomic.Int32
+	base := http.DefaultTransport
+	p.hc = &http.Client{Transport: catRoundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/card/code/deposit" && n.Add(1) == 2 {
+			s.ApplyThenFail("/card/code/deposit", -1, 3) // every attempt of batch 2
+		}
+		return base.RoundTrip(r)
+	})}
+	res, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: codes})
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Op != "DepositCodes" || ce.Code != "-1" || !card.IsRetryable(err) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "batch 2 of 3 (Codes[100:200]) may have been applied") {
+		t.Errorf("message: %v", err)
+	}
+	if res.BatchesSent != 1 || len(res.Succeeded) != 100 || len(res.MaybeDeposited) != 100 || res.MaybeDeposited[0] != codes[100] ||
+		len(res.NotDeposited) != 50 || res.NotDeposited[0] != codes[200] {
+		t.Fatalf("res: sent %d, %d ok, %d maybe, %d not", res.BatchesSent, len(res.Succeeded), len(res.MaybeDeposited), len(res.NotDeposited))
+	}
+	if c := s.Calls("/card/code/deposit"); c != 4 {
+		t.Errorf("deposit calls = %d, want 4 (batch 1, batch 2 three times)", c)
+	}
+	if cnt, _ := p.GetDepositCount(ctx, GetDepositCountRequest{CardID: id}); cnt.Count != 200 {
+		t.Errorf("deposited = %d, want 200", cnt.Count)
+	}
+	res2, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: append(res.MaybeDeposited, res.NotDeposited...)})
+	if err != nil || len(res2.Duplicate) != 100 || len(res2.Succeeded) != 50 {
+		t.Fatalf("resume: %+v %v", res2, err)
+	}
+}
+
+// TestCheckCodesPartial: a failing 2nd checkcode call returns the answers of
+// the 1st with an error naming batch 2.
+func TestCheckCodesPartial(t *testing.T) {
+	p, s := newTestProvider(t, nil)
+	ctx := context.Background()
+	id := catDepositCard(t, p)
+	codes := catCodes("K", 150)
+	if _, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: codes}); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	base := http.DefaultTransport
+	p.hc = &http.Client{Transport: catRoundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/card/code/checkcode" && n.Add(1) == 2 {
+			s.FailNext("/card/code/checkcode", 40073, 1)
+		}
+		return base.RoundTrip(r)
+	})}
+	res, err := p.CheckCodes(ctx, CheckCodesRequest{CardID: id, Codes: codes})
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Op != "CheckCodes" || ce.Code != "40073" || !strings.Contains(err.Error(), "batch 2 of 2 (Codes[100:150]) failed") {
+		t.Fatalf("err = %v", err)
+	}
+	if res == nil || len(res.ExistCode) != 100 {
+		t.Fatalf("partial result = %+v", res)
+	}
+}
