@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,12 +59,12 @@ func TestHandlerReplayWindow(t *testing.T) {
 }
 
 // TestHandlerRejectsReplayedPushEndToEnd: a push signed by wechattest ten
-// minutes ago (its clock behind) is refused by a Provider's handler, in plain
+// minutes ago (its PushClock behind) is refused by a Provider's handler, in plain
 // and in safe mode; the current one is delivered.
 func TestHandlerRejectsReplayedPushEndToEnd(t *testing.T) {
 	for _, aesKey := range []string{"", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"} {
 		var lag atomic.Int64 // how far wechattest's clock is behind
-		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey, Clock: func() time.Time { return time.Now().Add(-time.Duration(lag.Load())) }})
+		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey, PushClock: func() time.Time { return time.Now().Add(-time.Duration(lag.Load())) }})
 		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
 		called := 0
 		h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
@@ -210,5 +211,48 @@ func TestHandlerReplayedPushEndToEnd(t *testing.T) {
 		if w.Code != http.StatusForbidden || called != 1 {
 			t.Fatalf("aes=%v: replayed push: HTTP %d, callback called %d times; want 403, 1", aesKey != "", w.Code, called)
 		}
+	}
+}
+
+// TestShiftedServerClockStillPushes: a wechattest server whose Clock is a
+// day ahead still signs pushes with the wall clock, so a Provider's handler
+// (default clock) accepts them; the event's CreateTime follows Clock.
+func TestShiftedServerClockStillPushes(t *testing.T) {
+	ahead := 24 * time.Hour
+	p, s := newTestProvider(t, &wechattest.Options{Clock: func() time.Time { return time.Now().Add(ahead) }})
+	h := p.NewHandler(nil)
+	var got []*CardEvent
+	var mu sync.Mutex
+	h.OnCardEvent(func(_ context.Context, ev *CardEvent) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, ev)
+		return nil
+	})
+	eventServer(t, s, h)
+	tpl, err := p.CreateTemplate(context.Background(), card.TemplateSpec{Provider: ProviderName, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(tpl.ID, "oU", ""); err != nil {
+		t.Fatal(err)
+	}
+	s.WaitPushes()
+	pushes := s.Pushes()
+	if len(pushes) == 0 {
+		t.Fatal("no pushes")
+	}
+	for _, r := range pushes {
+		if r.Err != nil {
+			t.Fatalf("push %s: %v", r.Event.Event, r.Err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(pushes) {
+		t.Fatalf("%d callbacks for %d pushes", len(got), len(pushes))
+	}
+	if d := time.Until(got[0].CreateTime); d < ahead-time.Hour {
+		t.Errorf("CreateTime is %v from now, want about %v (Clock)", d, ahead)
 	}
 }

@@ -176,7 +176,9 @@ const ErrServerClosed = pushError("wechattest: server closed; push not sent")
 // parameters signature (sha1 of the sorted PushToken, timestamp and nonce),
 // timestamp, nonce and openid; in safe mode (EncodingAESKey set) the body is
 // the <Encrypt> envelope and encrypt_type=aes and msg_signature are added.
-// Empty ToUserName, CreateTime and MsgType are filled in. It returns an error
+// Empty ToUserName, CreateTime (from Options.Clock) and MsgType are filled
+// in; the signed timestamp follows Options.PushClock (default the wall
+// clock, not Options.Clock). It returns an error
 // when the handler does not answer 2xx with "", "success" or an XML reply.
 func (s *Server) Push(ctx context.Context, ev Event) error {
 	target := s.eventURL()
@@ -193,7 +195,7 @@ func (s *Server) Push(ctx context.Context, ev Event) error {
 		ev.MsgType = "event"
 	}
 	body := ev.XML()
-	ts := strconv.FormatInt(s.now().Unix(), 10)
+	ts := strconv.FormatInt(s.opts.PushClock().Unix(), 10) // wall clock by default, not Clock
 	nonce := randomDigits(10)
 	q := url.Values{
 		"signature": {util.Signature(s.opts.PushToken, ts, nonce)},

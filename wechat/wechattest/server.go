@@ -25,8 +25,15 @@ type Options struct {
 	// TicketTTL is the api_ticket lifetime for both wx_card and jsapi tickets (default 7200 s).
 	TicketTTL time.Duration
 	// Clock is the server's notion of now (default time.Now). Token and ticket
-	// expiry, code validity windows and datacube dates all follow it.
+	// expiry, code validity windows, datacube dates and an event's CreateTime
+	// all follow it. The timestamp query parameter a push is signed with does
+	// not: it follows PushClock, so that a shifted Clock does not push
+	// events a handler's replay window (wechat.HandlerOptions.MaxAge) refuses.
 	Clock func() time.Time
+	// PushClock is the time the timestamp query parameter of a push is signed
+	// with. Default time.Now (the wall clock, as WeChat's servers use), even
+	// when Clock is set; set it to test a handler's MaxAge window.
+	PushClock func() time.Time
 	// ManualReview keeps newly created (and re-reviewed) cards in
 	// CARD_STATUS_NOT_VERIFY until Approve or Reject is called. By default cards
 	// are approved at once (CARD_STATUS_VERIFY_OK).
@@ -163,6 +170,9 @@ func NewServer(opts *Options) *Server {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.PushClock == nil {
+		o.PushClock = time.Now
 	}
 	if o.PushToken == "" {
 		o.PushToken = "test-push-token"
