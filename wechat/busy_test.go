@@ -50,6 +50,16 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 		t.Fatalf("absolute bonus: %d POSTs, bonus %d; want 2, 200", s.Calls(upd)-before, member(t, s, id, code).Bonus)
 	}
 
+	// Absolute bonus with add_bonus (absolute wins): resent, succeeds, same final state.
+	s.ApplyThenFail(upd, -1, 1)
+	before = s.Calls(upd)
+	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(210)), AddBonus: card.Ptr(int64(10))}); err != nil {
+		t.Fatalf("bonus+add_bonus after -1: %v", err)
+	}
+	if n := s.Calls(upd) - before; n != 2 || member(t, s, id, code).Bonus != 210 {
+		t.Fatalf("bonus+add_bonus: %d POSTs, bonus %d; want 2, 210", s.Calls(upd)-before, member(t, s, id, code).Bonus)
+	}
+
 	// The neutral Update sends absolute values: resent.
 	s.ApplyThenFail(upd, -1, 1)
 	if c, err := p.Update(ctx, card.UpdateRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code}, Points: card.Ptr(card.WholePoints(7))}); err != nil || c.Points != card.WholePoints(7) {
@@ -92,6 +102,14 @@ func TestRetriesBusyTable(t *testing.T) {
 		{"/card/membercard/updateuser", &UpdateMemberUserRequest{AddBonus: card.Ptr(int64(1))}, false},
 		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{Bonus: card.Ptr(int64(1))}, true},
 		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{AddBonus: card.Ptr(int64(1))}, false},
+		// a delta beside the absolute value of the same quantity: absolute wins, safe
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{Bonus: card.Ptr(int64(110)), AddBonus: card.Ptr(int64(10))}, true},
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{Balance: card.Ptr(int64(1)), AddBalance: card.Ptr(int64(1)), Bonus: card.Ptr(int64(1)), AddBonus: card.Ptr(int64(1))}, true},
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{Bonus: card.Ptr(int64(1)), AddBalance: card.Ptr(int64(1))}, false},
+		{"/card/membercard/updateuser", UpdateMemberUserRequest{Balance: card.Ptr(int64(1)), AddBonus: card.Ptr(int64(1))}, false},
+		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{Bonus: card.Ptr(int64(1)), AddBonus: card.Ptr(int64(1))}, true},
+		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{Balance: card.Ptr(card.Money(1)), AddBalance: card.Ptr(card.Money(1))}, true},
+		{"/card/generalcard/updateuser", GeneralCardUpdateUserRequest{Bonus: card.Ptr(int64(1)), AddBalance: card.Ptr(card.Money(1))}, false},
 		{"/card/code/get", GetCodeRequest{}, true},
 		{"/card/code/checkcode", nil, true},
 		{"/card/update", UpdateCardRequest{}, true},

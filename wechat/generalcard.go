@@ -103,13 +103,14 @@ func (p *Provider) GeneralCardUnactivate(ctx context.Context, req GeneralCardUna
 	return invoke[GeneralCardUnactivateResponse](ctx, p, "GeneralCardUnactivate", "/card/generalcard/unactivate", req)
 }
 
-// GeneralCardNotify chooses which changes send the user a message.
+// GeneralCardNotify chooses which changes send the user a message. Like
+// NotifyOptional, a nil flag is not sent (WeChat's default applies).
 type GeneralCardNotify struct {
-	IsNotifyBonus        bool `json:"is_notify_bonus"`
-	IsNotifyBalance      bool `json:"is_notify_balance"`
-	IsNotifyCustomField1 bool `json:"is_notify_custom_field1"`
-	IsNotifyCustomField2 bool `json:"is_notify_custom_field2"`
-	IsNotifyCustomField3 bool `json:"is_notify_custom_field3"`
+	IsNotifyBonus        *bool `json:"is_notify_bonus,omitempty"`
+	IsNotifyBalance      *bool `json:"is_notify_balance,omitempty"`
+	IsNotifyCustomField1 *bool `json:"is_notify_custom_field1,omitempty"`
+	IsNotifyCustomField2 *bool `json:"is_notify_custom_field2,omitempty"`
+	IsNotifyCustomField3 *bool `json:"is_notify_custom_field3,omitempty"`
 }
 
 // GeneralCardUpdateUserRequest changes a general-card holder's points,
@@ -134,10 +135,11 @@ type GeneralCardUpdateUserRequest struct {
 	NotifyOptional    *GeneralCardNotify `json:"notify_optional,omitempty"`
 }
 
-// busyRetrySafe: only absolute values may be sent again after errcode -1; a
-// request with AddBonus or AddBalance is sent once.
+// busyRetrySafe: only absolute values may be sent again after errcode -1. A
+// delta sent with the absolute value of the same quantity is safe (the
+// absolute value wins); a lone AddBonus or AddBalance is sent once.
 func (r GeneralCardUpdateUserRequest) busyRetrySafe() bool {
-	return r.AddBonus == nil && r.AddBalance == nil
+	return (r.AddBonus == nil || r.Bonus != nil) && (r.AddBalance == nil || r.Balance != nil)
 }
 
 // MarshalJSON sends the balances as fen.

@@ -34,7 +34,7 @@ func TestGeneralCard(t *testing.T) {
 	}
 
 	up, err := p.GeneralCardUpdateUser(ctx, GeneralCardUpdateUserRequest{CardID: id, Code: code, AddBonus: card.Ptr(int64(5)),
-		Balance: card.Ptr(card.Yuan(15)), RecordBalance: "消费5元", NotifyOptional: &GeneralCardNotify{IsNotifyBalance: true}})
+		Balance: card.Ptr(card.Yuan(15)), RecordBalance: "消费5元", NotifyOptional: &GeneralCardNotify{IsNotifyBalance: card.Ptr(true)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,13 +227,16 @@ func (p *Provider) GetMemberUserInfo(ctx context.Context, req GetMemberUserInfoR
 	return invoke[MemberUserInfo](ctx, p, "GetMemberUserInfo", "/card/membercard/userinfo/get", req)
 }
 
-// NotifyOptional chooses which changes send the user a message.
+// NotifyOptional chooses which changes send the user a message. Each flag
+// is a *bool: nil leaves the flag out of the request, so WeChat applies its
+// default for that change, and only the flags that are set are sent (a
+// partly filled NotifyOptional does not mute the other notifications).
 type NotifyOptional struct {
-	IsNotifyBonus        bool `json:"is_notify_bonus"`
-	IsNotifyBalance      bool `json:"is_notify_balance"`
-	IsNotifyCustomField1 bool `json:"is_notify_custom_field1"`
-	IsNotifyCustomField2 bool `json:"is_notify_custom_field2"`
-	IsNotifyCustomField3 bool `json:"is_notify_custom_field3"`
+	IsNotifyBonus        *bool `json:"is_notify_bonus,omitempty"`
+	IsNotifyBalance      *bool `json:"is_notify_balance,omitempty"`
+	IsNotifyCustomField1 *bool `json:"is_notify_custom_field1,omitempty"`
+	IsNotifyCustomField2 *bool `json:"is_notify_custom_field2,omitempty"`
+	IsNotifyCustomField3 *bool `json:"is_notify_custom_field3,omitempty"`
 }
 
 // UpdateMemberUserRequest is POST /card/membercard/updateuser (row 30).
@@ -294,10 +297,12 @@ func (r UpdateMemberUserRequest) Validate() error {
 	return v.err()
 }
 
-// busyRetrySafe: only absolute values may be sent again after errcode -1; a
-// request with AddBonus or AddBalance is sent once.
+// busyRetrySafe: only absolute values may be sent again after errcode -1. A
+// delta is safe when the absolute value of the same quantity is sent with it
+// (the absolute value wins, the delta only labels the notification); a
+// request with a lone AddBonus or AddBalance is sent once.
 func (r UpdateMemberUserRequest) busyRetrySafe() bool {
-	return r.AddBonus == nil && r.AddBalance == nil
+	return (r.AddBonus == nil || r.Bonus != nil) && (r.AddBalance == nil || r.Balance != nil)
 }
 
 // UpdateMemberUserResponse is the answer of updateuser.
@@ -308,10 +313,13 @@ type UpdateMemberUserResponse struct {
 }
 
 // UpdateMemberUser changes a member's points, balance or custom fields. A
-// request with only absolute values (Bonus, Balance, custom fields) is sent
-// again when WeChat answers errcode -1 (system busy); one with AddBonus or
-// AddBalance is sent once, and a -1 answer is returned (card.ErrUnavailable)
-// since WeChat may have applied the delta.
+// request with only absolute values (Bonus, Balance, custom fields), or with
+// a delta beside the absolute value of the same quantity (Bonus with
+// AddBonus, Balance with AddBalance: the absolute value wins), is sent again
+// when WeChat answers errcode -1 (system busy); the user may then get the
+// change notification twice. One with a lone AddBonus or AddBalance is sent
+// once, and a -1 answer is returned (card.ErrUnavailable) since WeChat may
+// have applied the delta.
 func (p *Provider) UpdateMemberUser(ctx context.Context, req UpdateMemberUserRequest) (*UpdateMemberUserResponse, error) {
 	return invoke[UpdateMemberUserResponse](ctx, p, "UpdateMemberUser", "/card/membercard/updateuser", req)
 }

@@ -118,7 +118,7 @@ func TestUpdateMemberUser(t *testing.T) {
 	out, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{
 		Code: code, CardID: id, Bonus: card.Ptr(int64(100)), AddBonus: card.Ptr(int64(5)), RecordBonus: "消费30元获得3积分",
 		AddBalance: card.Ptr(int64(-200)), RecordBalance: "购买咖啡", CustomFieldValue2: card.Ptr("VIP"),
-		NotifyOptional: &NotifyOptional{IsNotifyBonus: true},
+		NotifyOptional: &NotifyOptional{IsNotifyBonus: card.Ptr(true)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -235,5 +235,24 @@ func TestFlexBoolAndUserInfoDecoding(t *testing.T) {
 	if err := json.Unmarshal([]byte(sample), &info); err != nil || info.Bonus != 995 || info.Sex != "MALE" || bool(info.HasActive) ||
 		len(info.UserInfo.CustomFieldList) != 1 || info.UserInfo.CustomFieldList[0].ValueList[1] != "旅行家" {
 		t.Fatalf("%+v %v", info, err)
+	}
+}
+
+// TestNotifyOptionalWire: only the notification flags that are set are sent,
+// so a partly filled NotifyOptional does not send the others as false.
+func TestNotifyOptionalWire(t *testing.T) {
+	b, err := json.Marshal(UpdateMemberUserRequest{Code: "c", CardID: "x", Bonus: new(int64), NotifyOptional: &NotifyOptional{IsNotifyBonus: card.Ptr(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"notify_optional":{"is_notify_bonus":true}`; !strings.Contains(string(b), want) {
+		t.Fatalf("wire %s, want %s", b, want)
+	}
+	b, err = json.Marshal(GeneralCardUpdateUserRequest{Code: "c", CardID: "x", NotifyOptional: &GeneralCardNotify{IsNotifyBalance: card.Ptr(false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"notify_optional":{"is_notify_balance":false}`; !strings.Contains(string(b), want) {
+		t.Fatalf("wire %s, want %s", b, want)
 	}
 }
