@@ -216,7 +216,7 @@ func TestTamperedResponses(t *testing.T) {
 	})
 }
 
-// TestBeijingTime: with the host in another zone, timestamp, open_date and
+// TestBeijingTime: with the host in another zone, timestamp, valid_date and
 // occur_time are still Beijing time.
 // It sets time.Local, so it must not run in parallel with other tests.
 func TestBeijingTime(t *testing.T) {
@@ -243,19 +243,18 @@ func TestBeijingTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := s.Card(c.Ref.CardNo)
-	if !st.OpenDate.Equal(fixed) || !st.ValidDate.Equal(valid) {
-		t.Errorf("gateway open_date %v valid_date %v, want %v %v", st.OpenDate, st.ValidDate, fixed, valid)
+	// open_date is not sent (a repeat must send the same biz_content): the
+	// gateway records its own time, which Open reports.
+	if !st.ValidDate.Equal(valid) || time.Since(st.OpenDate) > time.Minute || time.Since(st.OpenDate) < -time.Minute {
+		t.Errorf("gateway open_date %v valid_date %v, want now and %v", st.OpenDate, st.ValidDate, valid)
 	}
-	if got := card.FormatWalletTime(st.OpenDate); got != "2026-03-04 13:06:07" {
-		t.Errorf("open_date on the wire %s", got)
-	}
-	if !c.OpenedAt.Equal(fixed) {
-		t.Errorf("OpenedAt %v", c.OpenedAt)
+	if !c.OpenedAt.Equal(st.OpenDate) {
+		t.Errorf("OpenedAt %v, gateway %v", c.OpenedAt, st.OpenDate)
 	}
 
 	// An existing client built without WithTimeLocation stamps time.Local;
 	// New switches it to Beijing time, so the gateway accepts its timestamp.
-	raw, err := alipaysdk.New(s.AppID(), s.AppPrivateKey(), true, alipaysdk.WithProductionGateway(s.URL()), alipaysdk.WithHTTPClient(s.HTTPClient()))
+	raw, err := alipaysdk.New(s.AppID(), s.AppPrivateKey(), false, alipaysdk.WithSandboxGateway(s.URL()), alipaysdk.WithHTTPClient(s.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}

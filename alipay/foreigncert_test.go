@@ -97,7 +97,7 @@ func TestForeignCertNewProductionClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := alipay.New(raw, &alipay.Options{Retry: fastRetry()})
+		p, err := alipay.New(raw, &alipay.Options{Retry: fastRetry(), AllowProductionClient: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,5 +168,44 @@ func TestDefaultAuthorizeURLFollowsSandbox(t *testing.T) {
 		if !strings.HasPrefix(u, want+"?") {
 			t.Errorf("gateway %s: %s", gw, u)
 		}
+	}
+}
+
+// TestNewRefusesProductionClient: a production=true client shared with other
+// code is poisoned by one forged answer to that code (it downloads and then
+// trusts the forger's certificate), after which the Provider would accept
+// forgeries; New refuses it unless AllowProductionClient is set, and tells
+// how to build a safe client.
+func TestNewRefusesProductionClient(t *testing.T) {
+	s := newServer(t)
+	raw, err := alipaysdk.New(s.AppID(), s.AppPrivateKey(), true, alipaysdk.WithProductionGateway(s.URL()),
+		alipaysdk.WithHTTPClient(s.HTTPClient()), alipaysdk.WithTimeLocation(card.Beijing()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.LoadAliPayPublicKey(s.AlipayPublicKey()); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*alipay.Options{nil, {}} {
+		p, err := alipay.New(raw, o)
+		var ce *card.Error
+		if p != nil || !errors.As(err, &ce) || ce.Kind != card.KindInvalidArgument || ce.Field != "client" ||
+			!strings.Contains(ce.Message, "WithSandboxGateway(alipay.ProductionGateway)") || !strings.Contains(ce.Message, "AllowProductionClient") {
+			t.Fatalf("New(production client, %v) = %v, %v", o, p, err)
+		}
+	}
+	if s.Calls("") != 0 {
+		t.Errorf("New sent %d requests", s.Calls(""))
+	}
+	if _, err := alipay.New(raw, &alipay.Options{AllowProductionClient: true}); err != nil {
+		t.Fatalf("opt-in: %v", err)
+	}
+	// The recommended client: production=false on the real gateway URL.
+	safe, err := alipaysdk.New(s.AppID(), s.AppPrivateKey(), false, alipaysdk.WithSandboxGateway(alipay.ProductionGateway))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alipay.New(safe, nil); err != nil {
+		t.Fatalf("production=false client: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	card "github.com/walletcard/card"
@@ -10,16 +11,22 @@ import (
 // Open opens a card with alipay.marketing.card.open. OpenRequest.AuthToken
 // (the user's token from OAuth with scope auth_ecard) and Holder (the Alipay
 // user id 2088…, or the user's open_id) are required. IdempotencyKey becomes
-// out_serial_no (generated when empty) and is reused on every retry; on
-// failure the error carries it (errors.As with *KeyError), so that the
-// caller can open again with the same key. Alipay does not document what a
-// repeated out_serial_no does; a retry answered CARD_HAS_OPENED is
-// reconciled by looking the user's card up by ExternalNo (see CardOpen).
-// open_date is now and valid_date is ValidUntil, both in Beijing time.
-// Zero Points and Balance are not sent (the template's CONST rules apply).
-// If Alipay's success answer cannot be fully decoded, Open returns the card
-// (its Ref set, other fields possibly missing) together with an error whose
-// Code is CodePartialResponse.
+// out_serial_no (generated when empty) and is reused on every retry; every
+// *card.Error returned carries it (errors.As with *KeyError), so that the
+// caller can open again with the same key. When ctx ends, Open returns the
+// bare ctx.Err() with no key: set IdempotencyKey yourself if you may need to
+// repeat a canceled call. A client timeout (http.Client.Timeout) while ctx
+// is live is an unavailable *card.Error with the key, retried with it.
+//
+// Alipay does not document what a repeated out_serial_no does; an open
+// answered CARD_HAS_OPENED on a retry, or when IdempotencyKey was set (a
+// repeat), is reconciled by looking the user's card up by ExternalNo (see
+// CardOpen). open_date is not sent (Alipay records when it opened the card),
+// so that a repeat with the same key sends the same biz_content; valid_date
+// is ValidUntil in Beijing time. Zero Points and Balance are not sent (the
+// template's CONST rules apply). If Alipay's success answer cannot be fully
+// decoded, Open returns the card (its Ref set, other fields possibly
+// missing) together with an error whose Code is CodePartialResponse.
 func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
 	const op = "Open"
 	if err := precheck(op, p.checkOpen(req)); err != nil {
@@ -36,7 +43,6 @@ func (p *Provider) Open(ctx context.Context, req card.OpenRequest) (*card.Card, 
 		CardUserInfo:   holderInfo(req.Holder),
 		CardExtInfo: MerchantCard{
 			ExternalCardNo: req.ExternalNo,
-			OpenDate:       p.clock(),
 			ValidDate:      req.ValidUntil,
 			Level:          req.Level,
 		},
@@ -245,8 +251,12 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 // card.open, Levels become card_level_conf. So that ClaimLink works at once,
 // it also sets an activation form asking for the mobile number
 // (formtemplate.set). Alipay templates need no review, so the template is
-// approved at once; Stock is -1 (no limit). Use TemplateCreate and
-// FormTemplateSet for everything else.
+// approved at once; Stock is -1 (no limit). Title is read back from Alipay
+// (template.query). When template.create succeeded but formtemplate.set
+// failed (after its retries), CreateTemplate returns the template together
+// with an error of Code CodeFormNotSet that names the template id; repeat
+// CreateTemplate with the same IdempotencyKey (request_id), or call
+// FormTemplateSet. Use TemplateCreate and FormTemplateSet for everything else.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
 	if err := precheck(op, card.CheckProvider(Name, spec.Provider), spec.Validate()); err != nil {
@@ -301,10 +311,44 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 	if err != nil {
 		return nil, renameOp(err, op)
 	}
+	tpl := &card.Template{Provider: Name, ID: res.TemplateID, Title: spec.Title, Status: card.TemplateApproved, Stock: -1}
+	// formtemplate.set is idempotent and retried (Options.Retry) like any
+	// other unavailable call.
 	if err := p.FormTemplateSet(ctx, FormTemplateSetRequest{TemplateID: res.TemplateID, Required: []string{FormFieldMobile}}); err != nil {
-		return nil, renameOp(err, op)
+		return tpl, formNotSet(op, res.TemplateID, err)
 	}
-	return &card.Template{Provider: Name, ID: res.TemplateID, Title: spec.Title, Status: card.TemplateApproved, Stock: -1}, nil
+	// The title is what Alipay stored (a replayed request_id answers with
+	// the template it created); the spec's when the read fails.
+	if q, err := p.TemplateQuery(ctx, TemplateQueryRequest{TemplateID: res.TemplateID}); err == nil && q.TemplateStyleInfo.CardShowName != "" {
+		tpl.Title = q.TemplateStyleInfo.CardShowName
+	}
+	return tpl, nil
+}
+
+// CodeFormNotSet is the Code of the error CreateTemplate returns, together
+// with the created template, when the template was created but its
+// activation form could not be set (formtemplate.set).
+const CodeFormNotSet = "FORM_TEMPLATE_NOT_SET"
+
+// formNotSet is the error of a CreateTemplate whose template exists but
+// whose form was not set: it names the template, keeps the failure as its
+// cause and its kind when that is transient (retry CreateTemplate with the
+// same IdempotencyKey, or call FormTemplateSet); a refusal is KindUnknown,
+// never InvalidArgument (the spec was accepted). A caller's ended ctx stays
+// bare.
+func formNotSet(op, templateID string, err error) error {
+	if !errors.As(err, new(*card.Error)) {
+		return err // the caller's ctx ended
+	}
+	kind := card.KindOf(err)
+	switch kind {
+	case card.KindUnavailable, card.KindRateLimited, card.KindUnauthenticated, card.KindPermissionDenied:
+	default:
+		kind = card.KindUnknown
+	}
+	return &card.Error{Provider: Name, Op: op, Kind: kind, Code: CodeFormNotSet,
+		Message: "template " + templateID + " was created but its activation form was not set; call FormTemplateSet with template id " +
+			templateID + ", or CreateTemplate again with the same IdempotencyKey", Err: err}
 }
 
 // GetTemplate reads a template with alipay.marketing.card.template.query.

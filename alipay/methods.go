@@ -3,6 +3,8 @@ package alipay
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	card "github.com/walletcard/card"
 )
@@ -45,35 +47,47 @@ func orDefault(s, def string) string {
 
 // CardOpen calls alipay.marketing.card.open with the user's auth_token. An
 // empty OutSerialNo is generated; the same serial number is sent on every
-// retry, returned in the response and, on failure, put on the error
-// (KeyError, reachable with errors.As).
+// retry, returned in the response and put on every *card.Error returned
+// (KeyError, reachable with errors.As). When ctx ends the bare ctx.Err() is
+// returned, without the key: pass your own OutSerialNo if you may need to
+// repeat a canceled call. A client timeout (Options.HTTPClient) while ctx is
+// live is unavailable, retried with the same serial and carries the key.
 //
-// Alipay does not document what a repeated out_serial_no does. When a retry
-// (attempt ≥ 2, after an answer was lost) is refused with CARD_HAS_OPENED,
-// CardOpen reconciles: it looks the card up with card.query by
+// Alipay does not document what a repeated out_serial_no does. When the
+// open is refused with CARD_HAS_OPENED on a retry (attempt ≥ 2), or on any
+// attempt when the caller supplied OutSerialNo (a repeat of an earlier
+// call), CardOpen reconciles: it looks the card up with card.query by
 // EXTERNAL_CARD (CardExtInfo.ExternalCardNo, the template and the user) and,
 // when that card exists, returns it as the result of the open (its
 // OpenCardChannel fields are then empty). Otherwise the CARD_HAS_OPENED
-// error is returned.
+// error is returned, joined with the reconciliation's error if it failed.
+// Leave CardExtInfo.OpenDate zero (Alipay records the opening time) so that
+// a repeat sends the same biz_content.
 //
 // When Alipay answers success but card_info cannot be decoded, CardOpen
 // returns both a response holding what was readable (CardInfo.BizCardNo,
 // ExternalCardNo) and an error with Code CodePartialResponse: the card
 // exists.
 func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpenResponse, error) {
-	if req.OutSerialNo == "" {
+	callerKey := req.OutSerialNo != ""
+	if !callerKey {
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
 	req.CardUserInfo = req.CardUserInfo.withDefaults()
 	attempts := 0
 	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true,
 		keyParam: "out_serial_no", key: req.OutSerialNo, attempts: &attempts})
-	if err != nil && attempts > 1 && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
+	if err != nil && (attempts > 1 || callerKey) && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
 		user := req.CardUserInfo
 		q, qerr := p.CardQuery(ctx, CardQueryRequest{TargetCardNo: req.CardExtInfo.ExternalCardNo, TargetCardNoType: CardNoExternal,
 			TemplateID: req.CardTemplateID, CardUserInfo: &user})
-		if qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "" {
+		switch {
+		case qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "":
 			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
+		case qerr != nil && ctx.Err() != nil && card.IsContextError(qerr):
+			return nil, ctx.Err()
+		case qerr != nil:
+			err = joinCause(err, "reconciling with "+MethodCardQuery+" by external_card_no failed", qerr)
 		}
 	}
 	if out != nil {
@@ -84,6 +98,18 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 		return out, err
 	}
 	return out, nil
+}
+
+// joinCause returns a copy of err (a *card.Error) whose cause also holds
+// other, described by what; other kinds of err are joined as they are.
+func joinCause(err error, what string, other error) error {
+	more := fmt.Errorf("%s: %w", what, other)
+	if ce, ok := err.(*card.Error); ok {
+		cp := *ce
+		cp.Err = errors.Join(ce.Err, more)
+		return &cp
+	}
+	return errors.Join(err, more)
 }
 
 // CardQuery calls alipay.marketing.card.query.
@@ -110,11 +136,15 @@ func (p *Provider) CardUpdate(ctx context.Context, req CardUpdateRequest) (*Card
 }
 
 // CardDelete calls alipay.marketing.card.delete. An empty OutSerialNo is
-// generated, reused on every retry and put on the error on failure
-// (KeyError). Alipay does not document a repeated out_serial_no, so a retry
-// answered CARD_IS_DELETED_ALREADY counts as success (the lost first attempt
-// deleted the card); the response's BizSerialNo is then empty. ExtInfo is
-// sent as JSON text.
+// generated, reused on every retry and put on every *card.Error returned
+// (KeyError); when ctx ends the bare ctx.Err() is returned instead, without
+// the key (pass your own OutSerialNo if you may need to repeat it). Alipay
+// does not document a repeated out_serial_no, so a retry answered
+// CARD_IS_DELETED_ALREADY counts as success only when an earlier attempt's
+// outcome was unknown (transport failure or timeout, lost or unreadable
+// answer): that attempt deleted the card. After a signed answer (e.g. 20000)
+// it stays an error, as on a first attempt. The response's BizSerialNo is
+// then empty. ExtInfo is sent as JSON text.
 func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*CardDeleteResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	if req.OutSerialNo == "" {
@@ -125,24 +155,26 @@ func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*Card
 }
 
 // TemplateCreate calls alipay.marketing.card.template.create. An empty
-// RequestID is generated and reused on retries; CardType defaults to
-// OUT_MEMBER_CARD.
+// RequestID is generated and reused on retries, and is on every *card.Error
+// returned (KeyError); CardType defaults to OUT_MEMBER_CARD.
 func (p *Provider) TemplateCreate(ctx context.Context, req TemplateCreateRequest) (*TemplateCreateResponse, error) {
 	if req.RequestID == "" {
 		req.RequestID = card.NewIdempotencyKey()
 	}
 	req.CardType = orDefault(req.CardType, CardTypeOutMember)
 	return invoke[TemplateCreateResponse](ctx, p, req, call{method: MethodTemplateCreate, biz: req,
-		params: []string{"notify_url", req.NotifyURL}, retry: true})
+		params: []string{"notify_url", req.NotifyURL}, retry: true, keyParam: "request_id", key: req.RequestID})
 }
 
 // TemplateModify calls alipay.marketing.card.template.modify. An empty
-// RequestID is generated and reused on retries.
+// RequestID is generated and reused on retries, and is on every *card.Error
+// returned (KeyError).
 func (p *Provider) TemplateModify(ctx context.Context, req TemplateModifyRequest) (*TemplateModifyResponse, error) {
 	if req.RequestID == "" {
 		req.RequestID = card.NewIdempotencyKey()
 	}
-	return invoke[TemplateModifyResponse](ctx, p, req, call{method: MethodTemplateModify, biz: req, retry: true})
+	return invoke[TemplateModifyResponse](ctx, p, req, call{method: MethodTemplateModify, biz: req, retry: true,
+		keyParam: "request_id", key: req.RequestID})
 }
 
 // TemplateQuery calls alipay.marketing.card.template.query.
@@ -188,7 +220,8 @@ func (p *Provider) ConsumeSync(ctx context.Context, req ConsumeSyncRequest) (*Co
 }
 
 // MessageNotify calls alipay.marketing.card.message.notify. An empty
-// NotifyNo (its idempotency key) is generated and reused on retries.
+// NotifyNo (its idempotency key) is generated and reused on retries, and is
+// on every *card.Error returned (KeyError).
 func (p *Provider) MessageNotify(ctx context.Context, req MessageNotifyRequest) (*MessageNotifyResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	req.NotifyType = orDefault(req.NotifyType, NotifyTypePointRemind)
@@ -198,7 +231,8 @@ func (p *Provider) MessageNotify(ctx context.Context, req MessageNotifyRequest) 
 	if req.OccurTime.IsZero() {
 		req.OccurTime = p.clock()
 	}
-	return invoke[MessageNotifyResponse](ctx, p, req, call{method: MethodMessageNotify, biz: req.wire(), retry: true})
+	return invoke[MessageNotifyResponse](ctx, p, req, call{method: MethodMessageNotify, biz: req.wire(), retry: true,
+		keyParam: "notify_no", key: req.NotifyNo})
 }
 
 // BenefitCreate calls alipay.marketing.card.benefit.create (not retried:

@@ -90,7 +90,9 @@ type ActivationCallback struct {
 	AppID string
 	// AuthCode is the single-use code for ExchangeCode. Never log it.
 	AuthCode string
-	// TemplateID is the template of the form (activation callbacks only).
+	// TemplateID is the template of the form, when Alipay sends it (the web
+	// activation form documents only auth_code and request_id: then it is
+	// empty and the merchant supplies the template id it built the link for).
 	TemplateID string
 	// RequestID identifies the submitted form for ActivateFormQuery
 	// (activation callbacks only).
@@ -128,8 +130,12 @@ func (c ActivationCallback) GoString() string { return c.String() }
 // (template_id, request_id, auth_code, app_id, scope, state, out_string) or of
 // an OAuth redirect (auth_code, app_id, scope, state). It is untrusted input:
 // every value must be valid UTF-8 without control characters and within its
-// length limit, auth_code is required, and request_id and template_id come as
-// a pair. Errors are card.ErrInvalidArgument naming the wire parameter.
+// length limit, auth_code is required, and template_id needs request_id.
+// request_id without template_id is accepted: the web activation form's
+// callback is documented as auth_code and request_id only, and the merchant
+// supplies the template id (the one it built the ClaimLink for) to
+// ActivateFormQuery. Errors are card.ErrInvalidArgument whose Field names
+// the missing or bad wire parameter.
 func ParseActivationCallback(q url.Values) (*ActivationCallback, error) {
 	const op = "ParseActivationCallback"
 	ck := checker{}
@@ -167,8 +173,11 @@ func ParseActivationCallback(q url.Values) (*ActivationCallback, error) {
 		Source:     get("source", 64, false),
 	}
 	scope := get("scope", 512, false)
-	if ck.first == nil && (cb.TemplateID == "") != (cb.RequestID == "") {
-		ck.fail("request_id", "template_id and request_id come together")
+	// The web form's callback is documented with auth_code and request_id
+	// only (the merchant knows the template); template_id alone means
+	// request_id is missing.
+	if ck.first == nil && cb.TemplateID != "" && cb.RequestID == "" {
+		ck.fail("request_id", "is required with template_id (the activation form's submission id)")
 	}
 	for _, s := range strings.Split(scope, ",") {
 		if s = strings.TrimSpace(s); s != "" {

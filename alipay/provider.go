@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -45,7 +47,8 @@ type Options struct {
 	// Attempts to 1 to disable retries.
 	Retry card.RetryPolicy
 
-	// Clock returns the current time for occur_time and open_date. Default time.Now.
+	// Clock returns the current time for occur_time (card.update,
+	// message.notify). Default time.Now. Open sends no open_date.
 	Clock func() time.Time
 
 	// AppAuthToken is sent as app_auth_token on every call, for an ISV acting
@@ -77,7 +80,37 @@ type Options struct {
 	// a 30-second overall timeout (DefaultHTTPTimeout), so that a gateway
 	// that never answers cannot hold a call forever when ctx has no deadline.
 	HTTPClient *http.Client
+
+	// AllowProductionClient lets New accept a smartwalle client built with
+	// production=true. Such a client downloads and trusts, unchecked, any
+	// certificate an answer names, and keeps it as its default verifier:
+	// once ANY code using the client (a trade call, or through As) has been
+	// answered by an attacker, every later answer signed with the
+	// attacker's key verifies, for the Provider too. The Provider's own
+	// calls are guarded (see New), other users of the client are not. Leave
+	// it false and build the client with production=false and
+	// alipaysdk.WithSandboxGateway(alipay.ProductionGateway) instead.
+	AllowProductionClient bool
 }
+
+// String formats the options for logs with AppAuthToken redacted; %v, %+v
+// and %s use it.
+func (o Options) String() string {
+	type plain Options
+	if o.AppAuthToken != "" {
+		o.AppAuthToken = redacted
+	}
+	return fmt.Sprintf("%+v", plain(o))
+}
+
+// GoString is String for %#v.
+func (o Options) GoString() string { return "alipay.Options" + o.String() }
+
+// LogValue formats the options for log/slog with AppAuthToken redacted.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// redacted stands in for a secret in printed values.
+const redacted = "[redacted]"
 
 // Provider is the Alipay member-card provider. It implements card.MemberCard
 // and card.TemplateManager, and has a typed method for every method of the
@@ -124,8 +157,12 @@ const DefaultHTTPTimeout = 30 * time.Second
 //
 //	alipaysdk.New(appID, key, false, alipaysdk.WithSandboxGateway(alipay.ProductionGateway))
 //
-// for a client of your own. For a production=true client the Provider
-// guards every call: a second HTTP request made while a call is being
+// for a client of your own. New refuses a production=true client (its
+// Production method reports true) unless Options.AllowProductionClient is
+// set: the Provider cannot guard other code that shares the client, and one
+// forged answer to that code makes the client trust the forger's key for
+// every later call. With AllowProductionClient the Provider guards each of
+// its own calls: a second HTTP request made while a call is being
 // verified (smartwalle's certificate download) is aborted before it is sent
 // (the request context is cancelled and its connection closed, through an
 // httptrace hook) and the answer is rejected as UNKNOWN_SIGNING_CERT. The
@@ -134,6 +171,12 @@ const DefaultHTTPTimeout = 30 * time.Second
 func New(client *alipaysdk.Client, opts *Options) (*Provider, error) {
 	if client == nil {
 		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, card.InvalidArgument("client", "is nil"))
+	}
+	if client.Production() && (opts == nil || !opts.AllowProductionClient) {
+		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, card.InvalidArgument("client",
+			"is a production=true smartwalle client, which trusts any certificate an answer names; build it with "+
+				"alipaysdk.New(appID, key, false, alipaysdk.WithSandboxGateway(alipay.ProductionGateway)) "+
+				"(or use NewFromKeys / NewFromCerts), or set Options.AllowProductionClient to accept the risk"))
 	}
 	return newProvider(client, opts, nil)
 }
@@ -362,12 +405,16 @@ type call struct {
 	// put on every error the call returns (KeyError) so that the caller can
 	// retry with the same key.
 	keyParam, key string
-	// doneIfRepeated are sub_codes that, on a retry (attempt ≥ 2), mean an
-	// earlier attempt whose answer was lost applied the call: the call then
-	// succeeds with an empty response.
+	// doneIfRepeated are sub_codes that, on a retry after an attempt whose
+	// outcome was unknown (outcomeUnknown: transport failure, lost answer),
+	// mean that attempt applied the call: the call then succeeds with an
+	// empty response. After a signed answer (e.g. 20000) they are errors.
 	doneIfRepeated []string
 	// attempts, when set, receives how many attempts were sent.
 	attempts *int
+	// lost, when set, receives whether some attempt's outcome was unknown
+	// (outcomeUnknown).
+	lost *bool
 	// noCode marks methods whose success node has no code (oauth.token).
 	noCode bool
 }
@@ -439,6 +486,11 @@ func invoke[Resp any](ctx context.Context, p *Provider, req validatable, c call)
 }
 
 // do sends c (with retries) and decodes the verified node into out.
+//
+// Context errors follow card.WrapContext: when ctx itself has ended, the
+// bare ctx.Err() is returned (no key, no provider); a client timeout while
+// ctx is live is an unavailable *card.Error, retried like any other and
+// carrying the call's key.
 func (p *Provider) do(ctx context.Context, c call, out any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -450,22 +502,27 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	c.secrets = p.allSecrets(c)
 	var raw json.RawMessage
 	n := 0
-	attempt := func(ctx context.Context) error {
+	lost := false // an earlier attempt's outcome is unknown
+	attempt := func(actx context.Context) error {
 		n++
+		lostBefore := lost
 		raw = raw[:0]
-		gctx, blocked, done := guardDownloads(ctx)
+		gctx, blocked, done := guardDownloads(actx)
 		err := p.client.Request(gctx, build(), &raw)
 		done()
 		if blocked() {
 			return errForeignCert(c)
 		}
 		if err != nil {
-			return p.requestError(c, err)
+			err = p.requestError(ctx, c, err)
+			lost = lost || outcomeUnknown(err)
+			return err
 		}
 		err = decodeResponse(c, raw, out)
-		if n > 1 && err != nil && slices.Contains(c.doneIfRepeated, codeOf(err)) {
+		if lostBefore && err != nil && slices.Contains(c.doneIfRepeated, codeOf(err)) {
 			return nil
 		}
+		lost = lost || outcomeUnknown(err)
 		return err
 	}
 	policy := p.policy
@@ -476,19 +533,59 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	if c.attempts != nil {
 		*c.attempts = n
 	}
+	if c.lost != nil {
+		*c.lost = lost
+	}
 	if err != nil {
-		return withKey(card.Wrap(Name, c.method, card.KindUnknown, err), c)
+		return withKey(wrapErr(ctx, c.method, err), c)
 	}
 	return nil
 }
 
-// KeyError is inside (errors.As) every error of a call sent with an
-// idempotency key — out_serial_no of card.open and card.delete, generated
-// or the caller's — so that a caller whose call failed, perhaps after
-// Alipay applied it, can send it again with the same key:
+// outcomeUnknown reports whether err leaves open whether the gateway applied
+// the call: an unavailable error that is not the gateway's own answer (a
+// transport failure, a lost or unreadable answer). A signed 20000 or an
+// error_response is an answer: the call was not applied.
+func outcomeUnknown(err error) bool {
+	var ae *alipaysdk.Error
+	return err != nil && isUnavailable(err) && !errors.As(err, &ae)
+}
+
+// wrapErr finishes an error of a call made with ctx: the bare ctx.Err() when
+// ctx has ended and err is a context error; otherwise a *card.Error with
+// provider and op set, even when a client timeout (context.DeadlineExceeded
+// while ctx is live) is in its chain.
+func wrapErr(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+		return cerr
+	}
+	if ce, ok := err.(*card.Error); ok {
+		cp := *ce
+		if cp.Provider == "" {
+			cp.Provider = Name
+		}
+		if cp.Op == "" {
+			cp.Op = op
+		}
+		return &cp
+	}
+	return card.WrapContext(ctx, Name, op, card.KindUnknown, err)
+}
+
+// KeyError is inside (errors.As) every *card.Error returned by a call sent
+// with an idempotency key — out_serial_no of card.open and card.delete,
+// request_id of template.create and template.modify, notify_no of
+// message.notify, generated or the caller's — so that a caller whose call
+// failed, perhaps after Alipay applied it, can send it again with the same
+// key:
 //
 //	var ke *alipay.KeyError
 //	if errors.As(err, &ke) { req.IdempotencyKey = ke.Key }
+//
+// A call whose context (ctx) ended returns the bare ctx.Err() instead, which
+// carries no key: set your own key (OpenRequest.IdempotencyKey …) when you
+// may need to repeat a canceled call. A client timeout while ctx is live is
+// an unavailable *card.Error and does carry the KeyError.
 //
 // Alipay does not document what a repeated out_serial_no does; see Open.
 type KeyError struct {
@@ -496,16 +593,28 @@ type KeyError struct {
 	Param string
 	// Key is the value the call was sent with.
 	Key string
-	// Err is the failure.
+	// Err is the failure: the whole *card.Error (kind, code, message and
+	// cause), so card.KindOf(keyErr) is the call's kind.
 	Err error
+
+	// nested: e is the cause of a copy of Err (withKey), whose text already
+	// shows Err's provider, op, kind and message; Error adds only Err's cause.
+	nested bool
 }
 
 // Error describes the failure and the key.
 func (e *KeyError) Error() string {
+	suffix := e.Param + " " + e.Key
 	if e.Err == nil {
-		return e.Param + " " + e.Key
+		return suffix
 	}
-	return e.Err.Error() + " (" + e.Param + " " + e.Key + ")"
+	if ce, ok := e.Err.(*card.Error); ok && e.nested {
+		if ce.Err == nil {
+			return "(" + suffix + ")"
+		}
+		return ce.Err.Error() + " (" + suffix + ")"
+	}
+	return e.Err.Error() + " (" + suffix + ")"
 }
 
 // Unwrap returns Err.
@@ -527,9 +636,11 @@ func withKey(err error, c call) error {
 	if !ok || c.key == "" {
 		return err
 	}
+	inner := *ce
 	cp := *ce
-	// KeyError's text ends with the key, so the error's text shows it once.
-	cp.Err = &KeyError{Param: c.keyParam, Key: c.key, Err: ce.Err}
+	// KeyError.Err is the whole error; nested keeps the text as
+	// "provider op: kind: message: cause (param key)", each part once.
+	cp.Err = &KeyError{Param: c.keyParam, Key: c.key, Err: &inner, nested: true}
 	return &cp
 }
 
@@ -580,9 +691,12 @@ func (p *Provider) allSecrets(c call) []string {
 }
 
 // requestError turns an error from smartwalle's Request into a *card.Error.
-func (p *Provider) requestError(c call, err error) error {
-	if card.IsContextError(err) {
-		return err
+//
+// A context error is returned bare only when ctx (the caller's) has ended; a
+// client timeout while ctx is live is a transport failure (unavailable).
+func (p *Provider) requestError(ctx context.Context, c call, err error) error {
+	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+		return cerr
 	}
 	var ae *alipaysdk.Error
 	if errors.As(err, &ae) {
@@ -604,6 +718,10 @@ func (p *Provider) requestError(c call, err error) error {
 		// Transport failure. url.Error names only the gateway URL (parameters
 		// travel in the POST body), but keep just the cause.
 		return &card.Error{Kind: card.KindUnavailable, Message: "cannot reach the Alipay gateway", Err: redactErr(ue.Err, c.secrets)}
+	}
+	if card.IsContextError(err) {
+		// A timeout of the client's own making while ctx is live.
+		return &card.Error{Kind: card.KindUnavailable, Message: "the Alipay gateway did not answer in time", Err: err}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) || errors.Is(err, alipaysdk.ErrBadResponse) {

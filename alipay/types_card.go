@@ -241,7 +241,7 @@ func (r *CardOpenResponse) salvage(raw []byte) (string, bool) {
 
 // CardQueryRequest is alipay.marketing.card.query.
 type CardQueryRequest struct {
-	// TargetCardNo is the card number of type TargetCardNoType (≤ 32). Required.
+	// TargetCardNo is the card number of type TargetCardNoType (≤ 64 for EXTERNAL_CARD, else ≤ 32). Required.
 	TargetCardNo string `json:"target_card_no"`
 	// TargetCardNoType defaults to BIZ_CARD.
 	TargetCardNoType string `json:"target_card_no_type"`
@@ -256,7 +256,13 @@ type CardQueryRequest struct {
 // Validate checks the documented rules.
 func (r CardQueryRequest) Validate() error {
 	ck := checker{}
-	ck.required("TargetCardNo", r.TargetCardNo, 32)
+	// An external card number may be up to 64 bytes (card.open's
+	// external_card_no); the other kinds of number up to 32.
+	limit := 32
+	if r.TargetCardNoType == CardNoExternal {
+		limit = 64
+	}
+	ck.required("TargetCardNo", r.TargetCardNo, limit)
 	ck.oneOf("TargetCardNoType", r.TargetCardNoType, CardNoBiz, CardNoDQRCode, CardNoDBarCode, CardNoExternal)
 	if r.CardUserInfo != nil {
 		r.CardUserInfo.validate(&ck, "CardUserInfo")

@@ -85,6 +85,7 @@ type openRecord struct {
 	bizCardNo  string
 	templateID string
 	userID     string
+	biz        string // the request's business fields, canonical JSON
 	resp       node
 }
 
@@ -189,8 +190,8 @@ type cardUserInfo struct {
 // cardOpen implements alipay.marketing.card.open. It needs an auth_token with
 // scope auth_ecard whose user is card_user_info.user_uni_id (or the user
 // whose open_id card_user_info.open_id is). A repeated
-// out_serial_no for the same user and template replays the first answer
-// (no second card); a user whose card of the template was deleted with
+// out_serial_no with the same business fields (biz_content) replays the
+// first answer (no second card), with different ones it is INVALID_PARAMETER; a user whose card of the template was deleted with
 // reason CANCEL cannot open another (emulator choice: CARD_HAS_OPENED, see
 // cardOpen); one user holds at most one live card per template
 // (CARD_HAS_OPENED).
@@ -255,8 +256,11 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	if userID != tok.userID {
 		return nil, bizFail("USER_AUTH_FAIL", "用户授权失败: auth_token 不属于 card_user_info 中的用户")
 	}
+	bizKey := canonical(b)
 	if rec := s.st.openSerials[string(b.OutSerialNo)]; rec != nil && !s.forget {
-		if rec.templateID == string(b.CardTemplateID) && rec.userID == userID {
+		// Reference §4.3 emulator choice: a repeat replays the first answer
+		// only when every business field is the same.
+		if rec.templateID == string(b.CardTemplateID) && rec.userID == userID && rec.biz == bizKey {
 			return rec.resp, nil
 		}
 		return nil, invalidParam("参数无效: out_serial_no %s 已被使用", b.OutSerialNo)
@@ -342,7 +346,7 @@ func (s *Server) cardOpen(req *request) (node, *apiError) {
 	resp := append(success(), field{"card_info", cardInfo(&cs.Card)})
 	resp = resp.add("open_card_channel", cs.channel)
 	resp = resp.add("open_card_channel_id", cs.channelID)
-	s.st.openSerials[string(b.OutSerialNo)] = &openRecord{bizCardNo: no, templateID: t.id, userID: userID, resp: resp}
+	s.st.openSerials[string(b.OutSerialNo)] = &openRecord{bizCardNo: no, templateID: t.id, userID: userID, biz: bizKey, resp: resp}
 	return resp, nil
 }
 
@@ -417,7 +421,11 @@ func (s *Server) cardQuery(req *request) (node, *apiError) {
 	var c checker
 	c.req("target_card_no_type", b.TargetCardNoType, 64)
 	c.oneOf("target_card_no_type", b.TargetCardNoType, "BIZ_CARD", "EXTERNAL_CARD", "D_QR_CODE", "D_BAR_CODE")
-	c.req("target_card_no", b.TargetCardNo, 32)
+	if b.TargetCardNoType == "EXTERNAL_CARD" {
+		c.req("target_card_no", b.TargetCardNo, 64) // as card.open's external_card_no
+	} else {
+		c.req("target_card_no", b.TargetCardNo, 32)
+	}
 	c.opt("template_id", b.TemplateID, 32)
 	c.opt("ext_info", b.ExtInfo, 1024)
 	if c.err != nil {
@@ -779,4 +787,14 @@ func cloneMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// canonical returns v (a decoded biz_content) as JSON, to compare the
+// business fields of two requests.
+func canonical(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

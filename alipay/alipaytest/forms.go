@@ -176,7 +176,8 @@ func (s *Server) activateURLApply(req *request) (node, *apiError) {
 // It returns the query the merchant's callback receives: app_id, template_id,
 // request_id, auth_code (a one-time code of userID with scope auth_ecard),
 // scope=auth_ecard and, when activateurl.apply carried out_string, both
-// out_string and state set to it. activateform.query with
+// out_string and state set to it; with Options.MinimalCallback only
+// request_id and auth_code. activateform.query with
 // (biz_type=MEMBER_CARD, template_id, request_id) and that user's token then
 // returns the fields. An unknown user is registered first.
 func (s *Server) SubmitActivationForm(templateID, userID string, fields map[string]string) (url.Values, error) {
@@ -215,10 +216,13 @@ func (s *Server) SubmitActivationForm(templateID, userID string, fields map[stri
 	s.st.forms[sub.requestID] = sub
 	code := s.issueCode(userID, []string{ScopeAuthECard})
 	out := url.Values{}
-	out.Set("app_id", s.appID)
-	out.Set("template_id", templateID)
 	out.Set("request_id", sub.requestID)
 	out.Set("auth_code", code)
+	if s.minimal {
+		return out, nil
+	}
+	out.Set("app_id", s.appID)
+	out.Set("template_id", templateID)
 	out.Set("scope", ScopeAuthECard)
 	if ap.outString != "" {
 		out.Set("out_string", ap.outString)

@@ -396,11 +396,14 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			t.Stop()
-			return // the client is gone; the method does not run
+			if !s.runGone {
+				t.Stop()
+				return // the client is gone; the method does not run
+			}
+			<-t.C // the real gateway keeps going
 		}
 	}
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil && !s.runGone {
 		return
 	}
 

@@ -83,6 +83,19 @@ type Options struct {
 	// answer to the same serial; both are emulator choices, so test clients
 	// against both.
 	ForgetSerials bool
+	// RunAfterClientGone makes a request whose client gives up (its request
+	// context ends, e.g. an http.Client timeout) while SetLatency delays it
+	// still run once the delay is over, as the real gateway keeps going: the
+	// method is applied and its answer is written to nobody. Without it the
+	// request is dropped unapplied.
+	RunAfterClientGone bool
+	// MinimalCallback makes the activation form's callback (the web
+	// redirect of the apply_card_url page and SubmitActivationForm's query)
+	// carry only the parameters the reference confirms for the web form:
+	// auth_code and request_id. Without it the query also has app_id,
+	// template_id, scope and, with out_string, out_string and state (as
+	// some integrations report). Test callbacks against both.
+	MinimalCallback bool
 }
 
 // Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
@@ -96,6 +109,8 @@ type Server struct {
 	clock    func() time.Time
 	certMode bool
 	forget   bool
+	runGone  bool
+	minimal  bool
 	certOnce sync.Once
 	certs    *certSet
 	forOnce  sync.Once
@@ -145,6 +160,8 @@ func NewServer(opts *Options) *Server {
 		clock:    o.Clock,
 		certMode: o.CertMode,
 		forget:   o.ForgetSerials,
+		runGone:  o.RunAfterClientGone,
+		minimal:  o.MinimalCallback,
 		calls:    make(map[string]int),
 		tampers:  make(map[string]Tamper),
 		fails:    make(map[string]*failRule),
@@ -351,7 +368,8 @@ func (s *Server) takeDrop(method string) bool {
 
 // SetLatency delays every answer to method ("" = all methods) by d before the
 // method runs. If the client gives up (its request context ends) while
-// waiting, the server drops the request without running the method. d ≤ 0
+// waiting, the server drops the request without running the method, or,
+// with Options.RunAfterClientGone, runs it when the delay is over. d ≤ 0
 // removes the delay.
 func (s *Server) SetLatency(method string, d time.Duration) {
 	s.mu.Lock()

@@ -25,7 +25,7 @@ type state struct {
 
 	templates     map[string]*template
 	templateOrder []string
-	templateReqs  map[string]string // template.create request_id → template id
+	templateReqs  map[string]templateReq // template.create request_id → template
 
 	cards         map[string]*cardState
 	prefixSeq     map[string]int64  // biz_no_prefix → last card sequence
@@ -51,7 +51,7 @@ func newState() state {
 		refresh:       make(map[string]*token),
 		appAuthTokens: make(map[string]bool),
 		templates:     make(map[string]*template),
-		templateReqs:  make(map[string]string),
+		templateReqs:  make(map[string]templateReq),
 		cards:         make(map[string]*cardState),
 		prefixSeq:     make(map[string]int64),
 		holders:       make(map[string]string),
@@ -219,4 +219,10 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return card.FormatWalletTime(t)
+}
+
+// templateReq is a template.create request_id: the template it created and
+// its canonical biz_content.
+type templateReq struct {
+	id, biz string
 }

@@ -289,7 +289,8 @@ func (t *template) apply(b *templateBody) {
 }
 
 // templateCreate implements alipay.marketing.card.template.create. A repeated
-// request_id returns the template it created (emulator choice).
+// request_id with the same biz_content returns the template it created; with
+// a different one it is INVALID_PARAMETER (emulator choices).
 func (s *Server) templateCreate(req *request) (node, *apiError) {
 	var b templateBody
 	if e := decodeBiz(req, &b); e != nil {
@@ -298,8 +299,13 @@ func (s *Server) templateCreate(req *request) (node, *apiError) {
 	if e := validateTemplateBody(&b, false); e != nil {
 		return nil, e
 	}
-	if id, ok := s.st.templateReqs[string(b.RequestID)]; ok {
-		return append(success(), field{"template_id", id}), nil
+	bizKey := canonical(b)
+	if rec, ok := s.st.templateReqs[string(b.RequestID)]; ok {
+		// Reference §4.3 emulator choice: replay only an identical request.
+		if rec.biz != bizKey {
+			return nil, invalidParam("参数无效: request_id %s 已被使用", b.RequestID)
+		}
+		return append(success(), field{"template_id", rec.id}), nil
 	}
 	n, _ := strconv.Atoi(string(b.BizNoSuffixLen))
 	t := &template{
@@ -314,7 +320,7 @@ func (s *Server) templateCreate(req *request) (node, *apiError) {
 	t.apply(&b)
 	s.st.templates[t.id] = t
 	s.st.templateOrder = append(s.st.templateOrder, t.id)
-	s.st.templateReqs[string(b.RequestID)] = t.id
+	s.st.templateReqs[string(b.RequestID)] = templateReq{id: t.id, biz: bizKey}
 	return append(success(), field{"template_id", t.id}), nil
 }
 
