@@ -426,6 +426,8 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 	if err != nil {
 		return nil, err
 	}
+	// WeChat's own samples carry stray spaces around url and show_qrcode_url.
+	out.Ticket, out.URL, out.ShowQRCodeURL = strings.TrimSpace(out.Ticket), strings.TrimSpace(out.URL), strings.TrimSpace(out.ShowQRCodeURL)
 	l := &card.ClaimLink{
 		Provider: ProviderName, TemplateID: req.TemplateID,
 		URL: out.URL, Ticket: out.Ticket, QRCodeURL: out.ShowQRCodeURL,
