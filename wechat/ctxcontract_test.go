@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -83,5 +84,22 @@ func TestClientTimeoutIsUnavailable(t *testing.T) {
 	_, err = pq.ShowQRCode(cctx, "T1")
 	if err != context.Canceled {
 		t.Fatalf("canceled ShowQRCode: got %v, want bare context.Canceled", err)
+	}
+}
+
+// TestTokenTimeoutSharedByWaiters: when the one token fetch of a flight times
+// out (client timeout, callers' ctx live), every waiter gets the retryable
+// *card.Error and no waiter starts another fetch.
+func TestTokenTimeoutSharedByWaiters(t *testing.T) {
+	s := wechattest.NewServer(nil)
+	t.Cleanup(s.Close)
+	s.SetLatency("/cgi-bin/token", 300*time.Millisecond)
+	h := NewAccessTokenHandle(s.AppID(), s.AppSecret(), nil, &TokenOptions{BaseURL: s.URL(), HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	_, errs := stampede(20, func() (string, error) { return h.GetAccessTokenContext(context.Background()) })
+	for i, err := range errs {
+		wantTransportTimeout(t, fmt.Sprint("caller ", i), "GetAccessToken", err)
+	}
+	if n := s.Calls("/cgi-bin/token"); n != 1 {
+		t.Fatalf("%d token requests, want 1", n)
 	}
 }

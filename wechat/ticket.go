@@ -49,7 +49,7 @@ func (p *Provider) CardAPITicket(ctx context.Context) (string, error) {
 			return t, err
 		}
 		t, err := c.wait(ctx)
-		if err != nil && card.IsContextError(err) && ctx.Err() == nil && attempt < 3 {
+		if leaderCanceled(ctx, err) && attempt < 3 {
 			continue
 		}
 		if err != nil {

@@ -179,7 +179,7 @@ func (h *AccessTokenHandle) get(ctx context.Context, rejected string) (string, e
 		switch {
 		case err == nil && (tok != rejected || rejected == ""):
 			return tok, nil
-		case err != nil && card.IsContextError(err) && ctx.Err() == nil && attempt < 3:
+		case leaderCanceled(ctx, err) && attempt < 3:
 			continue // the leader's context ended, not ours: lead the next flight
 		case err == nil && attempt < 3:
 			continue // the flight served the rejected token: start one that forgets it
@@ -306,6 +306,15 @@ func redactURL(raw string) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// leaderCanceled reports whether a flight failed only because its leader's
+// context ended (a bare context error) while ctx is live. A client timeout
+// arrives as a *card.Error and is shared with every waiter like any other
+// transport failure, so that it does not cause more fetches.
+func leaderCanceled(ctx context.Context, err error) bool {
+	var ce *card.Error
+	return err != nil && card.IsContextError(err) && !errors.As(err, &ce) && ctx.Err() == nil
 }
 
 // flightCall is one in-progress load shared by concurrent callers.
