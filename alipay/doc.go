@@ -41,8 +41,8 @@
 // with production=true smartwalle downloads and trusts, unchecked against any
 // root, whatever certificate an answer names in an unknown alipay_cert_sn, so
 // a forged answer signed by any key would be accepted. NewFromKeys and
-// NewFromCerts always do this, and New guards production=true clients (see
-// New). An answer naming a certificate the client does not hold is rejected
+// NewFromCerts always do this, and New refuses a production=true client
+// unless Options.AllowProductionClient accepts the risk (see New). An answer naming a certificate the client does not hold is rejected
 // as UNKNOWN_SIGNING_CERT; after Alipay rotates its certificate, load the new
 // one (NewFromCerts again).
 //
@@ -75,12 +75,26 @@
 // keyed or whose repeat has no visible effect: card.update with
 // merchant_card_msg_info, consume.sync, benefit.create, benefit.delete,
 // image upload and oauth.token are sent once. card.open and card.delete carry an
-// out_serial_no that is reused on every retry and is on every error they
-// return (KeyError), so the caller can send the call again with it. Alipay
-// does not document what a repeated out_serial_no does; a retry that finds
-// the work already done (CARD_IS_DELETED_ALREADY on delete; CARD_HAS_OPENED
-// on open, reconciled with card.query by external card number) counts as
-// success.
+// out_serial_no, template.create and template.modify a request_id and
+// message.notify a notify_no, reused on every retry and put on every
+// *card.Error they return (KeyError), so the caller can send the call again
+// with it.
+//
+// Context: when the caller's ctx ends (canceled, or its deadline passed)
+// the bare ctx.Err() is returned — context.Canceled or
+// context.DeadlineExceeded, comparable with == — and it carries no key: set
+// your own key (OpenRequest.IdempotencyKey, DeleteRequest.IdempotencyKey,
+// OutSerialNo …) when you may need to repeat a canceled call. A timeout of
+// the HTTP client (Options.HTTPClient) while ctx is live is a transport
+// failure: an unavailable *card.Error, retried with the same key and
+// carrying the KeyError like any other.
+//
+// Alipay does not document what a repeated out_serial_no does. A retry that
+// finds the work already done after an attempt whose outcome was unknown
+// (CARD_IS_DELETED_ALREADY on delete) counts as success; CARD_HAS_OPENED on
+// a retry of an open, or on an open whose key the caller supplied, is
+// reconciled with card.query by external card number and counts as success
+// when the user's card has that number.
 //
 // A response whose signature is missing, wrong, made with another key, or whose
 // body was changed after signing is never accepted. Gateway-level errors

@@ -54,7 +54,8 @@ func orDefault(s, def string) string {
 // live is unavailable, retried with the same serial and carries the key.
 //
 // Alipay does not document what a repeated out_serial_no does. When the
-// open is refused with CARD_HAS_OPENED on a retry (attempt ≥ 2), or on any
+// open is refused with CARD_HAS_OPENED on a retry after an attempt whose
+// outcome was unknown (transport failure, lost answer), or on any
 // attempt when the caller supplied OutSerialNo (a repeat of an earlier
 // call), CardOpen reconciles: it looks the card up with card.query by
 // EXTERNAL_CARD (CardExtInfo.ExternalCardNo, the template and the user) and,
@@ -74,10 +75,10 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
 	req.CardUserInfo = req.CardUserInfo.withDefaults()
-	attempts := 0
+	lost := false
 	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true,
-		keyParam: "out_serial_no", key: req.OutSerialNo, attempts: &attempts})
-	if err != nil && (attempts > 1 || callerKey) && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
+		keyParam: "out_serial_no", key: req.OutSerialNo, lost: &lost})
+	if err != nil && (lost || callerKey) && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
 		user := req.CardUserInfo
 		q, qerr := p.CardQuery(ctx, CardQueryRequest{TargetCardNo: req.CardExtInfo.ExternalCardNo, TargetCardNoType: CardNoExternal,
 			TemplateID: req.CardTemplateID, CardUserInfo: &user})

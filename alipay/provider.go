@@ -410,8 +410,6 @@ type call struct {
 	// mean that attempt applied the call: the call then succeeds with an
 	// empty response. After a signed answer (e.g. 20000) they are errors.
 	doneIfRepeated []string
-	// attempts, when set, receives how many attempts were sent.
-	attempts *int
 	// lost, when set, receives whether some attempt's outcome was unknown
 	// (outcomeUnknown).
 	lost *bool
@@ -530,9 +528,6 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 		policy = retry.Policy{Attempts: 1}
 	}
 	err = retry.Do(ctx, policy, isUnavailable, attempt)
-	if c.attempts != nil {
-		*c.attempts = n
-	}
 	if c.lost != nil {
 		*c.lost = lost
 	}

@@ -71,7 +71,9 @@
 // sees a transport error although the call was applied), FailNext answers the next calls with a
 // failure of your choice (rate limit 40005, 20000 isp.unknow-error, any
 // business sub_code) without touching state, and SetLatency delays answers,
-// dropping requests whose client gave up. Calls counts requests per method;
+// dropping requests whose client gave up (Options.RunAfterClientGone runs
+// them anyway, as the real gateway does: a client timeout then leaves the
+// call applied). Calls counts requests per method;
 // Card, CardCount, Consumptions, Messages and Image show the stored state.
 //
 // # Keys
@@ -85,12 +87,18 @@
 // The gateway follows the team's wire reference; where Alipay's behaviour is
 // not documented it makes these choices: a repeated out_serial_no on
 // card.open (same user and template) or card.delete (same card) replays the
-// first answer (Options.ForgetSerials processes it as new instead); a user
+// first answer when the business fields (biz_content) are the same, and
+// answers INVALID_PARAMETER when they differ (Options.ForgetSerials
+// processes every repeat as new instead); a user
 // whose card was deleted with CANCEL cannot open another of that template
 // (CARD_HAS_OPENED); a biz_content member the method does not declare, an
 // image id that is not 1–64 letters, digits, '_' or '-', and a bg_color not
-// written rgb(r,g,b) answer INVALID_PARAMETER; a repeated request_id on template.create returns the same
-// template; notify_no and consume.sync trade_no are idempotent; biz_card_no is
+// written rgb(r,g,b) answer INVALID_PARAMETER; a repeated request_id on
+// template.create returns the same template for the same biz_content and
+// answers INVALID_PARAMETER for a different one; the activation form's
+// callback carries app_id, template_id, request_id, auth_code, scope (and
+// out_string/state), or only the confirmed auth_code and request_id with
+// Options.MinimalCallback; notify_no and consume.sync trade_no are idempotent; biz_card_no is
 // biz_no_prefix followed by a zero-padded sequence per prefix of
 // biz_no_suffix_len digits; invalid biz_content fields answer 40004
 // INVALID_PARAMETER; token failures (missing, unknown or without the needed
