@@ -47,23 +47,35 @@
 // never changes silenceper's globals (util.DefaultHTTPClient, SetURIModifier).
 // errcode -1 (system busy) is retried with backoff (Options.Retry) honouring
 // the context, but only for calls that are safe to send twice: reads, and
-// writes that set absolute values or a state (updateuser without add_*,
-// card/update, paycell/set …). WeChat sometimes carries a call out and still
-// answers -1, so creations and deltas (card/create, qrcode/create, deposit,
-// modifystock, activate, updateuser with add_bonus/add_balance …) are sent
-// once and their -1 is returned as card.ErrUnavailable saying the call may
-// have been applied. Consume and Delete (code/consume, code/unavailable) are
-// resent and recognise their own earlier success through code/get (see
-// ConsumeCode).
+// writes that set absolute values or a state (updateuser without add_*, or
+// with add_* beside the absolute value it labels, card/update, paycell/set
+// …). WeChat sometimes carries a call out and still answers -1, so creations
+// and deltas (card/create, qrcode/create, modifystock, activate, updateuser
+// with a lone add_bonus/add_balance …) are sent once and their -1 is
+// returned as card.ErrUnavailable saying the call may have been applied.
+// Consume and Delete (code/consume, code/unavailable) are resent and
+// recognise their own earlier success through code/get (see ConsumeCode);
+// DepositCodes resends a batch, since WeChat answers codes it holds as
+// duplicates (see DepositCodesResponse.ResentDuplicates and MaybeDeposited).
 //
 // The wx_card api_ticket for JS-SDK wx.addCard (CardAPITicket, CardExt) is
 // kept in the official account's cache under CardTicketCacheKey, so processes
 // sharing a Redis cache share one ticket. It is never the jsapi ticket.
 //
+// A cache that fails to store a fetched token or ticket (Redis down) never
+// fails the call: the value is kept in memory and used until it expires, so
+// an outage does not burn WeChat's small daily fetch quotas; the failure is
+// reported to Options.OnCacheError (TokenOptions.OnCacheError for a handle
+// built directly).
+//
 // # Errors
 //
 // Every error is a *card.Error with Provider "wechat" and Op the method name;
-// WeChat's *util.CommonError stays reachable with errors.As. One table maps
+// WeChat's *util.CommonError stays reachable with errors.As. The one
+// exception: when the caller's ctx has ended, the bare ctx error
+// (context.Canceled or context.DeadlineExceeded) is returned. An
+// Options.HTTPClient timeout while ctx is live is a retryable
+// card.ErrUnavailable *card.Error, not a context error. One table maps
 // errcodes to kinds: 40056, 40073 and 40127 (unknown code or card, deleted or
 // unavailable card) are card.ErrNotFound; 40099 (consumed), 40079 (outside
 // validity) and 40078 (card status) card.ErrConflict; 45009 and 45011
