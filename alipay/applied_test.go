@@ -116,29 +116,31 @@ func TestOpenReconcileNeedsMatchingCard(t *testing.T) {
 // carries the out_serial_no; opening again with it as IdempotencyKey
 // returns the card the lost attempts opened.
 func TestOpenKeyOnError(t *testing.T) {
-	s, p, rec, tpl := recordedSetup(t, nil)
-	uid, tok := member(s)
-	s.DropAnswerNext(alipay.MethodCardOpen, 3)
-	req := card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok}
-	_, err := p.Open(ctx(t), req)
-	var ke *alipay.KeyError
-	if !errors.As(err, &ke) || card.KindOf(err) != card.KindUnavailable {
-		t.Fatalf("err = %v, want unavailable with a KeyError", err)
-	}
-	sent := serials(rec.sent(alipay.MethodCardOpen))
-	if ke.Param != "out_serial_no" || len(sent) != 3 || ke.Key != sent[0] || ke.Key != sent[2] {
-		t.Fatalf("key %+v, sent %v", ke, sent)
-	}
-	req.IdempotencyKey = ke.Key
-	c, err := p.Open(ctx(t), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.CardCount() != 1 {
-		t.Fatalf("%d cards", s.CardCount())
-	}
-	if _, ok := s.Card(c.Ref.CardNo); !ok {
-		t.Fatal("returned card unknown")
+	for _, forget := range []bool{false, true} {
+		s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: forget})
+		uid, tok := member(s)
+		s.DropAnswerNext(alipay.MethodCardOpen, 3)
+		req := card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok}
+		_, err := p.Open(ctx(t), req)
+		var ke *alipay.KeyError
+		if !errors.As(err, &ke) || card.KindOf(err) != card.KindUnavailable || card.KindOf(ke) != card.KindUnavailable {
+			t.Fatalf("forget=%v: err = %v, want unavailable with a KeyError", forget, err)
+		}
+		sent := serials(rec.sent(alipay.MethodCardOpen))
+		if ke.Param != "out_serial_no" || len(sent) != 3 || ke.Key != sent[0] || ke.Key != sent[2] {
+			t.Fatalf("forget=%v: key %+v, sent %v", forget, ke, sent)
+		}
+		req.IdempotencyKey = ke.Key
+		c, err := p.Open(ctx(t), req)
+		if err != nil {
+			t.Fatalf("forget=%v: %v", forget, err)
+		}
+		if s.CardCount() != 1 {
+			t.Fatalf("forget=%v: %d cards", forget, s.CardCount())
+		}
+		if _, ok := s.Card(c.Ref.CardNo); !ok {
+			t.Fatalf("forget=%v: returned card unknown", forget)
+		}
 	}
 }
 

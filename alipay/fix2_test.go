@@ -319,6 +319,15 @@ func TestReusedKeyDifferentRequest(t *testing.T) {
 	if codeOfErr(err) != "INVALID_PARAMETER" {
 		t.Fatalf("different template, same request_id: %v", err)
 	}
+	// The title comes from what Alipay stored, not from the spec.
+	if _, err := p.TemplateModify(ctx(t), alipay.TemplateModifyRequest{TemplateID: g.ID, TemplateConfig: alipay.TemplateConfig{
+		TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "Platinum", BrandName: "B"}}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err = p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "Gold", BrandName: "B", IdempotencyKey: "tk"})
+	if err != nil || g.Title != "Platinum" {
+		t.Fatalf("replayed template: %+v %v, want the stored title Platinum", g, err)
+	}
 }
 
 func codeOfErr(err error) string {
