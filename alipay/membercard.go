@@ -203,7 +203,11 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 
 // Delete deletes a card with alipay.marketing.card.delete. IdempotencyKey
 // becomes out_serial_no (generated when empty) and is reused on retries;
-// Reason defaults to CANCEL.
+// every *card.Error returned carries it (KeyError). When ctx ends Delete
+// returns the bare ctx.Err() without the key: set IdempotencyKey yourself if
+// you may need to repeat a canceled call. Deleting a deleted card is
+// ErrNotFound, unless a retry of this call finds it deleted after an attempt
+// whose outcome was unknown (see CardDelete). Reason defaults to CANCEL.
 func (p *Provider) Delete(ctx context.Context, req card.DeleteRequest) error {
 	const op = "Delete"
 	if err := precheck(op, checkRef(req.Ref), req.Validate()); err != nil {
@@ -256,7 +260,9 @@ func (p *Provider) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*c
 // failed (after its retries), CreateTemplate returns the template together
 // with an error of Code CodeFormNotSet that names the template id; repeat
 // CreateTemplate with the same IdempotencyKey (request_id), or call
-// FormTemplateSet. Use TemplateCreate and FormTemplateSet for everything else.
+// FormTemplateSet. If ctx ends after the template was created, the template
+// is returned with the bare ctx.Err(). Use TemplateCreate and
+// FormTemplateSet for everything else.
 func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
 	const op = "CreateTemplate"
 	if err := precheck(op, card.CheckProvider(Name, spec.Provider), spec.Validate()); err != nil {
