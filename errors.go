@@ -215,20 +215,15 @@ func IsContextError(err error) bool {
 // client timeout.
 //
 //   - nil stays nil;
-//   - context.Canceled / context.DeadlineExceeded (anywhere in the chain) are
-//     returned bare, so callers can compare them directly;
 //   - a *Error is completed with provider and op where those are empty, and not
-//     wrapped twice;
+//     wrapped twice (even when it wraps a context error: a provider built it
+//     on purpose, for example for a client timeout);
+//   - otherwise context.Canceled / context.DeadlineExceeded (anywhere in the
+//     chain) are returned bare, so callers can compare them directly;
 //   - anything else becomes a *Error of the given kind with err as its cause.
 func Wrap(provider, op string, kind Kind, err error) error {
 	if err == nil {
 		return nil
-	}
-	if errors.Is(err, context.Canceled) {
-		return context.Canceled
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return context.DeadlineExceeded
 	}
 	var e *Error
 	if errors.As(err, &e) {
@@ -243,6 +238,12 @@ func Wrap(provider, op string, kind Kind, err error) error {
 			c.Op = op
 		}
 		return &c
+	}
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return context.DeadlineExceeded
 	}
 	return &Error{Provider: provider, Op: op, Kind: kind, Err: err}
 }

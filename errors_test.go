@@ -113,3 +113,17 @@ func TestWrapContextTellsClientTimeoutFromCancellation(t *testing.T) {
 		t.Error("nil")
 	}
 }
+
+func TestWrapKeepsABuiltErrorAroundATimeout(t *testing.T) {
+	built := &card.Error{Kind: card.KindUnavailable, Message: "transport timeout", Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}
+	err := card.WrapContext(context.Background(), "wechat", "Get", card.KindUnavailable, built)
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Provider != "wechat" || !card.IsRetryable(err) {
+		t.Fatalf("got %v, want the unavailable *card.Error completed with the provider", err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := card.WrapContext(done, "wechat", "Get", card.KindUnavailable, &card.Error{Err: context.Canceled}); got != context.Canceled {
+		t.Fatalf("caller canceled: %v, want bare context.Canceled", got)
+	}
+}
