@@ -285,6 +285,18 @@ func (p *fieldParser) unix(name, s string) time.Time {
 	return time.Unix(n, 0).In(card.Beijing())
 }
 
+// ID identifies the push for de-duplication. WeChat redelivers a push it
+// thinks was not handled with the same FromUserName and CreateTime (its own
+// advice for de-duplicating event messages); the event name, card and code
+// are added so that distinct events in the same second stay distinct.
+func (e *CardEvent) ID() string {
+	ts := ""
+	if !e.CreateTime.IsZero() {
+		ts = strconv.FormatInt(e.CreateTime.Unix(), 10)
+	}
+	return e.FromUserName + "|" + ts + "|" + string(e.Event) + "|" + e.CardID + "|" + e.UserCardCode
+}
+
 // Neutral returns the provider-neutral form of the event:
 //
 //	user_get_card               → card.EventCardClaimed (Channel = OuterStr)
@@ -301,6 +313,7 @@ func (p *fieldParser) unix(name, s string) time.Time {
 // for an activation made through the API; card.EventCardOpened is not produced.
 func (e *CardEvent) Neutral() card.Event {
 	ev := card.Event{
+		ID:       e.ID(),
 		Type:     card.EventOther,
 		Provider: ProviderName,
 		Ref:      card.Ref{Provider: ProviderName, TemplateID: e.CardID, CardNo: e.UserCardCode},

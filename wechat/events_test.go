@@ -353,3 +353,19 @@ func TestHandlerFallbackAnswers(t *testing.T) {
 		t.Fatalf("no fallback: HTTP %d %q", w.Code, w.Body.String())
 	}
 }
+
+func TestEventIDStableAcrossRedelivery(t *testing.T) {
+	raw := []byte(`<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oUser1]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[user_consume_card]]></Event><CardId><![CDATA[pCard1]]></CardId><UserCardCode><![CDATA[123456789012]]></UserCardCode></xml>`)
+	a, err := ParseEvent(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := ParseEvent(raw)
+	if a.Neutral().ID == "" || a.Neutral().ID != b.Neutral().ID {
+		t.Fatalf("IDs %q and %q: want equal and non-empty for a redelivered push", a.Neutral().ID, b.Neutral().ID)
+	}
+	other, _ := ParseEvent([]byte(strings.Replace(string(raw), "123456789012", "123456789013", 1)))
+	if other.Neutral().ID == a.Neutral().ID {
+		t.Fatal("two codes consumed in the same second share an ID")
+	}
+}
