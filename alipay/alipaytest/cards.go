@@ -513,11 +513,8 @@ func (s *Server) cardUpdate(req *request) (node, *apiError) {
 	if ci.BizCardNo != "" && string(ci.BizCardNo) != cs.BizCardNo {
 		return nil, invalidParam("参数无效: card_info.biz_card_no 与 target_card_no 不一致")
 	}
-	if !openDate.IsZero() && !openDate.Equal(cs.OpenDate) {
-		return nil, invalidParam("参数无效: open_date 不能修改")
-	}
-	if !validDate.IsZero() && !validDate.Equal(cs.ValidDate) {
-		return nil, invalidParam("参数无效: valid_date 不能修改")
+	if e := cs.checkFixedDates(openDate, validDate); e != nil {
+		return nil, e
 	}
 	t := s.st.templates[cs.TemplateID]
 	if ci.TemplateID != "" && string(ci.TemplateID) != cs.TemplateID {
@@ -610,6 +607,18 @@ func (s *Server) cardDelete(req *request) (node, *apiError) {
 	return append(success(), field{"biz_serial_no", cs.bizSerialNo}), nil
 }
 
+// checkFixedDates refuses a card_info that changes open_date or valid_date,
+// which Alipay fixes at card.open.
+func (cs *cardState) checkFixedDates(openDate, validDate time.Time) *apiError {
+	if !openDate.IsZero() && !openDate.Equal(cs.OpenDate) {
+		return invalidParam("参数无效: open_date 不能修改")
+	}
+	if !validDate.IsZero() && !validDate.Equal(cs.ValidDate) {
+		return invalidParam("参数无效: valid_date 不能修改")
+	}
+	return nil
+}
+
 // consumeSync implements alipay.marketing.card.consume.sync. card_info, when
 // sent, changes the card only if trade_time is later than the last synced
 // trade, as the docs say.
@@ -662,8 +671,8 @@ func (s *Server) consumeSync(req *request) (node, *apiError) {
 		}
 	}
 	if ci := b.CardInfo; ci != nil && tradeTime.After(cs.lastTrade) {
-		if (!openDate.IsZero() && !openDate.Equal(cs.OpenDate)) || (!validDate.IsZero() && !validDate.Equal(cs.ValidDate)) {
-			return nil, invalidParam("参数无效: open_date/valid_date 不能修改")
+		if e := cs.checkFixedDates(openDate, validDate); e != nil {
+			return nil, e
 		}
 		if ci.Level != "" {
 			if !s.st.templates[cs.TemplateID].hasLevel(string(ci.Level)) {
