@@ -103,15 +103,9 @@ func (p *Provider) GeneralCardUnactivate(ctx context.Context, req GeneralCardUna
 	return invoke[GeneralCardUnactivateResponse](ctx, p, "GeneralCardUnactivate", "/card/generalcard/unactivate", req)
 }
 
-// GeneralCardNotify chooses which changes send the user a message. Like
-// NotifyOptional, a nil flag is not sent (WeChat's default applies).
-type GeneralCardNotify struct {
-	IsNotifyBonus        *bool `json:"is_notify_bonus,omitempty"`
-	IsNotifyBalance      *bool `json:"is_notify_balance,omitempty"`
-	IsNotifyCustomField1 *bool `json:"is_notify_custom_field1,omitempty"`
-	IsNotifyCustomField2 *bool `json:"is_notify_custom_field2,omitempty"`
-	IsNotifyCustomField3 *bool `json:"is_notify_custom_field3,omitempty"`
-}
+// GeneralCardNotify chooses which changes send the user a message; it is the
+// member card's NotifyOptional (a nil flag is not sent).
+type GeneralCardNotify = NotifyOptional
 
 // GeneralCardUpdateUserRequest changes a general-card holder's points,
 // balance or custom values (row 36). Bonus and Balance are absolute values
