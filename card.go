@@ -118,13 +118,9 @@ func (r Ref) String() string { return r.Provider + "/" + r.TemplateID + "/" + r.
 func (r Ref) IsZero() bool { return r == Ref{} }
 
 // Validate checks that every field is set and within length limits.
-func (r Ref) Validate() error { return r.validate("Ref") }
-
-func (r Ref) validate(prefix string) error {
+func (r Ref) Validate() error {
 	v := validator{}
-	v.required(prefix+".Provider", r.Provider, maxProviderLen)
-	v.required(prefix+".TemplateID", r.TemplateID, maxTemplateIDLen)
-	v.required(prefix+".CardNo", r.CardNo, maxCardNoLen)
+	v.ref("Ref", r)
 	return v.err()
 }
 
@@ -276,7 +272,7 @@ type UpdateRequest struct {
 // Validate checks the provider-neutral rules.
 func (r UpdateRequest) Validate() error {
 	v := validator{}
-	v.add(r.Ref.validate("Ref"))
+	v.ref("Ref", r.Ref)
 	if r.Level == nil && r.Points == nil && r.Balance == nil {
 		v.fail("Level", "one of Level, Points or Balance must be set")
 	}
@@ -318,7 +314,7 @@ type DeleteRequest struct {
 // Validate checks the provider-neutral rules.
 func (r DeleteRequest) Validate() error {
 	v := validator{}
-	v.add(r.Ref.validate("Ref"))
+	v.ref("Ref", r.Ref)
 	switch r.Reason {
 	case "", ReasonCancel, ReasonUserUnbound:
 	default:

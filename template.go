@@ -106,7 +106,7 @@ type ConsumeRequest struct {
 }
 
 // Validate checks the provider-neutral rules.
-func (r ConsumeRequest) Validate() error { return r.Ref.validate("Ref") }
+func (r ConsumeRequest) Validate() error { return r.Ref.Validate() }
 
 // Consumer is implemented by providers that redeem codes. Consuming a code a
 // second time is ErrConflict.

@@ -26,14 +26,12 @@ func (v *validator) fail(field, format string, args ...any) {
 	}
 }
 
-func (v *validator) add(err error) {
-	if err != nil && v.first == nil {
-		if e, ok := err.(*Error); ok {
-			v.first = e
-			return
-		}
-		v.first = &Error{Kind: KindInvalidArgument, Message: err.Error()}
-	}
+// ref checks that every field of r is set and within length limits,
+// naming fields prefix.Provider, prefix.TemplateID, prefix.CardNo.
+func (v *validator) ref(prefix string, r Ref) {
+	v.required(prefix+".Provider", r.Provider, maxProviderLen)
+	v.required(prefix+".TemplateID", r.TemplateID, maxTemplateIDLen)
+	v.required(prefix+".CardNo", r.CardNo, maxCardNoLen)
 }
 
 func (v *validator) required(field, s string, max int) {
