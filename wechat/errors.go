@@ -207,33 +207,10 @@ func couponRefused(cardType string, err error) error {
 	return &c
 }
 
-// wrapCtx finishes an error of a call made with ctx, following walletcard's
-// context-error contract: when the caller's ctx has ended, a context error is
-// returned bare (context.Canceled or context.DeadlineExceeded); while ctx is
-// live, an error that merely matches context.DeadlineExceeded (an
-// http.Client timeout) is a transport failure, a retryable KindUnavailable
-// *card.Error for op. A *card.Error keeps its kind and gets provider and op
-// where they are empty; anything else becomes a KindUnavailable *card.Error.
+// wrapCtx finishes an error of a call made with ctx by card.WrapContext:
+// bare when the caller's ctx has ended; otherwise a *card.Error for op, of
+// kind KindUnavailable unless it already is a *card.Error (a client timeout
+// becomes a retryable unavailable error).
 func wrapCtx(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
-		return cerr
-	}
-	var ce *card.Error
-	if errors.As(err, &ce) {
-		if ce.Provider != "" && ce.Op != "" {
-			return err
-		}
-		c := *ce
-		if c.Provider == "" {
-			c.Provider = ProviderName
-		}
-		if c.Op == "" {
-			c.Op = op
-		}
-		return &c
-	}
 	return card.WrapContext(ctx, ProviderName, op, card.KindUnavailable, err)
 }
