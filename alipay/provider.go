@@ -546,24 +546,11 @@ func outcomeUnknown(err error) bool {
 	return err != nil && isUnavailable(err) && !errors.As(err, &ae)
 }
 
-// wrapErr finishes an error of a call made with ctx: the bare ctx.Err() when
-// ctx has ended and err is a context error; otherwise a *card.Error with
-// provider and op set, even when a client timeout (context.DeadlineExceeded
-// while ctx is live) is in its chain.
+// wrapErr finishes an error of a call made with ctx by card.WrapContext: the
+// bare ctx.Err() when ctx has ended and err is a context error; otherwise a
+// *card.Error with provider and op set, even when a client timeout
+// (context.DeadlineExceeded while ctx is live) is in its chain.
 func wrapErr(ctx context.Context, op string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
-		return cerr
-	}
-	if ce, ok := err.(*card.Error); ok {
-		cp := *ce
-		if cp.Provider == "" {
-			cp.Provider = Name
-		}
-		if cp.Op == "" {
-			cp.Op = op
-		}
-		return &cp
-	}
 	return card.WrapContext(ctx, Name, op, card.KindUnknown, err)
 }
 
