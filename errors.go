@@ -50,6 +50,20 @@ var (
 	ErrUnsupported      = &sentinel{KindUnsupported}
 )
 
+// ErrOutcomeUnknown matches (errors.Is) the error of a call the wallet may or
+// may not have carried out: the request may have reached the wallet and its
+// answer was lost, cut off or could not be trusted. It is not a Kind: the
+// error keeps its kind as well (KindUnavailable when the call is safe to
+// repeat as it was — an absolute update, a keyed open or delete —, otherwise
+// KindUnknown, for which IsRetryable is false). Read the current state, or
+// repeat the call with the same IdempotencyKey, before acting on it; never
+// treat it as success or as failure.
+var ErrOutcomeUnknown error = outcomeUnknown{}
+
+type outcomeUnknown struct{}
+
+func (outcomeUnknown) Error() string { return "card: outcome unknown" }
+
 var kindNames = [...]string{
 	KindUnknown:          "unknown error",
 	KindInvalidArgument:  "invalid argument",
@@ -123,6 +137,9 @@ type Error struct {
 	Message string
 	// Err is the underlying (vendor or transport) error, if any.
 	Err error
+	// OutcomeUnknown reports that the wallet may have carried out the call
+	// although it failed (see ErrOutcomeUnknown, which then matches).
+	OutcomeUnknown bool
 }
 
 // Error formats the error as "provider op: kind: field: message: cause".
@@ -156,16 +173,24 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
 	}
+	if e.OutcomeUnknown {
+		b.WriteString(" (outcome unknown: the wallet may have applied it)")
+	}
 	return b.String()
 }
 
 // Unwrap returns the kind's sentinel and, if set, the underlying error, so that
 // both errors.Is(err, card.ErrNotFound) and errors.As(err, &vendorErr) work.
 func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind.Err()}
+	errs := make([]error, 1, 3)
+	errs[0] = e.Kind.Err()
+	if e.OutcomeUnknown {
+		errs = append(errs, ErrOutcomeUnknown)
 	}
-	return []error{e.Kind.Err(), e.Err}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
 }
 
 // KindOf returns the Kind of err: the Kind of the first *Error in its chain, or
@@ -186,11 +211,13 @@ func KindOf(err error) Kind {
 	return KindUnknown
 }
 
-// IsRetryable reports whether err is transient: KindUnavailable or
-// KindRateLimited. A transient failure of a mutation may still have been
-// applied by the wallet (the answer was lost), so repeat a mutation only with
-// the same IdempotencyKey or after reading the current state. Context errors
-// are not retryable.
+// IsRetryable reports whether err is transient and repeating the call as it
+// was is safe: KindUnavailable or KindRateLimited. An error whose outcome is
+// unknown (ErrOutcomeUnknown) is retryable only when its kind says so: the
+// providers give a call that may have applied a change which must not be
+// applied twice (a delta, a consume) KindUnknown, never KindUnavailable.
+// Repeat a keyed mutation with the same IdempotencyKey. Context errors are
+// not retryable.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false

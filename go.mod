@@ -1,9 +1,9 @@
 module github.com/walletcard/card
 
-go 1.24
+go 1.26
 
 require (
-	github.com/silenceper/wechat/v2 v2.1.6
+	github.com/silenceper/wechat/v2 v2.1.10
 	github.com/smartwalle/alipay/v3 v3.2.30
 )
 
