@@ -267,6 +267,12 @@ type UpdateRequest struct {
 	// Note explains the change in the wallet's change record (WeChat
 	// record_bonus / record_balance). Optional, ≤ 64 characters; WeChat allows 14.
 	Note string
+	// PointsChange, when set, is the change of points since the value the
+	// card last showed, for the message the wallet shows the member (Alipay
+	// merchant_card_msg_info.changed_point; WeChat shows Note instead). It
+	// is informational: Points is what the card holds afterwards, and the
+	// change is never applied as a delta. It may be negative.
+	PointsChange *Points
 }
 
 // Validate checks the provider-neutral rules.

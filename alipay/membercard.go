@@ -195,7 +195,11 @@ func (p *Provider) Update(ctx context.Context, req card.UpdateRequest) (*card.Ca
 	if req.Level != nil {
 		info.Level = *req.Level
 	}
-	if _, err := p.CardUpdate(ctx, CardUpdateRequest{TargetCardNo: req.Ref.CardNo, CardInfo: info}); err != nil {
+	u := CardUpdateRequest{TargetCardNo: req.Ref.CardNo, CardInfo: info}
+	if req.PointsChange != nil {
+		u.MerchantCardMsgInfo = &MerchantCardMsgInfo{ChangedPoint: req.PointsChange}
+	}
+	if _, err := p.CardUpdate(ctx, u); err != nil {
 		return nil, renameOp(err, op)
 	}
 	return p.Get(ctx, req.Ref)
