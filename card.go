@@ -242,9 +242,9 @@ func (r OpenRequest) Validate() error {
 	v.optional("AuthToken", r.AuthToken, maxTokenLen)
 	v.optional("Code", r.Code, maxCardNoLen)
 	v.optional("Level", r.Level, maxLevelLen)
-	v.nonNegative("Points", int64(r.Points))
-	v.nonNegative("Balance", int64(r.Balance))
-	v.key("IdempotencyKey", r.IdempotencyKey)
+	v.NonNegative("Points", int64(r.Points))
+	v.NonNegative("Balance", int64(r.Balance))
+	v.Key("IdempotencyKey", r.IdempotencyKey, maxKeyLen)
 	return v.err()
 }
 
@@ -280,18 +280,18 @@ func (r UpdateRequest) Validate() error {
 	v := validator{}
 	v.ref("Ref", r.Ref)
 	if r.Level == nil && r.Points == nil && r.Balance == nil {
-		v.fail("Level", "one of Level, Points or Balance must be set")
+		v.Fail("Level/Points/Balance", "nothing to update: set at least one of Level, Points or Balance")
 	}
 	if r.Level != nil {
 		v.required("Level", *r.Level, maxLevelLen)
 	}
 	if r.Points != nil {
-		v.nonNegative("Points", int64(*r.Points))
+		v.NonNegative("Points", int64(*r.Points))
 	}
 	if r.Balance != nil {
-		v.nonNegative("Balance", int64(*r.Balance))
+		v.NonNegative("Balance", int64(*r.Balance))
 	}
-	v.optionalRunes("Note", r.Note, maxNoteRunes)
+	v.Runes("Note", r.Note, maxNoteRunes)
 	return v.err()
 }
 
@@ -324,9 +324,9 @@ func (r DeleteRequest) Validate() error {
 	switch r.Reason {
 	case "", ReasonCancel, ReasonUserUnbound:
 	default:
-		v.fail("Reason", "must be CANCEL or USER_UNBUND, got %q", string(r.Reason))
+		v.Fail("Reason", "must be CANCEL or USER_UNBUND, got %q", string(r.Reason))
 	}
-	v.key("IdempotencyKey", r.IdempotencyKey)
+	v.Key("IdempotencyKey", r.IdempotencyKey, maxKeyLen)
 	return v.err()
 }
 
@@ -355,7 +355,7 @@ func (r ClaimLinkRequest) Validate() error {
 	v.optional("Channel", r.Channel, maxChannelLen)
 	v.optional("Holder", r.Holder, maxHolderLen)
 	if r.ExpiresIn < 0 {
-		v.fail("ExpiresIn", "must not be negative")
+		v.Fail("ExpiresIn", "must not be negative")
 	}
 	return v.err()
 }

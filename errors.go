@@ -223,85 +223,9 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	var e *Error
-	if !errors.As(err, &e) && IsContextError(err) {
+	if !errors.As(err, &e) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return false // the caller's context ended
 	}
 	k := KindOf(err)
 	return k == KindUnavailable || k == KindRateLimited
-}
-
-// IsContextError reports whether err is (or wraps) context.Canceled or
-// context.DeadlineExceeded.
-func IsContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// Wrap attaches provider and operation to err. Provider implementations call it
-// at their boundary; for errors of a call made with a context (transport
-// errors) use WrapContext, which tells the caller's cancellation from a
-// client timeout.
-//
-//   - nil stays nil;
-//   - a *Error is completed with provider and op where those are empty, and not
-//     wrapped twice (even when it wraps a context error: a provider built it
-//     on purpose, for example for a client timeout);
-//   - otherwise context.Canceled / context.DeadlineExceeded (anywhere in the
-//     chain) are returned bare, so callers can compare them directly;
-//   - anything else becomes a *Error of the given kind with err as its cause.
-func Wrap(provider, op string, kind Kind, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		if e.Provider != "" && e.Op != "" {
-			return err
-		}
-		c := *e
-		if c.Provider == "" {
-			c.Provider = provider
-		}
-		if c.Op == "" {
-			c.Op = op
-		}
-		return &c
-	}
-	if errors.Is(err, context.Canceled) {
-		return context.Canceled
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return context.DeadlineExceeded
-	}
-	return &Error{Provider: provider, Op: op, Kind: kind, Err: err}
-}
-
-// WrapContext is Wrap for an error from a call made with ctx. It returns the
-// bare context error only when ctx itself has ended. An error that merely
-// matches context.DeadlineExceeded while ctx is live — an http.Client
-// timeout — is a transport failure: it becomes a *Error of the given kind
-// (normally KindUnavailable), so it keeps its provider, operation and
-// retryability.
-func WrapContext(ctx context.Context, provider, op string, kind Kind, err error) error {
-	if err == nil {
-		return nil
-	}
-	if cerr := ctx.Err(); cerr != nil && IsContextError(err) {
-		return cerr
-	}
-	var e *Error
-	if IsContextError(err) && !errors.As(err, &e) {
-		return &Error{Provider: provider, Op: op, Kind: kind, Message: "transport timeout", Err: err}
-	}
-	return Wrap(provider, op, kind, err)
-}
-
-// InvalidArgument returns a KindInvalidArgument *Error naming the field.
-// Provider and Op are filled in by Wrap at the provider boundary.
-func InvalidArgument(field, format string, args ...any) *Error {
-	return &Error{Kind: KindInvalidArgument, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// Errorf returns a *Error of the given kind with a formatted message.
-func Errorf(kind Kind, format string, args ...any) *Error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	card "github.com/walletcard/card"
 )
 
@@ -16,114 +19,55 @@ func (v *vendorErr) Error() string { return "vendor " + v.code }
 
 func TestErrorIsAndAs(t *testing.T) {
 	v := &vendorErr{"CARD_NOT_EXIT"}
-	err := fmt.Errorf("outer: %w", card.Wrap("alipay", "Get", card.KindNotFound, v))
-	if !errors.Is(err, card.ErrNotFound) {
-		t.Error("errors.Is(ErrNotFound) = false")
-	}
-	if errors.Is(err, card.ErrConflict) {
-		t.Error("errors.Is(ErrConflict) = true")
-	}
+	err := fmt.Errorf("outer: %w", &card.Error{Provider: "alipay", Op: "Get", Kind: card.KindNotFound, Err: v})
+	assert.ErrorIs(t, err, card.ErrNotFound)
+	assert.NotErrorIs(t, err, card.ErrConflict)
+	assert.NotErrorIs(t, err, card.ErrOutcomeUnknown)
 	var got *vendorErr
-	if !errors.As(err, &got) || got != v {
-		t.Error("vendor error not reachable with errors.As")
-	}
+	require.ErrorAs(t, err, &got)
+	assert.Same(t, v, got, "the vendor error stays reachable")
 	var ce *card.Error
-	if !errors.As(err, &ce) || ce.Provider != "alipay" || ce.Op != "Get" {
-		t.Errorf("*card.Error = %+v", ce)
-	}
-	if card.KindOf(err) != card.KindNotFound || card.KindOf(card.ErrRateLimited) != card.KindRateLimited || card.KindOf(errors.New("x")) != card.KindUnknown {
-		t.Error("KindOf")
-	}
-	if !strings.Contains(err.Error(), "alipay Get: not found") || !strings.Contains(err.Error(), "vendor CARD_NOT_EXIT") {
-		t.Errorf("message = %q", err.Error())
-	}
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "alipay", ce.Provider)
+	assert.Equal(t, "Get", ce.Op)
+	assert.Equal(t, card.KindNotFound, card.KindOf(err))
+	assert.Equal(t, card.KindRateLimited, card.KindOf(card.ErrRateLimited))
+	assert.Equal(t, card.KindUnknown, card.KindOf(errors.New("x")))
+	assert.Contains(t, err.Error(), "alipay Get: not found")
+	assert.Contains(t, err.Error(), "vendor CARD_NOT_EXIT")
 }
 
-func TestWrapPassesContextErrorsThrough(t *testing.T) {
-	for _, ce := range []error{context.Canceled, context.DeadlineExceeded} {
-		wrapped := fmt.Errorf("post: %w", ce)
-		if got := card.Wrap("wechat", "Update", card.KindUnavailable, wrapped); got != ce {
-			t.Errorf("Wrap(%v) = %v, want the bare context error", wrapped, got)
-		}
-	}
-	if card.Wrap("x", "y", card.KindUnknown, nil) != nil {
-		t.Error("Wrap(nil) != nil")
-	}
-}
+func TestOutcomeUnknownMarker(t *testing.T) {
+	unknown := &card.Error{Provider: "wechat", Op: "Consume", Kind: card.KindUnknown, OutcomeUnknown: true, Message: "system busy"}
+	assert.ErrorIs(t, unknown, card.ErrOutcomeUnknown)
+	assert.ErrorIs(t, fmt.Errorf("wrapped: %w", unknown), card.ErrOutcomeUnknown)
+	assert.False(t, card.IsRetryable(unknown), "an unknown outcome that must not be repeated is not retryable")
+	assert.Contains(t, unknown.Error(), "outcome unknown")
 
-func TestWrapDoesNotDoubleWrap(t *testing.T) {
-	inner := card.InvalidArgument("Code", "is required")
-	once := card.Wrap("wechat", "Open", card.KindUnknown, inner)
-	twice := card.Wrap("router", "Open", card.KindUnknown, once)
-	var ce *card.Error
-	errors.As(twice, &ce)
-	if ce.Provider != "wechat" || ce.Op != "Open" || ce.Kind != card.KindInvalidArgument || ce.Field != "Code" {
-		t.Errorf("got %+v", ce)
-	}
-	if inner.Provider != "" {
-		t.Error("Wrap mutated its argument")
-	}
+	repeatable := &card.Error{Kind: card.KindUnavailable, OutcomeUnknown: true}
+	assert.ErrorIs(t, repeatable, card.ErrOutcomeUnknown)
+	assert.True(t, card.IsRetryable(repeatable), "an absolute update whose answer was lost may be repeated")
+
+	known := &card.Error{Kind: card.KindUnavailable}
+	assert.NotErrorIs(t, known, card.ErrOutcomeUnknown)
 }
 
 func TestIsRetryable(t *testing.T) {
-	for kind, want := range map[card.Kind]bool{card.KindUnavailable: true, card.KindRateLimited: true, card.KindNotFound: false, card.KindInvalidArgument: false} {
-		if got := card.IsRetryable(card.Errorf(kind, "x")); got != want {
-			t.Errorf("IsRetryable(%v) = %v", kind, got)
-		}
+	for kind, want := range map[card.Kind]bool{card.KindUnavailable: true, card.KindRateLimited: true, card.KindNotFound: false, card.KindInvalidArgument: false, card.KindUnknown: false} {
+		assert.Equal(t, want, card.IsRetryable(&card.Error{Kind: kind}), kind.String())
 	}
-	if card.IsRetryable(context.Canceled) || card.IsRetryable(nil) {
-		t.Error("context/nil retryable")
-	}
+	assert.False(t, card.IsRetryable(context.Canceled))
+	assert.False(t, card.IsRetryable(context.DeadlineExceeded))
+	assert.False(t, card.IsRetryable(nil))
+	timeout := &card.Error{Kind: card.KindUnavailable, Err: fmt.Errorf("client timeout: %w", context.DeadlineExceeded)}
+	assert.True(t, card.IsRetryable(timeout), "a client timeout the provider classified stays retryable")
 }
 
 func TestKindStringsAndSentinels(t *testing.T) {
 	for k := card.KindUnknown; k <= card.KindUnsupported; k++ {
-		if k.String() == "" || strings.HasPrefix(k.String(), "kind(") {
-			t.Errorf("kind %d has no name", k)
-		}
-		if card.KindOf(k.Err()) != k {
-			t.Errorf("sentinel of %v has kind %v", k, card.KindOf(k.Err()))
-		}
+		assert.NotEmpty(t, k.String())
+		assert.False(t, strings.HasPrefix(k.String(), "kind("), "kind %d has no name", k)
+		assert.Equal(t, k, card.KindOf(k.Err()))
 	}
-	if card.Kind(99).String() != "kind(99)" {
-		t.Error("unknown kind name")
-	}
-}
-
-func TestWrapContextTellsClientTimeoutFromCancellation(t *testing.T) {
-	timeout := fmt.Errorf("Post: Client.Timeout exceeded: %w", context.DeadlineExceeded)
-	live := context.Background()
-	err := card.WrapContext(live, "alipay", "Open", card.KindUnavailable, timeout)
-	var ce *card.Error
-	if !errors.As(err, &ce) || ce.Provider != "alipay" || ce.Kind != card.KindUnavailable {
-		t.Fatalf("client timeout with a live context: %v, want an unavailable *card.Error", err)
-	}
-	if !card.IsRetryable(err) {
-		t.Error("a client timeout is not retryable")
-	}
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	if got := card.WrapContext(done, "alipay", "Open", card.KindUnavailable, fmt.Errorf("x: %w", context.Canceled)); got != context.Canceled {
-		t.Errorf("canceled caller: %v, want bare context.Canceled", got)
-	}
-	if card.IsRetryable(context.DeadlineExceeded) {
-		t.Error("a bare context error is retryable")
-	}
-	if card.WrapContext(live, "a", "b", card.KindUnknown, nil) != nil {
-		t.Error("nil")
-	}
-}
-
-func TestWrapKeepsABuiltErrorAroundATimeout(t *testing.T) {
-	built := &card.Error{Kind: card.KindUnavailable, Message: "transport timeout", Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}
-	err := card.WrapContext(context.Background(), "wechat", "Get", card.KindUnavailable, built)
-	var ce *card.Error
-	if !errors.As(err, &ce) || ce.Provider != "wechat" || !card.IsRetryable(err) {
-		t.Fatalf("got %v, want the unavailable *card.Error completed with the provider", err)
-	}
-	done, cancel := context.WithCancel(context.Background())
-	cancel()
-	if got := card.WrapContext(done, "wechat", "Get", card.KindUnavailable, &card.Error{Err: context.Canceled}); got != context.Canceled {
-		t.Fatalf("caller canceled: %v, want bare context.Canceled", got)
-	}
+	assert.Equal(t, "kind(99)", card.Kind(99).String())
 }

@@ -2,7 +2,7 @@ package card
 
 import (
 	"context"
-	"unicode/utf8"
+	"fmt"
 )
 
 // TemplateStatus is a template's review state.
@@ -55,25 +55,21 @@ type TemplateSpec struct {
 func (s TemplateSpec) Validate() error {
 	v := validator{}
 	v.optional("Provider", s.Provider, maxProviderLen)
-	if s.Title == "" {
-		v.fail("Title", "is required")
+	if v.Required("Title", s.Title) {
+		v.Runes("Title", s.Title, 32)
 	}
-	v.optionalRunes("Title", s.Title, 32)
 	v.required("BrandName", s.BrandName, 36)
 	v.optional("LogoURL", s.LogoURL, 256)
 	v.optional("BackgroundURL", s.BackgroundURL, 256)
 	v.optional("Color", s.Color, 16)
-	v.optionalRunes("Notice", s.Notice, 16)
-	v.optionalRunes("Description", s.Description, 1024)
+	v.Runes("Notice", s.Notice, 16)
+	v.MultilineRunes("Description", s.Description, 1024)
 	v.optional("ServicePhone", s.ServicePhone, 24)
-	for _, l := range s.Levels {
-		if l == "" || len(l) > maxLevelLen || !utf8.ValidString(l) {
-			v.fail("Levels", "each level must be 1–%d bytes of UTF-8", maxLevelLen)
-			break
-		}
+	for i, l := range s.Levels {
+		v.required(fmt.Sprintf("Levels[%d]", i), l, maxLevelLen)
 	}
-	v.nonNegative("Stock", s.Stock)
-	v.key("IdempotencyKey", s.IdempotencyKey)
+	v.NonNegative("Stock", s.Stock)
+	v.Key("IdempotencyKey", s.IdempotencyKey, maxKeyLen)
 	return v.err()
 }
 

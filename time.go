@@ -14,17 +14,6 @@ var beijing = time.FixedZone("CST", 8*60*60)
 // whatever the host's zone.
 func Beijing() *time.Location { return beijing }
 
-// WalletTimeLayout is the "yyyy-MM-dd HH:mm:ss" layout both wallets use.
-const WalletTimeLayout = "2006-01-02 15:04:05"
-
-// FormatWalletTime formats t in Beijing time as "2006-01-02 15:04:05".
-func FormatWalletTime(t time.Time) string { return t.In(beijing).Format(WalletTimeLayout) }
-
-// ParseWalletTime parses "2006-01-02 15:04:05" as Beijing time.
-func ParseWalletTime(s string) (time.Time, error) {
-	return time.ParseInLocation(WalletTimeLayout, s, beijing)
-}
-
 // NewIdempotencyKey returns a random 32-character hex key, suitable for
 // OpenRequest.IdempotencyKey and Alipay's out_serial_no.
 func NewIdempotencyKey() string {

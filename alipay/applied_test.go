@@ -153,8 +153,8 @@ func TestUpdateWithMessageNotRetried(t *testing.T) {
 	s.DropAnswerNext(alipay.MethodCardUpdate, 1)
 	_, err := p.CardUpdate(ctx(t), alipay.CardUpdateRequest{TargetCardNo: c.Ref.CardNo, CardInfo: alipay.MerchantCard{Point: &pts},
 		MerchantCardMsgInfo: &alipay.MerchantCardMsgInfo{ChangedPoint: &pts}})
-	if card.KindOf(err) != card.KindUnavailable {
-		t.Fatalf("err = %v", err)
+	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) {
+		t.Fatalf("err = %v, want an unknown outcome that is not retryable", err)
 	}
 	if n := len(rec.sent(alipay.MethodCardUpdate)); n != 1 {
 		t.Fatalf("%d update requests, want 1", n)
@@ -181,8 +181,8 @@ func TestBenefitDeleteNotRetried(t *testing.T) {
 	}
 	s.DropAnswerNext(alipay.MethodBenefitDelete, 1)
 	_, err = p.BenefitDelete(ctx(t), alipay.BenefitDeleteRequest{TemplateID: tpl, BenefitID: bc.BenefitID})
-	if card.KindOf(err) != card.KindUnavailable || errors.Is(err, card.ErrNotFound) {
-		t.Fatalf("err = %v, want unavailable", err)
+	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || errors.Is(err, card.ErrNotFound) {
+		t.Fatalf("err = %v, want an unknown outcome that is not retryable", err)
 	}
 	if n := len(rec.sent(alipay.MethodBenefitDelete)); n != 1 {
 		t.Fatalf("%d delete requests, want 1", n)

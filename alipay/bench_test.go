@@ -9,6 +9,7 @@ import (
 	alipaysdk "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay/alipaytest"
+	"github.com/walletcard/card/driver"
 )
 
 // benchSetup starts a gateway with one template and n members holding
@@ -56,7 +57,7 @@ func BenchmarkOpenDirect(b *testing.B) {
 		pl.AddBizField("out_serial_no", card.NewIdempotencyKey())
 		pl.AddBizField("card_template_id", tpl)
 		pl.AddBizField("card_user_info", map[string]string{"user_uni_id": users[i], "user_uni_id_type": "UID"})
-		pl.AddBizField("card_ext_info", map[string]string{"external_card_no": "B" + strconv.Itoa(i), "open_date": card.FormatWalletTime(time.Now()),
+		pl.AddBizField("card_ext_info", map[string]string{"external_card_no": "B" + strconv.Itoa(i), "open_date": driver.FormatWalletTime(time.Now()),
 			"level": "VIP1", "point": "10", "balance": "5.00"})
 		var r result
 		if err := client.Request(ctx, pl, &r); err != nil {

@@ -89,7 +89,7 @@ func TestNewFromCerts(t *testing.T) {
 	}))
 	defer gw.Close()
 	p, err := alipay.NewFromCerts("2021000000000009", kit.appKeyPEM, kit.appCert, kit.rootCert, kit.aliCert,
-		&alipay.Options{Gateway: gw.URL, Retry: retry.Policy{Attempts: 1}})
+		&alipay.Options{BaseURL: gw.URL, Retry: retry.Policy{Attempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestCertModeAgainstPublicKeyGateway(t *testing.T) {
 	s := newServer(t)
 	kit := newCertKit(t)
 	p, err := alipay.NewFromCerts(s.AppID(), s.AppPrivateKey(), kit.appCert, kit.rootCert, kit.aliCert,
-		&alipay.Options{Gateway: s.URL(), HTTPClient: s.HTTPClient()})
+		&alipay.Options{BaseURL: s.URL(), HTTPClient: s.HTTPClient()})
 	if err != nil {
 		t.Fatal(err)
 	}

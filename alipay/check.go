@@ -1,68 +1,41 @@
 package alipay
 
 import (
-	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/check"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
-// checker collects the first rule a request breaks. Fields are named by
-// their Go path (CardExtInfo.ExternalCardNo). Messages never quote values.
-type checker struct{ first *card.Error }
+// checker is the module's one field checker (internal/check) as the typed
+// requests use it: fields are named by their Go path
+// (CardExtInfo.ExternalCardNo), lengths count characters as Alipay does,
+// and the content rules apply (no control or invisible characters, not
+// whitespace only). Messages never quote values.
+type checker struct{ check.Checker }
 
-func (c *checker) fail(field, format string, args ...any) {
-	if c.first == nil {
-		c.first = card.InvalidArgument(field, format, args...)
-	}
-}
+func (c *checker) fail(field, format string, args ...any) { c.Fail(field, format, args...) }
 
 func (c *checker) required(field, s string, max int) {
-	if s == "" {
-		c.fail(field, "is required")
-		return
-	}
-	c.optional(field, s, max)
-}
-
-func (c *checker) optional(field, s string, max int) {
-	switch {
-	case !utf8.ValidString(s):
-		c.fail(field, "is not valid UTF-8")
-	case max > 0 && utf8.RuneCountInString(s) > max:
-		// Alipay's lengths count characters, as alipaytest does.
-		c.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), max)
+	if c.Required(field, s) {
+		c.optional(field, s, max)
 	}
 }
 
-func (c *checker) oneOf(field, s string, allowed ...string) {
-	if s == "" {
-		return
-	}
-	for _, a := range allowed {
-		if s == a {
-			return
-		}
-	}
-	c.fail(field, "must be one of %s", strings.Join(allowed, ", "))
-}
+func (c *checker) optional(field, s string, max int) { c.Runes(field, s, max) }
 
-func (c *checker) err() error {
-	if c.first == nil {
-		return nil
-	}
-	return c.first
-}
+func (c *checker) oneOf(field, s string, allowed ...string) { c.OneOf(field, s, allowed...) }
+
+func (c *checker) err() error { return driver.FromCheck(c.Err()) }
 
 // checkCallbackURL checks an http(s) URL without a query string
 // (activateurl.apply callback).
 func checkCallbackURL(field, s string) error {
 	c := checker{}
 	c.optional(field, s, 10240)
-	if c.first == nil {
+	if !c.Failed() {
 		u, err := url.Parse(s)
 		switch {
 		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
@@ -85,50 +58,7 @@ func (c *checker) imageID(field, s string) {
 
 // rgb requires an Alipay colour, "rgb(r,g,b)" with each part 0–255.
 func (c *checker) rgb(field, s string) {
-	if s != "" && !isRGB(s) {
+	if s != "" && !walletrules.IsRGB(s) {
 		c.fail(field, "must be a colour written rgb(r,g,b), e.g. rgb(55,112,179)")
 	}
-}
-
-// isRGB reports whether s is "rgb(r,g,b)" with each part 0–255.
-func isRGB(s string) bool {
-	inner, ok := strings.CutPrefix(s, "rgb(")
-	if !ok {
-		return false
-	}
-	inner, ok = strings.CutSuffix(inner, ")")
-	if !ok {
-		return false
-	}
-	parts := strings.Split(inner, ",")
-	if len(parts) != 3 {
-		return false
-	}
-	for _, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 || n > 255 {
-			return false
-		}
-	}
-	return true
-}
-
-// hexToRGB converts "#rrggbb" (or "#rgb") to Alipay's "rgb(r,g,b)"; other
-// text is returned unchanged.
-func hexToRGB(s string) string {
-	h, ok := strings.CutPrefix(s, "#")
-	if !ok {
-		return s
-	}
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
-	}
-	if len(h) != 6 {
-		return s
-	}
-	v, err := strconv.ParseUint(h, 16, 32)
-	if err != nil {
-		return s
-	}
-	return fmt.Sprintf("rgb(%d,%d,%d)", v>>16, v>>8&0xff, v&0xff)
 }

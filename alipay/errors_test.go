@@ -159,7 +159,7 @@ func TestNonAlipayBodyIsUnavailable(t *testing.T) {
 		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
 	}))
 	defer html.Close()
-	p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(), &alipay.Options{Gateway: html.URL, Retry: retry.Policy{Attempts: 1}})
+	p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(), &alipay.Options{BaseURL: html.URL, Retry: retry.Policy{Attempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestBeijingTime(t *testing.T) {
 	// A plain smartwalle client stamps time.Local, 16 h off Beijing; the
 	// gateway would reject it (isv.invalid-timestamp) if New did not fix it.
 	p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(),
-		&alipay.Options{Gateway: s.URL(), Clock: func() time.Time { return fixed }, HTTPClient: s.HTTPClient()})
+		&alipay.Options{BaseURL: s.URL(), Clock: func() time.Time { return fixed }, HTTPClient: s.HTTPClient()})
 	if err != nil {
 		t.Fatal(err)
 	}

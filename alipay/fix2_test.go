@@ -175,17 +175,25 @@ func TestOpenCallerKeyRefusedWithoutMatch(t *testing.T) {
 	}
 }
 
-// TestReconcileLongExternalNo: reconciliation looks a 40-byte external
-// number up (EXTERNAL_CARD allows 64); a failed reconciliation is joined to
-// the CARD_HAS_OPENED error.
+// TestReconcileLongExternalNo: Open accepts the longest external number a
+// lost open can be reconciled by (32, what card.query by EXTERNAL_CARD
+// takes) and refuses a longer one before sending; a failed reconciliation
+// is joined to the CARD_HAS_OPENED error.
 func TestReconcileLongExternalNo(t *testing.T) {
-	s, p, _, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: true})
-	ext := strings.Repeat("E", 40)
+	s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: true})
+	ext := strings.Repeat("E", 32)
 	uid, tok := member(s)
 	s.DropAnswerNext(alipay.MethodCardOpen, 1)
 	c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: ext, Holder: uid, AuthToken: tok})
 	if err != nil || c.ExternalNo != ext || s.CardCount() != 1 {
 		t.Fatalf("open = %v, %v; %d cards", c, err, s.CardCount())
+	}
+	sent := len(rec.sent(alipay.MethodCardOpen))
+	uid3, tok3 := member(s)
+	_, err = p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: ext + "E", Holder: uid3, AuthToken: tok3})
+	var ce *card.Error
+	if !errors.As(err, &ce) || ce.Field != "ExternalNo" || len(rec.sent(alipay.MethodCardOpen)) != sent {
+		t.Fatalf("33-character external number: %v (sent %d more)", err, len(rec.sent(alipay.MethodCardOpen))-sent)
 	}
 	if _, err := p.CardQuery(ctx(t), alipay.CardQueryRequest{TargetCardNo: strings.Repeat("E", 65), TargetCardNoType: alipay.CardNoExternal}); !errors.Is(err, card.ErrInvalidArgument) {
 		t.Errorf("65-byte external number: %v", err)
@@ -284,10 +292,16 @@ func TestCreateTemplateFormFails(t *testing.T) {
 	if _, err := p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "U", BrandName: "B"}); err != nil {
 		t.Fatalf("transient form failure not retried: %v", err)
 	}
-	s.FailNext(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 3)
+	// Three wire tries per attempt, three pipeline attempts (each repeats
+	// template.create with the same request_id, answered with the same
+	// template): nine failures make it fail, with one template made.
+	s.FailNext(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 9)
 	tpl, err = p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "V", BrandName: "B"})
 	if tpl == nil || card.KindOf(err) != card.KindUnavailable || !card.IsRetryable(err) {
 		t.Fatalf("transient failure after retries: %+v %v", tpl, err)
+	}
+	if res, err := p.TemplateBatchQuery(ctx(t), alipay.TemplateBatchQueryRequest{}); err != nil || len(res.Templates) != 3 {
+		t.Fatalf("templates: %+v %v, want 3 (T, U, V once each)", res, err)
 	}
 }
 

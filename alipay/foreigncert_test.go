@@ -43,7 +43,7 @@ func checkForeignCertRejected(t *testing.T, s *alipaytest.Server, p *alipay.Prov
 func TestForeignCertNewFromKeys(t *testing.T) {
 	s := newServer(t)
 	p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(),
-		&alipay.Options{Gateway: s.URL(), HTTPClient: s.HTTPClient(), Retry: fastRetry()})
+		&alipay.Options{BaseURL: s.URL(), HTTPClient: s.HTTPClient(), Retry: fastRetry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestForeignCertNewFromCerts(t *testing.T) {
 	s := alipaytest.NewServer(&alipaytest.Options{CertMode: true})
 	t.Cleanup(s.Close)
 	p, err := alipay.NewFromCerts(s.AppID(), s.AppPrivateKey(), s.AppCertPublicKey(), s.AlipayRootCert(), s.AlipayCertPublicKey(),
-		&alipay.Options{Gateway: s.URL(), HTTPClient: s.HTTPClient(), Retry: fastRetry()})
+		&alipay.Options{BaseURL: s.URL(), HTTPClient: s.HTTPClient(), Retry: fastRetry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestForeignCertAcceptedByUnguardedClient(t *testing.T) {
 func TestDefaultAuthorizeURLFollowsSandbox(t *testing.T) {
 	s := newServer(t)
 	for _, sandbox := range []bool{false, true} {
-		p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(), &alipay.Options{Sandbox: sandbox, Gateway: s.URL()})
+		p, err := alipay.NewFromKeys(s.AppID(), s.AppPrivateKey(), s.AlipayPublicKey(), &alipay.Options{Sandbox: sandbox, BaseURL: s.URL()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // Alipay method names.
@@ -75,17 +76,33 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
 	req.CardUserInfo = req.CardUserInfo.withDefaults()
+	if err := req.Validate(); err != nil {
+		return nil, driver.Wrap(Name, MethodCardOpen, card.KindInvalidArgument, err)
+	}
+	return p.cardOpen(ctx, req, req.call(), callerKey)
+}
+
+func (r CardOpenRequest) call() call {
+	return call{method: MethodCardOpen, biz: r, authToken: r.AuthToken, retry: true, keyParam: "out_serial_no", key: r.OutSerialNo}
+}
+
+// cardOpen sends card.open as c and reconciles a CARD_HAS_OPENED answer to
+// a repeat (an attempt after a lost answer, or repeat: the key may have
+// been used before) by looking the card up by external number.
+func (p *Provider) cardOpen(ctx context.Context, req CardOpenRequest, c call, repeat bool) (*CardOpenResponse, error) {
 	lost := false
-	out, err := invoke[CardOpenResponse](ctx, p, req, call{method: MethodCardOpen, biz: req, authToken: req.AuthToken, retry: true,
-		keyParam: "out_serial_no", key: req.OutSerialNo, lost: &lost})
-	if err != nil && (lost || callerKey) && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
+	c.lost = &lost
+	out, err := send[CardOpenResponse](ctx, p, c)
+	if err != nil && (lost || repeat) && codeOf(err) == "CARD_HAS_OPENED" && req.CardExtInfo.ExternalCardNo != "" {
 		user := req.CardUserInfo
-		q, qerr := p.CardQuery(ctx, CardQueryRequest{TargetCardNo: req.CardExtInfo.ExternalCardNo, TargetCardNoType: CardNoExternal,
-			TemplateID: req.CardTemplateID, CardUserInfo: &user})
+		qc := CardQueryRequest{TargetCardNo: req.CardExtInfo.ExternalCardNo, TargetCardNoType: CardNoExternal,
+			TemplateID: req.CardTemplateID, CardUserInfo: &user}.call()
+		qc.once = c.once
+		q, qerr := send[CardQueryResponse](ctx, p, qc)
 		switch {
 		case qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "":
 			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
-		case qerr != nil && ctx.Err() != nil && card.IsContextError(qerr):
+		case qerr != nil && ctx.Err() != nil && driver.IsContextError(qerr):
 			return nil, ctx.Err()
 		case qerr != nil:
 			err = joinCause(err, "reconciling with "+MethodCardQuery+" by external_card_no failed", qerr)
@@ -115,12 +132,17 @@ func joinCause(err error, what string, other error) error {
 
 // CardQuery calls alipay.marketing.card.query.
 func (p *Provider) CardQuery(ctx context.Context, req CardQueryRequest) (*CardQueryResponse, error) {
-	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
-	if u := req.CardUserInfo; u != nil {
+	return invoke[CardQueryResponse](ctx, p, req, req.call())
+}
+
+// call fills the request's defaults and describes it on the wire.
+func (r CardQueryRequest) call() call {
+	r.TargetCardNoType = orDefault(r.TargetCardNoType, CardNoBiz)
+	if u := r.CardUserInfo; u != nil {
 		d := u.withDefaults()
-		req.CardUserInfo = &d
+		r.CardUserInfo = &d
 	}
-	return invoke[CardQueryResponse](ctx, p, req, call{method: MethodCardQuery, biz: req, retry: true})
+	return call{method: MethodCardQuery, biz: r, retry: true, read: true}
 }
 
 // CardUpdate calls alipay.marketing.card.update. CardInfo carries absolute
@@ -129,11 +151,16 @@ func (p *Provider) CardQuery(ctx context.Context, req CardQueryRequest) (*CardQu
 // except when MerchantCardMsgInfo is set: card.update has no idempotency key
 // and a repeat would send the user the change message again.
 func (p *Provider) CardUpdate(ctx context.Context, req CardUpdateRequest) (*CardUpdateResponse, error) {
+	req = p.updateDefaults(req)
+	return invoke[CardUpdateResponse](ctx, p, req, call{method: MethodCardUpdate, biz: req.wire(), retry: req.MerchantCardMsgInfo == nil})
+}
+
+func (p *Provider) updateDefaults(req CardUpdateRequest) CardUpdateRequest {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	if req.OccurTime.IsZero() {
 		req.OccurTime = p.clock()
 	}
-	return invoke[CardUpdateResponse](ctx, p, req, call{method: MethodCardUpdate, biz: req.wire(), retry: req.MerchantCardMsgInfo == nil})
+	return req
 }
 
 // CardDelete calls alipay.marketing.card.delete. An empty OutSerialNo is
@@ -147,12 +174,16 @@ func (p *Provider) CardUpdate(ctx context.Context, req CardUpdateRequest) (*Card
 // it stays an error, as on a first attempt. The response's BizSerialNo is
 // then empty. ExtInfo is sent as JSON text.
 func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*CardDeleteResponse, error) {
-	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	if req.OutSerialNo == "" {
 		req.OutSerialNo = card.NewIdempotencyKey()
 	}
-	return invoke[CardDeleteResponse](ctx, p, req, call{method: MethodCardDelete, biz: req.wire(), retry: true,
-		keyParam: "out_serial_no", key: req.OutSerialNo, doneIfRepeated: []string{"CARD_IS_DELETED_ALREADY"}})
+	return invoke[CardDeleteResponse](ctx, p, req, req.call())
+}
+
+func (r CardDeleteRequest) call() call {
+	r.TargetCardNoType = orDefault(r.TargetCardNoType, CardNoBiz)
+	return call{method: MethodCardDelete, biz: r.wire(), retry: true,
+		keyParam: "out_serial_no", key: r.OutSerialNo, doneIfRepeated: []string{"CARD_IS_DELETED_ALREADY"}}
 }
 
 // TemplateCreate calls alipay.marketing.card.template.create. An empty
@@ -163,8 +194,11 @@ func (p *Provider) TemplateCreate(ctx context.Context, req TemplateCreateRequest
 		req.RequestID = card.NewIdempotencyKey()
 	}
 	req.CardType = orDefault(req.CardType, CardTypeOutMember)
-	return invoke[TemplateCreateResponse](ctx, p, req, call{method: MethodTemplateCreate, biz: req,
-		params: []string{"notify_url", req.NotifyURL}, retry: true, keyParam: "request_id", key: req.RequestID})
+	return invoke[TemplateCreateResponse](ctx, p, req, req.call())
+}
+
+func (r TemplateCreateRequest) call() call {
+	return call{method: MethodTemplateCreate, biz: r, params: []string{"notify_url", r.NotifyURL}, retry: true, keyParam: "request_id", key: r.RequestID}
 }
 
 // TemplateModify calls alipay.marketing.card.template.modify. An empty
@@ -180,7 +214,11 @@ func (p *Provider) TemplateModify(ctx context.Context, req TemplateModifyRequest
 
 // TemplateQuery calls alipay.marketing.card.template.query.
 func (p *Provider) TemplateQuery(ctx context.Context, req TemplateQueryRequest) (*TemplateQueryResponse, error) {
-	return invoke[TemplateQueryResponse](ctx, p, req, call{method: MethodTemplateQuery, biz: req, retry: true})
+	return invoke[TemplateQueryResponse](ctx, p, req, req.call())
+}
+
+func (r TemplateQueryRequest) call() call {
+	return call{method: MethodTemplateQuery, biz: r, retry: true, read: true}
 }
 
 // TemplateBatchQuery calls alipay.marketing.card.template.batchquery.
@@ -191,26 +229,34 @@ func (p *Provider) TemplateBatchQuery(ctx context.Context, req TemplateBatchQuer
 	if req.PageSize == 0 {
 		req.PageSize = 20
 	}
-	return invoke[TemplateBatchQueryResponse](ctx, p, req, call{method: MethodTemplateBatchQuery, biz: req, retry: true})
+	return invoke[TemplateBatchQueryResponse](ctx, p, req, call{method: MethodTemplateBatchQuery, biz: req, retry: true, read: true})
 }
 
 // FormTemplateSet calls alipay.marketing.card.formtemplate.set.
 func (p *Provider) FormTemplateSet(ctx context.Context, req FormTemplateSetRequest) error {
-	_, err := invoke[struct{}](ctx, p, req, call{method: MethodFormTemplateSet, biz: req.wire(), retry: true})
+	_, err := invoke[struct{}](ctx, p, req, req.call())
 	return err
+}
+
+func (r FormTemplateSetRequest) call() call {
+	return call{method: MethodFormTemplateSet, biz: r.wire(), retry: true}
 }
 
 // ActivateURLApply calls alipay.marketing.card.activateurl.apply and returns
 // the claim link, URL-decoded.
 func (p *Provider) ActivateURLApply(ctx context.Context, req ActivateURLApplyRequest) (*ActivateURLApplyResponse, error) {
-	return invoke[ActivateURLApplyResponse](ctx, p, req, call{method: MethodActivateURLApply, biz: req, retry: true})
+	return invoke[ActivateURLApplyResponse](ctx, p, req, req.call())
+}
+
+func (r ActivateURLApplyRequest) call() call {
+	return call{method: MethodActivateURLApply, biz: r, retry: true}
 }
 
 // ActivateFormQuery calls alipay.marketing.card.activateform.query with the
 // user's auth_token and returns what the user submitted.
 func (p *Provider) ActivateFormQuery(ctx context.Context, req ActivateFormQueryRequest) (*ActivateFormQueryResponse, error) {
 	req.BizType = orDefault(req.BizType, BizTypeMemberCard)
-	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true})
+	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true, read: true})
 }
 
 // ConsumeSync calls alipay.marketing.card.consume.sync. It is not retried
@@ -249,7 +295,7 @@ func (p *Provider) BenefitModify(ctx context.Context, req BenefitModifyRequest) 
 
 // BenefitQuery calls alipay.marketing.card.benefit.query.
 func (p *Provider) BenefitQuery(ctx context.Context, req BenefitQueryRequest) (*BenefitQueryResponse, error) {
-	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true})
+	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true, read: true})
 }
 
 // BenefitDelete calls alipay.marketing.card.benefit.delete. Not retried: a
@@ -291,7 +337,7 @@ func (p *Provider) RefreshToken(ctx context.Context, refreshToken string) (*Toke
 // UserInfoShare calls alipay.user.info.share with the user's auth_token
 // (needs scope auth_user).
 func (p *Provider) UserInfoShare(ctx context.Context, authToken string) (*UserInfo, error) {
-	return invoke[UserInfo](ctx, p, userTokenRequest(authToken), call{method: MethodUserInfoShare, authToken: authToken, scope: ScopeUser, retry: true})
+	return invoke[UserInfo](ctx, p, userTokenRequest(authToken), call{method: MethodUserInfoShare, authToken: authToken, scope: ScopeUser, retry: true, read: true})
 }
 
 // userTokenRequest is a request made of the user's auth_token alone.
@@ -315,7 +361,7 @@ func (r CardUpdateRequest) wire() any {
 		CardInfo            MerchantCard         `json:"card_info"`
 		MerchantCardMsgInfo *MerchantCardMsgInfo `json:"merchant_card_msg_info,omitempty"`
 		ExtInfo             string               `json:"ext_info,omitempty"`
-	}{r.TargetCardNo, r.TargetCardNoType, card.FormatWalletTime(r.OccurTime), r.CardInfo, r.MerchantCardMsgInfo, r.ExtInfo}
+	}{r.TargetCardNo, r.TargetCardNoType, driver.FormatWalletTime(r.OccurTime), r.CardInfo, r.MerchantCardMsgInfo, r.ExtInfo}
 }
 
 func (r CardDeleteRequest) wire() any {
@@ -367,7 +413,7 @@ func (r ConsumeSyncRequest) wire() any {
 		ShopCode         string              `json:"shop_code,omitempty"`
 		Memo             string              `json:"memo,omitempty"`
 		SwipeCertType    string              `json:"swipe_cert_type,omitempty"`
-	}{r.TargetCardNo, r.TargetCardNoType, r.TradeType, r.TradeNo, card.FormatWalletTime(r.TradeTime),
+	}{r.TargetCardNo, r.TargetCardNoType, r.TradeType, r.TradeNo, driver.FormatWalletTime(r.TradeTime),
 		r.TradeName, r.TradeAmount, r.ActPayAmount, r.CardInfo, r.GainBenefitList, r.UseBenefitList,
 		r.ShopCode, r.Memo, r.SwipeCertType}
 }
@@ -380,5 +426,5 @@ func (r MessageNotifyRequest) wire() any {
 		NotifyType       string      `json:"notify_type"`
 		NotifyNo         string      `json:"notify_no"`
 		NotifyInfo       *NotifyInfo `json:"notify_info,omitempty"`
-	}{r.TargetCardNo, r.TargetCardNoType, card.FormatWalletTime(r.OccurTime), r.NotifyType, r.NotifyNo, r.NotifyInfo}
+	}{r.TargetCardNo, r.TargetCardNoType, driver.FormatWalletTime(r.OccurTime), r.NotifyType, r.NotifyNo, r.NotifyInfo}
 }

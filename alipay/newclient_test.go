@@ -2,11 +2,12 @@ package alipay_test
 
 import (
 	"errors"
-	alipaysdk "github.com/smartwalle/alipay/v3"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	alipaysdk "github.com/smartwalle/alipay/v3"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"

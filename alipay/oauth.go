@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // ScopeECard is the OAuth scope that lets a token open member cards.
@@ -31,7 +32,7 @@ type AuthorizeRequest struct {
 func (r AuthorizeRequest) Validate() error {
 	ck := checker{}
 	ck.required("RedirectURI", r.RedirectURI, 1024)
-	if ck.first == nil {
+	if !ck.Failed() {
 		u, err := url.Parse(r.RedirectURI)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			ck.fail("RedirectURI", "must be an absolute http or https URL")
@@ -55,7 +56,7 @@ func (r AuthorizeRequest) Validate() error {
 func (p *Provider) AuthorizeURL(req AuthorizeRequest) (string, error) {
 	const op = "AuthorizeURL"
 	if err := req.Validate(); err != nil {
-		return "", card.Wrap(Name, op, card.KindInvalidArgument, err)
+		return "", driver.Wrap(Name, op, card.KindInvalidArgument, err)
 	}
 	scopes := []string{ScopeECard}
 	for _, s := range req.Scopes {
@@ -69,7 +70,7 @@ func (p *Provider) AuthorizeURL(req AuthorizeRequest) (string, error) {
 	}
 	u, err := url.Parse(p.authorizeURL)
 	if err != nil || u.Host == "" {
-		return "", card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("Options.AuthorizeURL", "is not an absolute URL"))
+		return "", driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("Options.AuthorizeURL", "is not an absolute URL"))
 	}
 	q := u.Query()
 	q.Set("app_id", p.appID)
@@ -176,7 +177,7 @@ func ParseActivationCallback(q url.Values) (*ActivationCallback, error) {
 	// The web form's callback is documented with auth_code and request_id
 	// only (the merchant knows the template); template_id alone means
 	// request_id is missing.
-	if ck.first == nil && cb.TemplateID != "" && cb.RequestID == "" {
+	if !ck.Failed() && cb.TemplateID != "" && cb.RequestID == "" {
 		ck.fail("request_id", "is required with template_id (the activation form's submission id)")
 	}
 	for _, s := range strings.Split(scope, ",") {
@@ -185,7 +186,7 @@ func ParseActivationCallback(q url.Values) (*ActivationCallback, error) {
 		}
 	}
 	if err := ck.err(); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, err)
 	}
 	return cb, nil
 }
@@ -201,11 +202,11 @@ func ParseActivationCallbackURL(raw string) (*ActivationCallback, error) {
 		raw = raw[:i]
 	}
 	if len(raw) > 8192 {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("query", "is %d bytes, the limit is 8192", len(raw)))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("query", "is %d bytes, the limit is 8192", len(raw)))
 	}
 	q, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("query", "is not a valid query string"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("query", "is not a valid query string"))
 	}
 	return ParseActivationCallback(q)
 }
@@ -219,11 +220,11 @@ func (p *Provider) CheckCallback(cb *ActivationCallback, wantState string) error
 	const op = "CheckCallback"
 	switch {
 	case cb == nil:
-		return card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("callback", "is nil"))
+		return driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("callback", "is nil"))
 	case cb.AppID != "" && p.appID != "" && cb.AppID != p.appID:
-		return card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("app_id", "is not this provider's app"))
+		return driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("app_id", "is not this provider's app"))
 	case wantState != "" && cb.State != wantState:
-		return card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("state", "does not match the state of this session"))
+		return driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("state", "does not match the state of this session"))
 	}
 	return nil
 }

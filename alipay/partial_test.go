@@ -37,7 +37,7 @@ func TestOpenUnreadableCardInfo(t *testing.T) {
 	}))
 	defer gw.Close()
 	p, err := alipay.NewFromKeys("2021000000000009", appPEM, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})),
-		&alipay.Options{Gateway: gw.URL})
+		&alipay.Options{BaseURL: gw.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

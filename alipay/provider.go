@@ -17,14 +17,16 @@ import (
 
 	alipaysdk "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/retry"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Name is the provider name, the value of card.Ref.Provider for Alipay cards.
 const Name = card.Alipay
 
 // Alipay's gateways, used by NewFromKeys and NewFromCerts when
-// Options.Gateway is empty.
+// Options.BaseURL is empty.
 const (
 	// ProductionGateway is Alipay's OpenAPI gateway.
 	ProductionGateway = "https://openapi.alipay.com/gateway.do"
@@ -46,6 +48,16 @@ type Options struct {
 	// transport failures). The zero value means card.DefaultRetryPolicy(); set
 	// Attempts to 1 to disable retries.
 	Retry card.RetryPolicy
+
+	// Logger receives one record per neutral call (Open, Get, Update …):
+	// Debug on success, Warn on failure, Error when the outcome is unknown.
+	// nil (the default) logs nothing. Records never hold a secret.
+	Logger *slog.Logger
+
+	// Hook, if set, is called after every neutral call with its
+	// card.CallInfo (provider, op, duration, attempts, kind, outcome known),
+	// for metrics and tracing.
+	Hook card.Hook
 
 	// Clock returns the current time for occur_time (card.update,
 	// message.notify). Default time.Now. Open sends no open_date.
@@ -73,9 +85,9 @@ type Options struct {
 
 	// Sandbox selects Alipay's sandbox instead of production.
 	Sandbox bool
-	// Gateway overrides the gateway URL (for example an alipaytest server's
-	// URL). Empty means Alipay's production or sandbox gateway.
-	Gateway string
+	// BaseURL overrides the gateway URL (for example an alipaytest server's
+	// URL()). Empty means Alipay's production or sandbox gateway.
+	BaseURL string
 	// HTTPClient is the HTTP client smartwalle uses. Default: a client with
 	// a 30-second overall timeout (DefaultHTTPTimeout), so that a gateway
 	// that never answers cannot hold a call forever when ctx has no deadline.
@@ -116,6 +128,7 @@ const redacted = "[redacted]"
 // and card.TemplateManager, and has a typed method for every method of the
 // alipay.marketing.card family. It is safe for concurrent use.
 type Provider struct {
+	pipe         *driver.Pipeline
 	client       *alipaysdk.Client
 	appID        string
 	policy       retry.Policy
@@ -170,10 +183,10 @@ const DefaultHTTPTimeout = 30 * time.Second
 // request context, as net/http's does.
 func New(client *alipaysdk.Client, opts *Options) (*Provider, error) {
 	if client == nil {
-		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, card.InvalidArgument("client", "is nil"))
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("client", "is nil"))
 	}
 	if client.Production() && (opts == nil || !opts.AllowProductionClient) {
-		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, card.InvalidArgument("client",
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("client",
 			"is a production=true smartwalle client, which trusts any certificate an answer names; build it with "+
 				"alipaysdk.New(appID, key, false, alipaysdk.WithSandboxGateway(alipay.ProductionGateway)) "+
 				"(or use NewFromKeys / NewFromCerts), or set Options.AllowProductionClient to accept the risk"))
@@ -226,13 +239,16 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 	ck := checker{}
 	ck.optional("Options.AppAuthToken", p.appAuthToken, maxAuthTokenLen)
 	if err := ck.err(); err != nil {
-		return nil, card.Wrap(Name, "New", card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, err)
 	}
 	if p.callbackURL != "" {
 		if err := checkCallbackURL("Options.ClaimCallbackURL", p.callbackURL); err != nil {
-			return nil, card.Wrap(Name, "New", card.KindInvalidArgument, err)
+			return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, err)
 		}
 	}
+	p.pipe = driver.NewPipeline(Name, cardDriver{p}, &driver.Options{
+		Rules: walletrules.Alipay(), Retry: p.policy, Logger: o.Logger, Hook: o.Hook, Clock: p.clock,
+	})
 	return p, nil
 }
 
@@ -244,13 +260,13 @@ func NewFromKeys(appID, privateKey, alipayPublicKey string, opts *Options) (*Pro
 	const op = "NewFromKeys"
 	c, err := newClient(appID, privateKey, opts)
 	if err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, err)
 	}
 	if alipayPublicKey == "" {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayPublicKey", "is required"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("alipayPublicKey", "is required"))
 	}
 	if err := c.LoadAliPayPublicKey(alipayPublicKey); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayPublicKey", "cannot be parsed as an RSA public key"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("alipayPublicKey", "cannot be parsed as an RSA public key"))
 	}
 	sandbox := opts != nil && opts.Sandbox
 	return newProvider(c, opts, &sandbox)
@@ -272,19 +288,19 @@ func NewFromCerts(appID, privateKey, appCert, alipayRootCert, alipayCert string,
 	const op = "NewFromCerts"
 	c, err := newClient(appID, privateKey, opts)
 	if err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, err)
 	}
 	if err := c.LoadAppCertPublicKey(appCert); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("appCert", "cannot be parsed as a certificate"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("appCert", "cannot be parsed as a certificate"))
 	}
 	if alipayRootCert == "" {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayRootCert", "is required"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("alipayRootCert", "is required"))
 	}
 	if err := c.LoadAliPayRootCert(alipayRootCert); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayRootCert", "cannot be parsed"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("alipayRootCert", "cannot be parsed"))
 	}
 	if err := c.LoadAlipayCertPublicKey(alipayCert); err != nil {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument("alipayCert", "cannot be parsed as a certificate"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("alipayCert", "cannot be parsed as a certificate"))
 	}
 	sandbox := opts != nil && opts.Sandbox
 	return newProvider(c, opts, &sandbox)
@@ -318,15 +334,15 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 		o = *opts
 	}
 	if appID == "" {
-		return nil, card.InvalidArgument("appID", "is required")
+		return nil, driver.InvalidArgument("appID", "is required")
 	}
 	if len(appID) > 32 {
-		return nil, card.InvalidArgument("appID", "is %d bytes, the limit is 32", len(appID))
+		return nil, driver.InvalidArgument("appID", "is %d bytes, the limit is 32", len(appID))
 	}
 	if privateKey == "" {
-		return nil, card.InvalidArgument("privateKey", "is required")
+		return nil, driver.InvalidArgument("privateKey", "is required")
 	}
-	gateway := o.Gateway
+	gateway := o.BaseURL
 	if gateway == "" {
 		gateway = ProductionGateway
 		if o.Sandbox {
@@ -348,7 +364,7 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 	c, err := alipaysdk.New(appID, privateKey, false, sdkOpts...)
 	if err != nil {
 		// The SDK's message never contains the key, but say nothing of it anyway.
-		return nil, card.InvalidArgument("privateKey", "cannot be parsed as an RSA private key (PKCS#1 or PKCS#8)")
+		return nil, driver.InvalidArgument("privateKey", "cannot be parsed as an RSA private key (PKCS#1 or PKCS#8)")
 	}
 	return c, nil
 }
@@ -415,6 +431,12 @@ type call struct {
 	lost *bool
 	// noCode marks methods whose success node has no code (oauth.token).
 	noCode bool
+	// read marks calls that change nothing (queries): their failures never
+	// leave an outcome unknown.
+	read bool
+	// once sends the call one time: the neutral pipeline, not the wire
+	// layer, retries neutral calls.
+	once bool
 }
 
 // filePart is a file sent as a multipart part.
@@ -436,7 +458,7 @@ func (c call) builder(appAuthToken string) (func() *alipaysdk.Payload, error) {
 			err = json.Unmarshal(b, &fields)
 		}
 		if err != nil {
-			return nil, card.InvalidArgument("", "cannot encode the request: %v", err)
+			return nil, driver.InvalidArgument("", "cannot encode the request: %v", err)
 		}
 	}
 	return func() *alipaysdk.Payload {
@@ -471,8 +493,14 @@ type validatable interface{ Validate() error }
 // Resp. Methods cannot have type parameters, hence a function.
 func invoke[Resp any](ctx context.Context, p *Provider, req validatable, c call) (*Resp, error) {
 	if err := req.Validate(); err != nil {
-		return nil, card.Wrap(Name, c.method, card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, c.method, card.KindInvalidArgument, err)
 	}
+	return send[Resp](ctx, p, c)
+}
+
+// send is invoke without the validation: the neutral driver's requests
+// were checked by the pipeline.
+func send[Resp any](ctx context.Context, p *Provider, c call) (*Resp, error) {
 	var out Resp
 	if err := p.do(ctx, c, &out); err != nil {
 		if codeOf(err) == CodePartialResponse {
@@ -495,7 +523,7 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 	}
 	build, err := c.builder(p.appAuthToken)
 	if err != nil {
-		return card.Wrap(Name, c.method, card.KindInvalidArgument, err)
+		return driver.Wrap(Name, c.method, card.KindInvalidArgument, err)
 	}
 	c.secrets = p.allSecrets(c)
 	var raw json.RawMessage
@@ -524,7 +552,7 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 		return err
 	}
 	policy := p.policy
-	if !c.retry {
+	if !c.retry || c.once {
 		policy = retry.Policy{Attempts: 1}
 	}
 	err = retry.Do(ctx, policy, isUnavailable, attempt)
@@ -532,9 +560,27 @@ func (p *Provider) do(ctx context.Context, c call, out any) error {
 		*c.lost = lost
 	}
 	if err != nil {
-		return withKey(wrapErr(ctx, c.method, err), c)
+		return withKey(outcome(wrapErr(ctx, c.method, err), c, lost), c)
 	}
 	return nil
+}
+
+// outcome marks the error of a call that changes something and whose
+// attempt(s) may have been carried out (an answer was lost): the outcome is
+// unknown (card.ErrOutcomeUnknown), and a call that is not safe to repeat
+// as it was is not reported as retryable.
+func outcome(err error, c call, lost bool) error {
+	ce, ok := err.(*card.Error)
+	if !ok || !lost || c.read {
+		return err
+	}
+	cp := *ce
+	cp.OutcomeUnknown = true
+	if !c.retry && cp.Kind == card.KindUnavailable {
+		cp.Kind = card.KindUnknown
+		cp.Message += "; the call may have been applied and is not safe to send again as it was: check its effect first"
+	}
+	return &cp
 }
 
 // outcomeUnknown reports whether err leaves open whether the gateway applied
@@ -551,7 +597,7 @@ func outcomeUnknown(err error) bool {
 // *card.Error with provider and op set, even when a client timeout
 // (context.DeadlineExceeded while ctx is live) is in its chain.
 func wrapErr(ctx context.Context, op string, err error) error {
-	return card.WrapContext(ctx, Name, op, card.KindUnknown, err)
+	return driver.WrapContext(ctx, Name, op, card.KindUnknown, err)
 }
 
 // KeyError is inside (errors.As) every *card.Error returned by a call sent
@@ -677,7 +723,7 @@ func (p *Provider) allSecrets(c call) []string {
 // A context error is returned bare only when ctx (the caller's) has ended; a
 // client timeout while ctx is live is a transport failure (unavailable).
 func (p *Provider) requestError(ctx context.Context, c call, err error) error {
-	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+	if cerr := ctx.Err(); cerr != nil && driver.IsContextError(err) {
 		return cerr
 	}
 	var ae *alipaysdk.Error
@@ -701,7 +747,7 @@ func (p *Provider) requestError(ctx context.Context, c call, err error) error {
 		// travel in the POST body), but keep just the cause.
 		return &card.Error{Kind: card.KindUnavailable, Message: "cannot reach the Alipay gateway", Err: redactErr(ue.Err, c.secrets)}
 	}
-	if card.IsContextError(err) {
+	if driver.IsContextError(err) {
 		// A timeout of the client's own making while ctx is live.
 		return &card.Error{Kind: card.KindUnavailable, Message: "the Alipay gateway did not answer in time", Err: err}
 	}

@@ -109,7 +109,7 @@ func (r ActivateURLApplyRequest) Validate() error {
 	ck.required("TemplateID", r.TemplateID, 32)
 	ck.optional("OutString", r.OutString, 256)
 	ck.optional("FollowAppID", r.FollowAppID, 512)
-	if r.Callback != "" && ck.first == nil {
+	if r.Callback != "" && !ck.Failed() {
 		if err := checkCallbackURL("Callback", r.Callback); err != nil {
 			return err
 		}

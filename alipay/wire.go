@@ -9,6 +9,7 @@ import (
 	"time"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // This file holds the JSON forms of the typed values. Alipay sends numbers
@@ -130,7 +131,7 @@ func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return card.FormatWalletTime(t)
+	return driver.FormatWalletTime(t)
 }
 
 // parseTime parses wallet time; "" is the zero time. A date without a time
@@ -142,7 +143,7 @@ func parseTime(s string) (time.Time, error) {
 	case len("2006-01-02"):
 		return time.ParseInLocation("2006-01-02", s, card.Beijing())
 	}
-	t, err := card.ParseWalletTime(s)
+	t, err := driver.ParseWalletTime(s)
 	if err != nil {
 		return time.Time{}, errors.New("time " + strconv.Quote(s) + " is not yyyy-MM-dd HH:mm:ss")
 	}

@@ -10,17 +10,34 @@ import (
 	"github.com/walletcard/card/provider/providertest"
 )
 
+// flavour is what the harness needs of any mock flavour.
+type flavour interface {
+	card.MemberCard
+	templater
+	Reached() int
+}
+
 // harness runs the conformance suite on one mock flavour.
 type harness struct {
-	p   *mock.Provider
+	p   flavour
 	tpl string
 	n   int
 }
 
 func newHarness(name string) providertest.HarnessMaker {
 	return func(ctx context.Context, t *testing.T) (providertest.Harness, error) {
-		p := mock.New(&mock.Options{Name: name})
-		tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Title: "Gold", BrandName: "Walletcard Coffee", Levels: []string{"SILVER", "GOLD"}, Points: true, Balance: true})
+		var p flavour
+		logo := "https://mmbiz.qpic.cn/logo.png" // WeChat: the URL media/uploadimg returned
+		switch name {
+		case card.Alipay:
+			p, logo = mock.NewAlipay(nil), "logo-image-id" // Alipay: the id ImageUpload returned
+		case card.WeChat:
+			p = mock.NewWeChat(nil)
+		default:
+			p = mock.New(nil)
+		}
+		tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Title: "Gold", BrandName: "Walletcard Coffee", LogoURL: logo,
+			Levels: []string{"SILVER", "GOLD"}, Points: true, Balance: true})
 		if err != nil {
 			return nil, err
 		}
@@ -43,9 +60,9 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 		Balance:        card.Yuan(5),
 		IdempotencyKey: card.NewIdempotencyKey(),
 	}
-	if h.p.Name() == card.WeChat {
+	if w, ok := h.p.(*mock.WeChat); ok {
 		req.Holder = fmt.Sprintf("openid-%d", h.n)
-		code, err := h.p.Claim(ctx, h.tpl, req.Holder, "")
+		code, err := w.Claim(ctx, h.tpl, req.Holder, "")
 		if err != nil {
 			return req, err
 		}
@@ -63,12 +80,11 @@ func (h *harness) Capabilities() providertest.Capabilities {
 func (h *harness) Close() {}
 
 func TestConformance(t *testing.T) {
+	targets := map[string]any{card.Mock: new(*mock.Provider), card.Alipay: new(*mock.Alipay), card.WeChat: new(*mock.WeChat)}
 	for _, name := range []string{card.Mock, card.Alipay, card.WeChat} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			providertest.RunConformanceTests(t, newHarness(name), &providertest.Options{
-				AsTargets: []any{new(*mock.Provider)},
-			})
+			providertest.RunConformanceTests(t, newHarness(name), &providertest.Options{AsTargets: []any{targets[name]}})
 		})
 	}
 }

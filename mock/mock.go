@@ -1,41 +1,68 @@
-// Package mock is an in-memory card.MemberCard for merchants' tests and local
-// development. It is not for production.
+// Package mock is an in-memory card.MemberCard for merchants' tests and
+// local development. It is not for production.
 //
-// A Provider keeps all state on the instance (no package globals), is safe for
+// A mock keeps all state on the instance (no package globals), is safe for
 // concurrent use, and behaves like the wallets: a deleted card cannot be read
 // or updated (ErrNotFound), opening again with the same idempotency key returns
 // the same card, a consumed code cannot be consumed again (ErrConflict), and a
 // template's stock runs out.
 //
-// # Wallet flavours
+// # Flavours
 //
-// Options.Name selects whose rules the mock applies. card.Alipay requires
-// OpenRequest.AuthToken and Holder; card.WeChat requires OpenRequest.Code, a
-// code obtained from Claim (as a user claiming the card would), and whole
-// points. Any other name (default card.Mock) requires neither.
+// NewAlipay and NewWeChat imitate one wallet exactly as its provider in this
+// module behaves: the same rules (driver.Rules, taken from the same table
+// the alipay and wechat providers use, so every limit, claim-link lifetime
+// and error field is the same), the same answer to a repeated Open, and the
+// same optional interfaces — *WeChat is a card.Consumer and a
+// card.TemplateManager, *Alipay only a card.TemplateManager, as the
+// providers are. The Alipay flavour needs OpenRequest.AuthToken and Holder;
+// the WeChat flavour needs a code from Claim (what a user claiming the card
+// does), whole points, and a template with a logo. New is a wallet-neutral
+// flavour with only the rules of package card, for code that does not care
+// which wallet it runs on. A merchant's test swaps a mock in for a provider
+// in one line:
 //
-// # Testing failure paths
+//	svc := &Loyalty{Cards: mock.NewWeChat(nil)} // instead of wechat.NewFromCredentials(…)
 //
-// FailNext makes the next calls of an operation fail with a given kind;
-// FailAfterApply applies them first, as when the wallet's answer is lost;
-// SetLatency delays an operation (honouring the context); Calls returns the
-// log of calls for assertions. The magic inputs HolderRateLimited,
-// HolderUnavailable, HolderPermissionDenied and AuthTokenInvalid fail Open
-// with the matching kind every time.
+// Every call runs through the same pipeline as the real providers
+// (package driver): validation once, idempotency keys, error building,
+// logging and hooks (Options.Logger, Options.Hook). Unlike the providers,
+// a mock does not retry unless Options.Retry says so, so a fault injected
+// for one call fails that call.
+//
+// # Testing failure paths: the fault vocabulary
+//
+// The same four methods, with the same meaning, exist on the mock and on
+// both local fakes (alipaytest.Server, wechattest.Server):
+//
+//	FailNext(op, kind, n)   the next n calls of op fail before changing anything
+//	LoseAnswerNext(op, n)   the next n calls of op are applied, then the answer is lost
+//	                        (the error matches card.ErrOutcomeUnknown)
+//	SetLatency(op, d)       every later call of op takes d longer (honours ctx)
+//	ExpireCredentials()     the credentials in use expire (Alipay flavour: every
+//	                        auth token seen so far is refused as Unauthenticated)
+//	RevokeCredentials()     every call fails as Unauthenticated until RestoreCredentials
+//
+// Calls returns the call log (filtered by operation if you pass some);
+// Reached counts calls that got past validation. The magic inputs
+// HolderRateLimited, HolderUnavailable, HolderPermissionDenied and
+// AuthTokenInvalid fail Open with the matching kind every time.
 //
 // # As
 //
-// As supports **mock.Provider (useful to reach the mock behind a Router).
+// As fills a *mock.Provider, *mock.Alipay or *mock.WeChat target (whichever
+// the mock is), so the mock behind a provider.Router can be reached.
 package mock
 
 import (
 	"context"
-	"strconv"
-	"sync"
+	"log/slog"
+	"slices"
 	"time"
 
 	card "github.com/walletcard/card"
-	"github.com/walletcard/card/internal/retry"
+	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Magic inputs that make Open fail with a fixed kind, every time.
@@ -50,25 +77,15 @@ const (
 	AuthTokenInvalid = "mock-invalid-token"
 )
 
-// Op names an operation in the call log and for fault injection.
-type Op string
+// OpClaim is the mock-only operation of Claim, in the call log and for
+// fault injection; the neutral operations are card.OpOpen, card.OpGet ….
+const OpClaim card.Op = "Claim"
 
-// Operations of the mock.
-const (
-	OpOpen           Op = "Open"
-	OpGet            Op = "Get"
-	OpUpdate         Op = "Update"
-	OpDelete         Op = "Delete"
-	OpClaimLink      Op = "ClaimLink"
-	OpConsume        Op = "Consume"
-	OpCreateTemplate Op = "CreateTemplate"
-	OpGetTemplate    Op = "GetTemplate"
-	OpClaim          Op = "Claim"
-)
-
-// Options configures a Provider. The zero value is ready to use.
+// Options configures a mock. The zero value (or nil) is ready to use.
 type Options struct {
-	// Name is the provider name and flavour: card.Mock (default), card.Alipay or card.WeChat.
+	// Name is the provider name of New's wallet-neutral mock (default
+	// card.Mock). NewAlipay and NewWeChat are always named card.Alipay and
+	// card.WeChat.
 	Name string
 	// Clock returns the current time (default time.Now). Times are reported in Beijing time.
 	Clock func() time.Time
@@ -76,164 +93,286 @@ type Options struct {
 	ManualReview bool
 	// OnEvent, if set, receives the events a wallet would push (claimed,
 	// opened, deleted, consumed, template approved/rejected). It is called
-	// synchronously, outside the provider's lock.
+	// synchronously, outside the mock's lock.
 	OnEvent func(card.Event)
 	// CallLogLimit caps the call log (default 10000; older entries are dropped).
 	CallLogLimit int
+	// Retry is the pipeline's retry policy. The zero value means no retries
+	// (unlike the providers), so that a fault injected for one call fails it.
+	Retry card.RetryPolicy
+	// Logger and Hook observe every call, as the providers' options of the
+	// same names do.
+	Logger *slog.Logger
+	Hook   card.Hook
 }
 
 // Call is one entry of the call log.
 type Call struct {
-	Op Op
-	// Ref is the card concerned (TemplateID only for Open, ClaimLink, templates).
+	Op card.Op
+	// Ref is the card concerned (TemplateID only for Open before it
+	// succeeded, ClaimLink and templates).
 	Ref card.Ref
-	// Reached is false when the call was rejected before reaching the wallet
+	// Reached is false when the call was refused before reaching the wallet
 	// (validation, canceled context); such calls would send nothing.
 	Reached bool
-	// Err is the error returned, if any. Under FailAfterApply the change was
+	// Err is the error returned, if any. After LoseAnswerNext the change was
 	// applied although Err is set.
 	Err error
 	// At is when the call was made (by Options.Clock).
 	At time.Time
 }
 
-// Provider is the in-memory member-card provider. Use New.
-type Provider struct {
-	name     string
-	clock    func() time.Time
-	review   bool
-	onEvent  func(card.Event)
-	logLimit int
-
-	mu        sync.Mutex
-	seq       uint64
-	evseq     uint64
-	templates map[string]*template
-	cards     map[string]*entry // by template + "/" + card no
-	byKey     map[string]string // open idempotency key → cards key
-	byHolder  map[string]string // template + "/" + holder → cards key (live cards)
-	codes     map[string]*code  // claimed (not yet opened) WeChat codes, by template/code
-	faults    map[Op][]card.Kind
-	lost      map[Op][]card.Kind // faults applied after the operation: the answer is "lost"
-	latency   map[Op]time.Duration
-	calls     []Call
-	reached   int
+// wallet is what every flavour shares: the pipeline and the in-memory
+// wallet behind it (the driver, in wallet.go).
+type wallet struct {
+	pipe *driver.Pipeline
+	st   *state
 }
 
-type template struct {
-	t      card.Template
-	levels map[string]bool
-}
+// Provider is the wallet-neutral mock (New): only the rules of package
+// card apply. It is a card.MemberCard, card.TemplateManager and
+// card.Consumer.
+type Provider struct{ *wallet }
 
-type entry struct {
-	c        card.Card
-	consumed bool
-}
+// Alipay imitates the Alipay provider (NewAlipay): a card.MemberCard and
+// card.TemplateManager, not a card.Consumer.
+type Alipay struct{ *wallet }
 
-type code struct {
-	holder, channel string
-	used            bool
-}
-
-// New returns an empty Provider. opts may be nil.
-func New(opts *Options) *Provider {
-	if opts == nil {
-		opts = &Options{}
-	}
-	p := &Provider{
-		name:      opts.Name,
-		clock:     opts.Clock,
-		review:    opts.ManualReview,
-		onEvent:   opts.OnEvent,
-		logLimit:  opts.CallLogLimit,
-		templates: map[string]*template{},
-		cards:     map[string]*entry{},
-		byKey:     map[string]string{},
-		byHolder:  map[string]string{},
-		codes:     map[string]*code{},
-		faults:    map[Op][]card.Kind{},
-		lost:      map[Op][]card.Kind{},
-		latency:   map[Op]time.Duration{},
-	}
-	if p.name == "" {
-		p.name = card.Mock
-	}
-	if p.clock == nil {
-		p.clock = time.Now
-	}
-	if p.logLimit <= 0 {
-		p.logLimit = 10000
-	}
-	return p
-}
+// WeChat imitates the WeChat provider (NewWeChat): a card.MemberCard,
+// card.TemplateManager and card.Consumer; cards are opened on codes
+// claimed with Claim.
+type WeChat struct{ *wallet }
 
 var (
 	_ card.MemberCard      = (*Provider)(nil)
 	_ card.TemplateManager = (*Provider)(nil)
 	_ card.Consumer        = (*Provider)(nil)
+	_ card.MemberCard      = (*Alipay)(nil)
+	_ card.TemplateManager = (*Alipay)(nil)
+	_ card.MemberCard      = (*WeChat)(nil)
+	_ card.TemplateManager = (*WeChat)(nil)
+	_ card.Consumer        = (*WeChat)(nil)
 )
 
-// Name returns the provider name given in Options.Name (default "mock").
-func (p *Provider) Name() string { return p.name }
+// New returns an empty wallet-neutral mock. opts may be nil.
+func New(opts *Options) *Provider {
+	p := &Provider{}
+	p.wallet = newWallet(opts, flavourNeutral, neutralRules(), p)
+	return p
+}
 
-// As fills a **Provider target with p.
-func (p *Provider) As(target any) bool {
-	if t, ok := target.(**Provider); ok && t != nil {
-		*t = p
-		return true
+// NewAlipay returns an empty mock with the Alipay provider's rules and
+// behaviour. opts may be nil.
+func NewAlipay(opts *Options) *Alipay {
+	a := &Alipay{}
+	a.wallet = newWallet(opts, flavourAlipay, walletrules.Alipay(), a)
+	return a
+}
+
+// NewWeChat returns an empty mock with the WeChat provider's rules and
+// behaviour. opts may be nil.
+func NewWeChat(opts *Options) *WeChat {
+	w := &WeChat{}
+	w.wallet = newWallet(opts, flavourWeChat, walletrules.WeChat(), w)
+	return w
+}
+
+// neutralRules are the rules of New: none beyond package card but a
+// validity date in the future; Alipay's behaviour where wallets differ, and
+// every capability.
+func neutralRules() driver.Rules {
+	return driver.Rules{
+		Open: func(req card.OpenRequest, now time.Time) error {
+			if !req.ValidUntil.IsZero() && !req.ValidUntil.After(now) {
+				return driver.InvalidArgument("ValidUntil", "must be in the future")
+			}
+			return nil
+		},
+		FractionalPoints: true, LevelOnGet: true, ReopenNeedsKey: true, KeyedDelete: true, Consume: true, Templates: true,
 	}
-	return false
+}
+
+func newWallet(opts *Options, fl flavour, rules driver.Rules, self any) *wallet {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	st := newState(o, fl, rules, self)
+	retry := o.Retry
+	if retry == (card.RetryPolicy{}) {
+		retry = card.RetryPolicy{Attempts: 1}
+	}
+	w := &wallet{st: st}
+	w.pipe = driver.NewPipeline(st.name, st, &driver.Options{
+		Rules: rules, Retry: retry, Logger: o.Logger, Clock: st.clock,
+		Hook: func(ctx context.Context, info card.CallInfo) {
+			st.logCall(info.Op, info.Ref, info.Attempts > 0, info.Err)
+			if o.Hook != nil {
+				o.Hook(ctx, info)
+			}
+		},
+	})
+	return w
+}
+
+// Name returns the provider name.
+func (w *wallet) Name() string { return w.st.name }
+
+// As fills a **Provider, **Alipay or **WeChat target with this mock when
+// it is of that flavour.
+func (w *wallet) As(target any) bool { return w.pipe.As(target) }
+
+// Open opens a card. See card.MemberCard.
+func (w *wallet) Open(ctx context.Context, req card.OpenRequest) (*card.Card, error) {
+	return w.pipe.Open(ctx, req)
+}
+
+// Get returns a card. See card.MemberCard.
+func (w *wallet) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
+	return w.pipe.Get(ctx, ref)
+}
+
+// Update sets level, points and balance. See card.MemberCard.
+func (w *wallet) Update(ctx context.Context, req card.UpdateRequest) (*card.Card, error) {
+	return w.pipe.Update(ctx, req)
+}
+
+// Delete deletes a card. See card.MemberCard.
+func (w *wallet) Delete(ctx context.Context, req card.DeleteRequest) error {
+	return w.pipe.Delete(ctx, req)
+}
+
+// ClaimLink returns a link to claim a card of the template. The URL has the
+// scheme "mock:" and carries the template id and channel; pass them to
+// Claim to simulate a user following it.
+func (w *wallet) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*card.ClaimLink, error) {
+	return w.pipe.ClaimLink(ctx, req)
+}
+
+// CreateTemplate creates a template; it is approved at once unless
+// Options.ManualReview is set. Stock 0 means unlimited.
+func (w *wallet) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*card.Template, error) {
+	return w.pipe.CreateTemplate(ctx, spec)
+}
+
+// GetTemplate returns a template; an unknown id is ErrNotFound.
+func (w *wallet) GetTemplate(ctx context.Context, provider, id string) (*card.Template, error) {
+	return w.pipe.GetTemplate(ctx, provider, id)
+}
+
+// Consume redeems the card's code once; a second time is ErrConflict.
+func (p *Provider) Consume(ctx context.Context, req card.ConsumeRequest) error {
+	return p.pipe.Consume(ctx, req)
+}
+
+// Consume redeems the card's code once; a second time is ErrConflict.
+func (w *WeChat) Consume(ctx context.Context, req card.ConsumeRequest) error {
+	return w.pipe.Consume(ctx, req)
+}
+
+// Claim simulates a user claiming a card of the template (WeChat
+// user_get_card): it takes one from the stock and returns the code the user
+// now holds, which OpenRequest.Code activates. Out of stock is ErrConflict.
+func (w *WeChat) Claim(ctx context.Context, templateID, holder, channel string) (string, error) {
+	return w.st.claim(ctx, templateID, holder, channel)
+}
+
+// Claim simulates a user claiming a card of the template: it takes one
+// from the stock and returns a code (the neutral flavour opens cards
+// without one). Out of stock is ErrConflict.
+func (p *Provider) Claim(ctx context.Context, templateID, holder, channel string) (string, error) {
+	return p.st.claim(ctx, templateID, holder, channel)
 }
 
 // FailNext makes the next n calls of op that reach the mock fail with a
 // *card.Error of the given kind, changing nothing.
-func (p *Provider) FailNext(op Op, kind card.Kind, n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (w *wallet) FailNext(op card.Op, kind card.Kind, n int) {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
 	for i := 0; i < n; i++ {
-		p.faults[op] = append(p.faults[op], kind)
+		w.st.faults[op] = append(w.st.faults[op], kind)
 	}
 }
 
-// FailAfterApply makes the next n successful calls of op apply their change
-// and then fail with a *card.Error of the given kind, as when a wallet applied
-// a request but its answer was lost. Use it to test that your retries reuse
-// the IdempotencyKey (a retried Open must return the same card) or re-read
-// state before repeating a mutation.
-func (p *Provider) FailAfterApply(op Op, kind card.Kind, n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := 0; i < n; i++ {
-		p.lost[op] = append(p.lost[op], kind)
-	}
+// LoseAnswerNext makes the next n successful calls of op apply their change
+// and then fail as if the wallet's answer was lost: the error matches
+// card.ErrOutcomeUnknown, with kind card.KindUnavailable where repeating the
+// call is safe (Open and Delete with their key, absolute updates, reads)
+// and card.KindUnknown for Consume. Use it to test that your retries reuse
+// the IdempotencyKey (a retried Open must return the same card) and that an
+// unknown outcome is resolved by reading or repeating, never by applying a
+// change twice.
+func (w *wallet) LoseAnswerNext(op card.Op, n int) {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	w.st.lost[op] += n
 }
 
 // SetLatency delays every later call of op by d (0 removes the delay). The
 // delay honours the call's context: a canceled call returns context.Canceled
 // and changes nothing.
-func (p *Provider) SetLatency(op Op, d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (w *wallet) SetLatency(op card.Op, d time.Duration) {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
 	if d <= 0 {
-		delete(p.latency, op)
+		delete(w.st.latency, op)
 		return
 	}
-	p.latency[op] = d
+	w.st.latency[op] = d
 }
 
-// Calls returns a copy of the call log, oldest first.
-func (p *Provider) Calls() []Call {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Call(nil), p.calls...)
+// ExpireCredentials expires the credentials in use: every auth token an
+// Open has carried so far is refused from now on as ErrUnauthenticated
+// (the user must authorize again), as the Alipay gateway refuses an expired
+// auth_token. The WeChat flavour's access token is refreshed by the
+// provider, so nothing changes there.
+func (w *wallet) ExpireCredentials() {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	for t := range w.st.tokens {
+		w.st.tokens[t] = false
+	}
+}
+
+// RevokeCredentials makes every later call fail as ErrUnauthenticated, as a
+// wallet does when the app's credentials are revoked, until
+// RestoreCredentials.
+func (w *wallet) RevokeCredentials() {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	w.st.revoked = true
+}
+
+// RestoreCredentials undoes RevokeCredentials.
+func (w *wallet) RestoreCredentials() {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	w.st.revoked = false
+}
+
+// Calls returns a copy of the call log, oldest first: all calls, or only
+// those of the given operations.
+func (w *wallet) Calls(ops ...card.Op) []Call {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	if len(ops) == 0 {
+		return slices.Clone(w.st.calls)
+	}
+	var out []Call
+	for _, c := range w.st.calls {
+		if slices.Contains(ops, c.Op) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // CallCount returns how many calls of op are in the log ("" counts all).
-func (p *Provider) CallCount(op Op) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (w *wallet) CallCount(op card.Op) int {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
 	n := 0
-	for _, c := range p.calls {
+	for _, c := range w.st.calls {
 		if op == "" || c.Op == op {
 			n++
 		}
@@ -242,103 +381,42 @@ func (p *Provider) CallCount(op Op) int {
 }
 
 // Reached returns how many calls have passed validation and reached the
-// mock's state, over the provider's life (not capped like the log).
-func (p *Provider) Reached() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.reached
+// mock's state, over the mock's life (not capped like the log).
+func (w *wallet) Reached() int {
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	return w.st.reached
 }
 
-// logCall appends to the call log; p.mu must be held.
-func (p *Provider) logCall(op Op, ref card.Ref, reached bool, err error) {
+// Approve approves a pending template (as wallet review would) and emits
+// EventTemplateApproved.
+func (w *wallet) Approve(templateID string) error {
+	return w.st.setReview(templateID, card.TemplateApproved)
+}
+
+// Reject rejects a template and emits EventTemplateRejected.
+func (w *wallet) Reject(templateID string) error {
+	return w.st.setReview(templateID, card.TemplateRejected)
+}
+
+// Rules returns the rules the mock applies (those of its wallet).
+func (w *wallet) Rules() driver.Rules { return w.pipe.Rules() }
+
+// logCall appends to the call log.
+func (s *state) logCall(op card.Op, ref card.Ref, reached bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logLocked(op, ref, reached, err)
+}
+
+func (s *state) logLocked(op card.Op, ref card.Ref, reached bool, err error) {
 	if reached {
-		p.reached++
+		s.reached++
 	}
-	if len(p.calls) >= p.logLimit {
-		n := copy(p.calls, p.calls[len(p.calls)-p.logLimit/2:])
-		clear(p.calls[n:])
-		p.calls = p.calls[:n]
+	if len(s.calls) >= s.logLimit {
+		n := copy(s.calls, s.calls[len(s.calls)-s.logLimit/2:])
+		clear(s.calls[n:])
+		s.calls = s.calls[:n]
 	}
-	p.calls = append(p.calls, Call{Op: op, Ref: ref, Reached: reached, Err: err, At: p.clock()})
-}
-
-// reject logs a call that never reached the wallet and wraps its error.
-func (p *Provider) reject(op Op, ref card.Ref, err error) error {
-	err = card.Wrap(p.name, string(op), card.KindInvalidArgument, err)
-	p.mu.Lock()
-	p.logCall(op, ref, false, err)
-	p.mu.Unlock()
-	return err
-}
-
-// begin runs the steps every call shares after validation: context check,
-// latency, then takes the lock and pops an injected fault. On success the
-// lock is held and the caller must call p.end.
-func (p *Provider) begin(ctx context.Context, op Op, ref card.Ref) error {
-	if err := ctx.Err(); err != nil {
-		return p.reject(op, ref, err)
-	}
-	p.mu.Lock()
-	d := p.latency[op]
-	p.mu.Unlock()
-	if d > 0 {
-		if err := retry.Sleep(ctx, d); err != nil {
-			return p.reject(op, ref, err)
-		}
-	}
-	p.mu.Lock()
-	if q := p.faults[op]; len(q) > 0 {
-		kind := q[0]
-		p.faults[op] = q[1:]
-		err := &card.Error{Provider: p.name, Op: string(op), Kind: kind, Message: "injected by mock.FailNext"}
-		p.logCall(op, ref, true, err)
-		p.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-// end logs the call, releases the lock, fires events and wraps the error.
-func (p *Provider) end(op Op, ref card.Ref, err error, events ...card.Event) error {
-	if err != nil {
-		err = card.Wrap(p.name, string(op), card.KindUnknown, err)
-	} else if q := p.lost[op]; len(q) > 0 {
-		p.lost[op] = q[1:]
-		lost := &card.Error{Provider: p.name, Op: string(op), Kind: q[0], Message: "applied, then failed by mock.FailAfterApply"}
-		p.logCall(op, ref, true, lost)
-		p.mu.Unlock()
-		p.emit(events)
-		return lost
-	}
-	p.logCall(op, ref, true, err)
-	p.mu.Unlock()
-	if err == nil {
-		p.emit(events)
-	}
-	return err
-}
-
-// emit delivers events to Options.OnEvent; p.mu must not be held.
-func (p *Provider) emit(events []card.Event) {
-	if p.onEvent == nil {
-		return
-	}
-	for _, ev := range events {
-		p.onEvent(ev)
-	}
-}
-
-func (p *Provider) now() time.Time { return p.clock().In(card.Beijing()) }
-
-func (p *Provider) nextNo() string {
-	p.seq++
-	return strconv.FormatUint(880000000000+p.seq, 10)
-}
-
-func key(templateID, no string) string { return templateID + "/" + no }
-
-// event builds an event; p.mu must be held.
-func (p *Provider) event(typ card.EventType, ref card.Ref, holder, channel string) card.Event {
-	p.evseq++
-	return card.Event{ID: "mockevent" + strconv.FormatUint(p.evseq, 10), Type: typ, Provider: p.name, Ref: ref, Holder: holder, Channel: channel, Time: p.now()}
+	s.calls = append(s.calls, Call{Op: op, Ref: ref, Reached: reached, Err: err, At: s.clock()})
 }

@@ -15,7 +15,8 @@ import (
 // Alipay and WeChat flavours, alternating which wallet each new member uses.
 type routerHarness struct {
 	r        *provider.Router
-	ali, wx  *mock.Provider
+	ali      *mock.Alipay
+	wx       *mock.WeChat
 	atpl, wt string
 	n        int
 }
@@ -43,7 +44,7 @@ func (h *routerHarness) NewOpenRequest(ctx context.Context) (card.OpenRequest, e
 
 func TestRouterConformance(t *testing.T) {
 	providertest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (providertest.Harness, error) {
-		h := &routerHarness{ali: mock.New(&mock.Options{Name: card.Alipay}), wx: mock.New(&mock.Options{Name: card.WeChat})}
+		h := &routerHarness{ali: mock.NewAlipay(nil), wx: mock.NewWeChat(nil)}
 		r, err := provider.NewRouter(h.ali, h.wx)
 		if err != nil {
 			return nil, err
@@ -51,10 +52,10 @@ func TestRouterConformance(t *testing.T) {
 		h.r = r
 		spec := card.TemplateSpec{Title: "Gold", BrandName: "Coffee", Levels: []string{"SILVER", "GOLD"}}
 		for _, tc := range []struct {
-			name string
-			id   *string
-		}{{card.Alipay, &h.atpl}, {card.WeChat, &h.wt}} {
-			spec.Provider = tc.name
+			name, logo string
+			id         *string
+		}{{card.Alipay, "logo-image-id", &h.atpl}, {card.WeChat, "https://mmbiz.qpic.cn/logo.png", &h.wt}} {
+			spec.Provider, spec.LogoURL = tc.name, tc.logo
 			tpl, err := r.CreateTemplate(ctx, spec)
 			if err != nil {
 				return nil, err

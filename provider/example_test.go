@@ -12,12 +12,13 @@ import (
 // One code path for both wallets: the Router dispatches on Ref.Provider.
 func ExampleRouter() {
 	ctx := context.Background()
-	ali := mock.New(&mock.Options{Name: card.Alipay})
-	wx := mock.New(&mock.Options{Name: card.WeChat})
+	ali := mock.NewAlipay(nil)
+	wx := mock.NewWeChat(nil)
 	r, _ := provider.NewRouter(ali, wx)
 
 	atpl, _ := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.Alipay, Title: "Gold", BrandName: "Coffee"})
-	wtpl, _ := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.WeChat, Title: "Gold", BrandName: "Coffee"})
+	wtpl, _ := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.WeChat, Title: "Gold", BrandName: "Coffee",
+		LogoURL: "https://mmbiz.qpic.cn/mmbiz/logo.png"}) // WeChat: a logo uploaded with media/uploadimg
 	code, _ := wx.Claim(ctx, wtpl.ID, "openid-1", "") // the user claims the card in WeChat
 
 	for _, req := range []card.OpenRequest{

@@ -6,6 +6,11 @@
 //	c, err := r.Open(ctx, card.OpenRequest{Provider: card.WeChat, …})
 //	c, err  = r.Update(ctx, card.UpdateRequest{Ref: c.Ref, …}) // routed by c.Ref.Provider
 //
+// A Router only routes: validation, idempotency keys, retries, error
+// building and observation happen once, in the pipeline of the wallet the
+// call reaches (see package driver), so a call through a Router is checked
+// exactly as a call made to that wallet's provider directly.
+//
 // The conformance suite every provider passes is in provider/providertest.
 package provider
 
@@ -16,6 +21,7 @@ import (
 	"sort"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // Name is the Router's provider name, used in errors the Router raises itself.
@@ -38,20 +44,23 @@ var (
 	_ card.Consumer        = (*Router)(nil)
 )
 
-// NewRouter returns a Router over providers, keyed by their Name. Names must be
-// non-empty and unique.
+// NewRouter returns a Router over providers, keyed by their Name. At least
+// one provider is required; names must be non-empty and unique.
 func NewRouter(providers ...card.MemberCard) (*Router, error) {
+	if len(providers) == 0 {
+		return nil, driver.Wrap(Name, "NewRouter", card.KindInvalidArgument, driver.InvalidArgument("providers", "a Router needs at least one provider"))
+	}
 	r := &Router{byName: make(map[string]card.MemberCard, len(providers))}
 	for i, p := range providers {
 		if isNil(p) {
-			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "is nil"))
+			return nil, driver.Wrap(Name, "NewRouter", card.KindInvalidArgument, driver.InvalidArgument(fmt.Sprintf("providers[%d]", i), "is nil"))
 		}
 		n := p.Name()
 		if n == "" {
-			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "has an empty name"))
+			return nil, driver.Wrap(Name, "NewRouter", card.KindInvalidArgument, driver.InvalidArgument(fmt.Sprintf("providers[%d]", i), "has an empty name"))
 		}
 		if _, dup := r.byName[n]; dup {
-			return nil, card.Wrap(Name, "NewRouter", card.KindInvalidArgument, card.InvalidArgument(fmt.Sprintf("providers[%d]", i), "duplicate provider name %q", n))
+			return nil, driver.Wrap(Name, "NewRouter", card.KindInvalidArgument, driver.InvalidArgument(fmt.Sprintf("providers[%d]", i), "duplicate provider name %q", n))
 		}
 		r.byName[n] = p
 		r.names = append(r.names, n)
@@ -86,18 +95,13 @@ func (r *Router) Provider(name string) (card.MemberCard, bool) {
 // route finds the provider for name, or an invalid-argument error naming field.
 func (r *Router) route(op, field, name string) (card.MemberCard, error) {
 	if name == "" {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument(field, "is required to route the call; one of %v", r.names))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument(field, "is required to route the call; one of %v", r.names))
 	}
 	p, ok := r.byName[name]
 	if !ok {
-		return nil, card.Wrap(Name, op, card.KindInvalidArgument, card.InvalidArgument(field, "unknown provider %q; have %v", name, r.names))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument(field, "unknown provider %q; have %v", name, r.names))
 	}
 	return p, nil
-}
-
-// invalid wraps a validation error in the name of the provider it was meant for.
-func invalid(provider, op string, err error) error {
-	return card.Wrap(provider, op, card.KindInvalidArgument, err)
 }
 
 // Open routes on req.Provider.
@@ -105,9 +109,6 @@ func (r *Router) Open(ctx context.Context, req card.OpenRequest) (*card.Card, er
 	p, err := r.route("Open", "Provider", req.Provider)
 	if err != nil {
 		return nil, err
-	}
-	if err := req.Validate(); err != nil {
-		return nil, invalid(req.Provider, "Open", err)
 	}
 	return p.Open(ctx, req)
 }
@@ -118,9 +119,6 @@ func (r *Router) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ref.Validate(); err != nil {
-		return nil, invalid(ref.Provider, "Get", err)
-	}
 	return p.Get(ctx, ref)
 }
 
@@ -129,9 +127,6 @@ func (r *Router) Update(ctx context.Context, req card.UpdateRequest) (*card.Card
 	p, err := r.route("Update", "Ref.Provider", req.Ref.Provider)
 	if err != nil {
 		return nil, err
-	}
-	if err := req.Validate(); err != nil {
-		return nil, invalid(req.Ref.Provider, "Update", err)
 	}
 	return p.Update(ctx, req)
 }
@@ -142,9 +137,6 @@ func (r *Router) Delete(ctx context.Context, req card.DeleteRequest) error {
 	if err != nil {
 		return err
 	}
-	if err := req.Validate(); err != nil {
-		return invalid(req.Ref.Provider, "Delete", err)
-	}
 	return p.Delete(ctx, req)
 }
 
@@ -153,9 +145,6 @@ func (r *Router) ClaimLink(ctx context.Context, req card.ClaimLinkRequest) (*car
 	p, err := r.route("ClaimLink", "Provider", req.Provider)
 	if err != nil {
 		return nil, err
-	}
-	if err := req.Validate(); err != nil {
-		return nil, invalid(req.Provider, "ClaimLink", err)
 	}
 	return p.ClaimLink(ctx, req)
 }
@@ -170,9 +159,6 @@ func (r *Router) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (*c
 	tm, ok := p.(card.TemplateManager)
 	if !ok {
 		return nil, unsupported(spec.Provider, "CreateTemplate")
-	}
-	if err := spec.Validate(); err != nil {
-		return nil, invalid(spec.Provider, "CreateTemplate", err)
 	}
 	return tm.CreateTemplate(ctx, spec)
 }
@@ -201,9 +187,6 @@ func (r *Router) Consume(ctx context.Context, req card.ConsumeRequest) error {
 	c, ok := p.(card.Consumer)
 	if !ok {
 		return unsupported(req.Ref.Provider, "Consume")
-	}
-	if err := req.Validate(); err != nil {
-		return invalid(req.Ref.Provider, "Consume", err)
 	}
 	return c.Consume(ctx, req)
 }

@@ -2,8 +2,10 @@ package provider_test
 
 import (
 	"context"
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/mock"
@@ -15,14 +17,14 @@ type minimal struct{ card.MemberCard }
 
 func (minimal) Name() string { return "minimal" }
 
-func newRouter(t *testing.T) (*provider.Router, *mock.Provider, *mock.Provider) {
+func (minimal) As(any) bool { return false }
+
+func newRouter(t *testing.T) (*provider.Router, *mock.Alipay, *mock.WeChat) {
 	t.Helper()
-	ali := mock.New(&mock.Options{Name: card.Alipay})
-	wx := mock.New(&mock.Options{Name: card.WeChat})
+	ali := mock.NewAlipay(nil)
+	wx := mock.NewWeChat(nil)
 	r, err := provider.NewRouter(ali, wx, minimal{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return r, ali, wx
 }
 
@@ -30,49 +32,38 @@ func TestRouterDispatchesByProvider(t *testing.T) {
 	ctx := context.Background()
 	r, ali, wx := newRouter(t)
 	atpl, err := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.Alipay, Title: "A", BrandName: "B"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wtpl, err := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.WeChat, Title: "W", BrandName: "B"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := wx.Claim(ctx, wtpl.ID, "openid", "")
+	require.NoError(t, err)
+	wtpl, err := r.CreateTemplate(ctx, card.TemplateSpec{Provider: card.WeChat, Title: "W", BrandName: "B", LogoURL: "https://mmbiz.qpic.cn/l.png"})
+	require.NoError(t, err)
+	code, err := wx.Claim(ctx, wtpl.ID, "openid", "")
+	require.NoError(t, err)
 	a, err := r.Open(ctx, card.OpenRequest{Provider: card.Alipay, TemplateID: atpl.ID, ExternalNo: "A1", Holder: "2088", AuthToken: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w, err := r.Open(ctx, card.OpenRequest{Provider: card.WeChat, TemplateID: wtpl.ID, ExternalNo: "W1", Code: code})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, c := range []*card.Card{a, w} {
-		if _, err := r.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(5))}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := r.Update(ctx, card.UpdateRequest{Ref: c.Ref, Points: card.Ptr(card.WholePoints(5))})
+		require.NoError(t, err)
 		got, err := r.Get(ctx, c.Ref)
-		if err != nil || got.Points != card.WholePoints(5) {
-			t.Fatalf("%s: %+v %v", c.Ref.Provider, got, err)
-		}
-		if err := r.Consume(ctx, card.ConsumeRequest{Ref: c.Ref}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.ClaimLink(ctx, card.ClaimLinkRequest{Provider: c.Ref.Provider, TemplateID: c.Ref.TemplateID}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.GetTemplate(ctx, c.Ref.Provider, c.Ref.TemplateID); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Delete(ctx, card.DeleteRequest{Ref: c.Ref}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, card.WholePoints(5), got.Points)
+		_, err = r.ClaimLink(ctx, card.ClaimLinkRequest{Provider: c.Ref.Provider, TemplateID: c.Ref.TemplateID})
+		require.NoError(t, err)
+		_, err = r.GetTemplate(ctx, c.Ref.Provider, c.Ref.TemplateID)
+		require.NoError(t, err)
 	}
-	if ali.CallCount(mock.OpOpen) != 1 || wx.CallCount(mock.OpOpen) != 1 {
-		t.Errorf("opens: alipay %d wechat %d, want 1 each", ali.CallCount(mock.OpOpen), wx.CallCount(mock.OpOpen))
+	require.NoError(t, r.Consume(ctx, card.ConsumeRequest{Ref: w.Ref}))
+	assert.ErrorIs(t, r.Consume(ctx, card.ConsumeRequest{Ref: a.Ref}), card.ErrUnsupported, "Alipay redeems no codes")
+	for _, c := range []*card.Card{a, w} {
+		require.NoError(t, r.Delete(ctx, card.DeleteRequest{Ref: c.Ref}))
 	}
+	assert.Equal(t, 1, ali.CallCount(card.OpOpen))
+	assert.Equal(t, 1, wx.CallCount(card.OpOpen))
 }
 
-func TestRouterRejectsBeforeAnyProvider(t *testing.T) {
+// TestRouterRejectsBeforeAnyWallet: a request the Router cannot route, or
+// that its wallet's pipeline refuses, reaches no wallet.
+func TestRouterRejectsBeforeAnyWallet(t *testing.T) {
 	ctx := context.Background()
 	r, ali, wx := newRouter(t)
 	cases := map[string]error{
@@ -91,54 +82,44 @@ func TestRouterRejectsBeforeAnyProvider(t *testing.T) {
 	}
 	for want, err := range cases {
 		var ce *card.Error
-		if !errors.Is(err, card.ErrInvalidArgument) || !errors.As(err, &ce) || ce.Field != want {
-			t.Errorf("want invalid %s, got %v", want, err)
-		}
+		require.ErrorAs(t, err, &ce, want)
+		assert.ErrorIs(t, err, card.ErrInvalidArgument, want)
+		assert.Equal(t, want, ce.Field)
 	}
-	if ali.Reached()+wx.Reached() != 0 || len(ali.Calls())+len(wx.Calls()) != 0 {
-		t.Error("an invalid request reached a provider")
-	}
+	assert.Zero(t, ali.Reached()+wx.Reached(), "an invalid request reached a wallet")
 }
 
 func TestRouterUnsupportedCapability(t *testing.T) {
 	r, _, _ := newRouter(t)
 	ctx := context.Background()
 	_, err := r.CreateTemplate(ctx, card.TemplateSpec{Provider: "minimal", Title: "t", BrandName: "b"})
-	if !errors.Is(err, card.ErrUnsupported) {
-		t.Errorf("CreateTemplate on a provider without templates: %v", err)
-	}
+	assert.ErrorIs(t, err, card.ErrUnsupported)
 	err = r.Consume(ctx, card.ConsumeRequest{Ref: card.Ref{Provider: "minimal", TemplateID: "t", CardNo: "1"}})
-	if !errors.Is(err, card.ErrUnsupported) {
-		t.Errorf("Consume on a provider without it: %v", err)
-	}
+	assert.ErrorIs(t, err, card.ErrUnsupported)
 }
 
 func TestNewRouterRejectsBadProviders(t *testing.T) {
-	if _, err := provider.NewRouter(mock.New(nil), mock.New(nil)); !errors.Is(err, card.ErrInvalidArgument) {
-		t.Errorf("duplicate names: %v", err)
-	}
-	if _, err := provider.NewRouter(nil); !errors.Is(err, card.ErrInvalidArgument) {
-		t.Errorf("nil provider: %v", err)
-	}
+	_, err := provider.NewRouter(mock.New(nil), mock.New(nil))
+	assert.ErrorIs(t, err, card.ErrInvalidArgument, "duplicate names")
+	_, err = provider.NewRouter(nil)
+	assert.ErrorIs(t, err, card.ErrInvalidArgument, "nil provider")
 	var typedNil *mock.Provider
-	if _, err := provider.NewRouter(typedNil); !errors.Is(err, card.ErrInvalidArgument) {
-		t.Errorf("typed nil provider: %v", err)
-	}
+	_, err = provider.NewRouter(typedNil)
+	assert.ErrorIs(t, err, card.ErrInvalidArgument, "typed nil provider")
+	_, err = provider.NewRouter()
+	var ce *card.Error
+	require.ErrorAs(t, err, &ce, "a Router with no provider")
+	assert.Equal(t, "providers", ce.Field)
 }
 
 func TestRouterAs(t *testing.T) {
 	r, _, wx := newRouter(t)
-	if r.As(nil) {
-		t.Error("As(nil) = true")
-	}
-	var m *mock.Provider
-	if !r.As(&m) || m == nil {
-		t.Fatal("As(**mock.Provider) = false")
-	}
-	if p, ok := r.Provider(card.WeChat); !ok || p != wx {
-		t.Error("Provider(wechat)")
-	}
-	if got := r.Names(); len(got) != 3 || got[0] != card.Alipay {
-		t.Errorf("Names = %v", got)
-	}
+	assert.False(t, r.As(nil))
+	var m *mock.WeChat
+	require.True(t, r.As(&m))
+	assert.Same(t, wx, m)
+	p, ok := r.Provider(card.WeChat)
+	require.True(t, ok)
+	assert.Equal(t, card.MemberCard(wx), p)
+	assert.Equal(t, []string{card.Alipay, "minimal", card.WeChat}, r.Names())
 }

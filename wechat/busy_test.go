@@ -30,8 +30,8 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	before := s.Calls(upd)
 	_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, AddBonus: card.Ptr(int64(10))})
 	var ce *card.Error
-	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "may have applied") {
-		t.Fatalf("add_bonus answered -1: err = %v, want ErrUnavailable saying it may have been applied", err)
+	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "may have applied") {
+		t.Fatalf("add_bonus answered -1: err = %v, want an unknown outcome, not retryable, saying it may have been applied", err)
 	}
 	if n := s.Calls(upd) - before; n != 1 {
 		t.Fatalf("add_bonus POSTed %d times, want 1", n)
@@ -69,7 +69,7 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	// card/create: sent once.
 	s.ApplyThenFail("/card/create", -1, 1)
 	before = s.Calls("/card/create")
-	if _, err := p.CreateTemplate(ctx, testSpec); !errors.Is(err, card.ErrUnavailable) {
+	if _, err := p.CreateTemplate(ctx, testSpec); !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) {
 		t.Fatalf("create answered -1: %v", err)
 	}
 	if n := s.Calls("/card/create") - before; n != 1 {
@@ -114,15 +114,15 @@ func TestRetriesBusyTable(t *testing.T) {
 		{"/card/code/checkcode", nil, true},
 		{"/card/update", UpdateCardRequest{}, true},
 	} {
-		if got := retriesBusy(tc.path, tc.req); got != tc.want {
-			t.Errorf("retriesBusy(%s, %T %+v) = %v, want %v", tc.path, tc.req, tc.req, got, tc.want)
+		if got := repeatSafe(tc.path, tc.req); got != tc.want {
+			t.Errorf("repeatSafe(%s, %T %+v) = %v, want %v", tc.path, tc.req, tc.req, got, tc.want)
 		}
 	}
 }
 
-// TestConsumeAppliedThenBusy: WeChat consumed the code but answered -1; the
-// repeat answers 40099, code/get says CONSUMED, so Consume reports success
-// (before the fix the merchant was told the redemption failed).
+// TestConsumeAppliedThenBusy: WeChat consumed the code but answered -1.
+// Consume never reports a success it cannot prove was its own, nor a
+// conflict for a redemption it may have made: the outcome is unknown.
 func TestConsumeAppliedThenBusy(t *testing.T) {
 	p, s := newTestProvider(t, nil)
 	ctx := context.Background()
@@ -131,11 +131,12 @@ func TestConsumeAppliedThenBusy(t *testing.T) {
 
 	code := claim(t, s, id, "oUSER1")
 	s.ApplyThenFail("/card/code/consume", -1, 1)
-	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)}); err != nil {
-		t.Fatalf("consume applied then -1: %v, want success", err)
+	err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)})
+	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || errors.Is(err, card.ErrConflict) {
+		t.Fatalf("consume applied then -1: %v, want an unknown outcome (not success, not conflict)", err)
 	}
-	if m := member(t, s, id, code); m.Status != "CONSUMED" || s.Calls("/card/code/consume") != 2 {
-		t.Fatalf("status %s after %d consume POSTs", m.Status, s.Calls("/card/code/consume"))
+	if m := member(t, s, id, code); m.Status != "CONSUMED" || s.Calls("/card/code/consume") != 1 {
+		t.Fatalf("status %s after %d consume POSTs, want CONSUMED after 1", m.Status, s.Calls("/card/code/consume"))
 	}
 	// A second Consume of the same code is a conflict (no -1 before the 40099).
 	getBefore := s.Calls("/card/code/get")
@@ -146,27 +147,26 @@ func TestConsumeAppliedThenBusy(t *testing.T) {
 		t.Fatal("a plain 40099 read the code back")
 	}
 
-	// The typed method returns the card and openid from code/get.
+	// The typed method follows the same rule.
 	code2 := claim(t, s, id, "oUSER2")
 	s.ApplyThenFail("/card/code/consume", -1, 1)
-	out, err := p.ConsumeCode(ctx, ConsumeCodeRequest{Code: code2, CardID: id})
-	if err != nil || out.OpenID != "oUSER2" || out.Card.CardID != id {
-		t.Fatalf("ConsumeCode applied then -1: %+v, %v", out, err)
+	if _, err := p.ConsumeCode(ctx, ConsumeCodeRequest{Code: code2, CardID: id}); !errors.Is(err, card.ErrOutcomeUnknown) {
+		t.Fatalf("ConsumeCode applied then -1: %v, want an unknown outcome", err)
 	}
 
-	// -1 without the consume applied: the repeat consumes.
+	// -1 without the consume applied: code/get shows it unconsumed, the repeat consumes.
 	code3 := claim(t, s, id, "oUSER3")
 	s.FailNext("/card/code/consume", -1, 1)
 	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code3)}); err != nil || member(t, s, id, code3).Status != "CONSUMED" {
 		t.Fatalf("consume after an unapplied -1: %v", err)
 	}
 
-	// -1 on every attempt: ErrUnavailable with errcode -1.
+	// -1 on every attempt, never applied: ErrUnavailable with errcode -1, retryable.
 	code4 := claim(t, s, id, "oUSER4")
 	s.FailNext("/card/code/consume", -1, 5)
 	err = p.Consume(ctx, card.ConsumeRequest{Ref: ref(code4)})
 	var ce *util.CommonError
-	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 {
+	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 || errors.Is(err, card.ErrOutcomeUnknown) {
 		t.Fatalf("consume always busy: %v", err)
 	}
 	s.FailNext("/card/code/consume", 0, 0)

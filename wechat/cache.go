@@ -9,6 +9,7 @@ import (
 	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // NewMemoryCache returns an in-process silenceper cache.Cache that is safe for
@@ -62,7 +63,7 @@ func (l *lockedCache) Delete(k string) error {
 // A nil cfg.Cache becomes NewMemoryCache(). cfg is copied, not kept.
 func NewFromConfig(cfg *wxconfig.Config, opts *Options) (*Provider, error) {
 	if cfg == nil || cfg.AppID == "" || cfg.AppSecret == "" {
-		return nil, card.Wrap(ProviderName, "NewFromConfig", card.KindInvalidArgument, card.InvalidArgument("cfg", "AppID and AppSecret are required"))
+		return nil, driver.Wrap(ProviderName, "NewFromConfig", card.KindInvalidArgument, driver.InvalidArgument("cfg", "AppID and AppSecret are required"))
 	}
 	c := *cfg
 	if c.Cache == nil {

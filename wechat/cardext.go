@@ -10,6 +10,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // SignCardExt computes the cardExt signature of reference §3.19: the values
@@ -69,7 +70,7 @@ type AddCardItem struct {
 // Provider.CardExt to fetch and cache the ticket as well.
 func BuildCardExt(apiTicket string, req CardExtRequest) (*AddCardItem, error) {
 	if err := req.Validate(); err != nil {
-		return nil, card.Wrap(ProviderName, "BuildCardExt", card.KindInvalidArgument, err)
+		return nil, driver.Wrap(ProviderName, "BuildCardExt", card.KindInvalidArgument, err)
 	}
 	if req.NonceStr == "" {
 		req.NonceStr = randomNonce()
@@ -85,7 +86,7 @@ func BuildCardExt(apiTicket string, req CardExtRequest) (*AddCardItem, error) {
 	}
 	b, err := json.Marshal(ext)
 	if err != nil {
-		return nil, card.Wrap(ProviderName, "BuildCardExt", card.KindUnknown, err)
+		return nil, driver.Wrap(ProviderName, "BuildCardExt", card.KindUnknown, err)
 	}
 	return &AddCardItem{CardID: req.CardID, CardExt: string(b)}, nil
 }

@@ -459,7 +459,7 @@ func (b *BaseInfo) validate(v *cv, p string, t CardType, create bool) {
 		v.fail(p+".Color", "%q is not a card colour name (Color010 … Color102, see GetColors)", b.Color)
 	}
 	v.zh(p+".Notice", b.Notice, create, 16)
-	v.zh(p+".Description", b.Description, create, 1024)
+	v.zhLines(p+".Description", b.Description, create, 1024)
 	v.zh(p+".CenterTitle", b.CenterTitle, false, 6)
 	v.zh(p+".CustomURLName", b.CustomURLName, false, 5)
 	v.zh(p+".CustomURLSubTitle", b.CustomURLSubTitle, false, 6)
@@ -774,7 +774,7 @@ func (m *MemberCardData) base() *BaseInfo { return m.BaseInfo }
 func (m *MemberCardData) validate(v *cv, p string, t CardType, create bool) {
 	catValidateCommon(v, p, t, create, m.BaseInfo, m.AdvancedInfo)
 	if create {
-		v.str(p+".Prerogative", m.Prerogative, true, 1<<16)
+		v.zhLines(p+".Prerogative", m.Prerogative, true, 1024)
 		if m.SupplyBonus == nil {
 			v.fail(p+".SupplyBonus", "is required on create (true or false)")
 		}
@@ -782,7 +782,7 @@ func (m *MemberCardData) validate(v *cv, p string, t CardType, create bool) {
 			v.fail(p+".SupplyBalance", "is required on create (true or false)")
 		}
 	}
-	v.zh(p+".Prerogative", m.Prerogative, false, 1024)
+	v.zhLines(p+".Prerogative", m.Prerogative, false, 1024)
 	if m.BonusRule != nil {
 		m.BonusRule.validate(v, p+".BonusRule")
 	}
@@ -827,7 +827,7 @@ func (g *GeneralCardData) base() *BaseInfo { return g.BaseInfo }
 
 func (g *GeneralCardData) validate(v *cv, p string, t CardType, create bool) {
 	catValidateCommon(v, p, t, create, g.BaseInfo, g.AdvancedInfo)
-	v.zh(p+".Prerogative", g.Prerogative, create, 1024)
+	v.zhLines(p+".Prerogative", g.Prerogative, create, 1024)
 	if g.AutoActivate != nil && g.WxActivate != nil && *g.AutoActivate && *g.WxActivate {
 		v.fail(p+".WxActivate", "AutoActivate and WxActivate cannot both be true")
 	}

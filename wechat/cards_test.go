@@ -102,7 +102,7 @@ func TestCreateCardValidation(t *testing.T) {
 		{"two bodies, type of the second", func(c *CardDefinition) { c.Gift = &GiftData{}; c.CardType = CardTypeGift }, "Card.MemberCard"},
 		{"no base", func(c *CardDefinition) { c.MemberCard.BaseInfo = nil }, "Card.MemberCard.BaseInfo"},
 		{"title 10 chars", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = long(10) }, "Card.MemberCard.BaseInfo.Title"},
-		{"title 10 ascii", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = "ABCDEFGHIJ" }, "Card.MemberCard.BaseInfo.Title"},
+		{"title 28 ascii bytes", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = strings.Repeat("A", 28) }, "Card.MemberCard.BaseInfo.Title"},
 		{"title 9 emoji = 36 bytes", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = strings.Repeat("😀", 9) }, "Card.MemberCard.BaseInfo.Title"},
 		{"title missing", func(c *CardDefinition) { c.MemberCard.BaseInfo.Title = "" }, "Card.MemberCard.BaseInfo.Title"},
 		{"brand 13", func(c *CardDefinition) { c.MemberCard.BaseInfo.BrandName = long(13) }, "Card.MemberCard.BaseInfo.BrandName"},

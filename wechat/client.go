@@ -12,6 +12,7 @@ import (
 	"github.com/silenceper/wechat/v2/cache"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/retry"
 )
 
@@ -48,16 +49,10 @@ func invokeGet[Resp any](ctx context.Context, p *Provider, op, path string, req 
 	return &out, nil
 }
 
-// busySafePaths are the API paths whose calls may be sent again after
-// errcode -1 (system busy): WeChat may have carried a call out before
-// answering -1, so only reads and writes that are idempotent by construction
-// (absolute values, set-to-state operations) are resent. Everything else
-// (create, consume, deposit, modifystock, activate, QR code and landing-page
-// creation, code/update …) is sent once and its -1 is returned to the caller
-// with a message saying the call may have been applied. A request type whose
-// safety depends on its fields implements busyRetrier instead.
-var busySafePaths = map[string]bool{
-	// reads
+// readPaths are the API paths whose calls change nothing: they are resent
+// after errcode -1 (system busy), and a failure never leaves an outcome
+// unknown.
+var readPaths = map[string]bool{
 	"/cgi-bin/ticket/getticket":             true,
 	"/card/getcolors":                       true,
 	"/card/getapplyprotocol":                true,
@@ -80,7 +75,11 @@ var busySafePaths = map[string]bool{
 	"/datacube/getcardcardinfo":             true,
 	"/datacube/getcardmembercardinfo":       true,
 	"/datacube/getcardmembercarddetail":     true,
-	// writes that set a state: sending them twice leaves the same state
+}
+
+// setPaths are writes that set a state: sending them twice leaves the same
+// state, so they are resent after errcode -1 too.
+var setPaths = map[string]bool{
 	"/card/update":                          true,
 	"/card/paycell/set":                     true,
 	"/card/selfconsumecell/set":             true,
@@ -89,17 +88,25 @@ var busySafePaths = map[string]bool{
 	"/card/code/mark":                       true,
 }
 
+// Every other path (create, consume, deposit, modifystock, activate, QR
+// code and landing-page creation, code/update …) is sent once: WeChat may
+// have carried a call out before answering -1 or losing the answer, so
+// such a failure is reported as card.ErrOutcomeUnknown of kind
+// card.KindUnknown (not retryable), saying the call may have been applied.
+// A request type whose safety depends on its fields implements busyRetrier.
+
 // busyRetrier is implemented by request types whose safety to resend after
 // errcode -1 depends on their fields (updateuser with absolute values is
 // safe, with add_* deltas it is not).
 type busyRetrier interface{ busyRetrySafe() bool }
 
-// retriesBusy reports whether a call of path with request in is resent after errcode -1.
-func retriesBusy(path string, in any) bool {
+// repeatSafe reports whether a call of path with request in may be sent
+// again after errcode -1 or a lost answer.
+func repeatSafe(path string, in any) bool {
 	if r, ok := in.(busyRetrier); ok {
 		return r.busyRetrySafe()
 	}
-	return busySafePaths[path]
+	return readPaths[path] || setPaths[path]
 }
 
 // postJSON sends in (JSON, HTML not escaped; nil sends {}) to
@@ -120,13 +127,27 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 		}
 		body = bytes.TrimRight(buf.Bytes(), "\n")
 	}
-	return p.call(ctx, op, http.MethodPost, path, nil, body, out, retriesBusy(path, in))
+	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in)}, out)
+}
+
+// postOnce is postJSON for the neutral driver: one attempt (the pipeline
+// retries), and no validation of in (the pipeline checked the neutral
+// request it was built from).
+func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(in); err != nil {
+		return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
+	}
+	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: bytes.TrimRight(buf.Bytes(), "\n"),
+		safe: repeatSafe(path, in), once: true}, out)
 }
 
 // getJSON is postJSON for GET endpoints: query holds the parameters besides
 // access_token. Every GET endpoint is a read, so -1 is always retried.
 func (p *Provider) getJSON(ctx context.Context, op, path string, query url.Values, out any) error {
-	return p.call(ctx, op, http.MethodGet, path, query, nil, out, true)
+	return p.call(ctx, wireCall{op: op, method: http.MethodGet, path: path, query: query, safe: true, read: true}, out)
 }
 
 // invalid wraps a Validate error of a typed request: a *card.Error of kind
@@ -147,15 +168,34 @@ func isBusy(err error) bool {
 	return ok && code == -1
 }
 
-// maybeAppliedMessage is the card.Error message of an errcode -1 answer to a
-// call that is not resent: WeChat may have carried it out.
-const maybeAppliedMessage = "system busy; WeChat may have applied the call anyway, so check its effect before sending it again"
+// maybeAppliedMessage is the card.Error message of a call that is not
+// resent after errcode -1 or a lost answer: WeChat may have carried it out.
+const maybeAppliedMessage = "WeChat may have applied the call anyway (outcome unknown), so check its effect before sending it again"
 
-// call runs one API call with token refresh and, when retryBusy, busy retries.
-func (p *Provider) call(ctx context.Context, op, method, path string, query url.Values, body []byte, out any, retryBusy bool) error {
+// wireCall describes one API call.
+type wireCall struct {
+	op, method, path string
+	query            url.Values
+	body             []byte
+	// safe: the call may be sent again after -1 or a lost answer.
+	safe bool
+	// read: the call changes nothing.
+	read bool
+	// once: one attempt, whatever safe says (the neutral pipeline retries).
+	once bool
+}
+
+// call runs one API call with token refresh and, for a safe call, busy
+// retries. A failure after which WeChat may have applied a write (errcode
+// -1, a transport failure or an unreadable answer) is marked
+// OutcomeUnknown, and is of kind KindUnavailable (retryable) only when the
+// call is safe to send again.
+func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
+	op := w.op
+	read := w.read || readPaths[w.path]
 	refreshed := false
 	pol := p.retry
-	if !retryBusy {
+	if !w.safe || w.once {
 		pol.Attempts = 1
 	}
 	err := retry.Do(ctx, pol, isBusy, func(ctx context.Context) error {
@@ -164,13 +204,13 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 			return err
 		}
 		for {
-			raw, err := p.send(ctx, method, path, query, tok, body)
+			raw, err := p.send(ctx, w.method, w.path, w.query, tok, w.body)
 			if err != nil {
-				return wrapCtx(ctx, op, err)
+				return unknownOutcome(wrapCtx(ctx, op, err), read, w.safe)
 			}
 			ce, err := decodeErrcode(op, raw)
 			if err != nil {
-				return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable WeChat answer", Err: err}
+				return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable WeChat answer", Err: err}, read, w.safe)
 			}
 			if ce != nil && isTokenErrcode(ce.ErrCode) && !refreshed {
 				refreshed = true
@@ -181,20 +221,38 @@ func (p *Provider) call(ctx context.Context, op, method, path string, query url.
 			}
 			if ce != nil {
 				e := apiError(op, ce)
-				if ce.ErrCode == -1 && !retryBusy {
-					e.Message = maybeAppliedMessage
+				if ce.ErrCode == -1 {
+					return unknownOutcome(e, read, w.safe)
 				}
 				return e
 			}
 			if out != nil {
 				if err := json.Unmarshal(raw, out); err != nil {
-					return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}
+					return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
 				}
 			}
 			return nil
 		}
 	})
 	return wrapCtx(ctx, op, err)
+}
+
+// unknownOutcome marks err, a failure after which WeChat may have applied
+// a write, as card.ErrOutcomeUnknown; a write that is not safe to send
+// again becomes KindUnknown (not retryable). Reads and ended contexts are
+// left alone.
+func unknownOutcome(err error, read, safe bool) error {
+	ce, ok := err.(*card.Error)
+	if !ok || read {
+		return err
+	}
+	c := *ce
+	c.OutcomeUnknown = true
+	if !safe && c.Kind == card.KindUnavailable {
+		c.Kind = card.KindUnknown
+		c.Message += "; " + maybeAppliedMessage
+	}
+	return &c
 }
 
 // send performs one HTTP request; the body is rebuilt on every attempt.
@@ -281,7 +339,7 @@ func (p *Provider) refreshToken(ctx context.Context, op, rejected string) (strin
 
 // tokenError reports a failure to get an access token as a failure of op.
 func tokenError(ctx context.Context, op string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+	if cerr := ctx.Err(); cerr != nil && driver.IsContextError(err) {
 		return cerr // the caller's context ended: bare, per the contract
 	}
 	var ce *card.Error
@@ -295,7 +353,7 @@ func tokenError(ctx context.Context, op string, err error) error {
 		}
 		return &c
 	}
-	if card.IsContextError(err) {
+	if driver.IsContextError(err) {
 		// ctx is live: a client timeout inside the token handle.
 		return wrapCtx(ctx, op, err)
 	}

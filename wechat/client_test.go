@@ -18,6 +18,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/retry"
 	"github.com/walletcard/card/wechat/wechattest"
 )
@@ -266,7 +267,7 @@ func TestCouponRefused(t *testing.T) {
 	if got := couponRefused("MEMBER_CARD", refused); got != error(refused) {
 		t.Fatalf("member card error changed: %v", got)
 	}
-	transport := card.Wrap("wechat", "CreateCard", card.KindUnavailable, errors.New("dial"))
+	transport := driver.Wrap("wechat", "CreateCard", card.KindUnavailable, errors.New("dial"))
 	if got := couponRefused("CASH", transport); got != transport {
 		t.Fatalf("transport error changed: %v", got)
 	}

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"errors"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/internal/retry"
@@ -78,34 +79,65 @@ type ConsumeCodeResponse struct {
 
 // ConsumeCode redeems a code once. A code consumed before is card.ErrConflict (errcode 40099).
 //
-// WeChat sometimes carries a consume out and still answers errcode -1
-// (system busy). ConsumeCode sends the call again after -1 (with
-// Options.Retry), and when such a repeat answers 40099 (already consumed) it
-// reads the code (code/get, check_consume false): if the code is now
-// CONSUMED, the consume is reported as done, with the card_id and openid of
-// code/get. WeChat keeps no record of which call consumed a code, so a
-// different consume of the same code that lands between the lost answer and
-// the repeat is also reported as this call's success; the code is consumed
-// either way. Without a -1 before it, 40099 is always card.ErrConflict.
+// ConsumeCode reports success only when WeChat answered success to this
+// call, and conflict only when no attempt of this call can have consumed
+// the code. WeChat sometimes carries a consume out and still answers
+// errcode -1 (system busy), and an answer can be lost; then ConsumeCode
+// reads the code (code/get, check_consume false): a code still NORMAL was
+// not consumed, and the consume is sent again (Options.Retry); a consumed
+// code may have been consumed by this call or by another one — WeChat keeps
+// no record of which — so ConsumeCode returns an error matching
+// card.ErrOutcomeUnknown, of kind card.KindUnknown (not retryable).
 func (p *Provider) ConsumeCode(ctx context.Context, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
 	const op = "ConsumeCode"
 	if err := req.Validate(); err != nil {
 		return nil, p.invalid(op, err)
 	}
-	return p.consume(ctx, op, req)
+	return p.consume(ctx, op, req, false)
 }
 
-// consume is ConsumeCode reported as op (req is valid).
-func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeRequest) (*ConsumeCodeResponse, error) {
-	var out ConsumeCodeResponse
-	got, err := p.afterBusy(ctx, op, "/card/code/consume", req, &out, 40099, req.Code, req.CardID, "CONSUMED")
-	if err != nil {
-		return nil, err
+// consume is ConsumeCode reported as op (req is valid); once makes one
+// attempt (the neutral pipeline retries).
+func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeRequest, once bool) (*ConsumeCodeResponse, error) {
+	pol := p.retry
+	if once {
+		pol.Attempts = 1
 	}
-	if got != nil { // recovered: the code/get answer describes the consumed code
-		out = ConsumeCodeResponse{Card: CodeCard{CardID: got.Card.CardID}, OpenID: got.OpenID}
+	var out ConsumeCodeResponse
+	err := retry.Do(ctx, pol, notApplied, func(ctx context.Context) error {
+		err := p.postJSON(ctx, op, "/card/code/consume", req, &out) // not repeat-safe: one attempt
+		if err == nil || !errors.Is(err, card.ErrOutcomeUnknown) {
+			return err
+		}
+		got, gerr := invoke[GetCodeResponse](ctx, p, op, "/card/code/get", GetCodeRequest{Code: req.Code, CardID: req.CardID, CheckConsume: card.Ptr(false)})
+		if gerr != nil || got.UserCardStatus != "NORMAL" {
+			var ce *card.Error
+			if errors.As(err, &ce) {
+				c := *ce
+				c.Message = "the consume may have been applied: the code is no longer unconsumed, and WeChat keeps no record of which call consumed it; check your records (the user_consume_card event) before redeeming the benefit"
+				return &c
+			}
+			return err
+		}
+		// The code is still unconsumed: this attempt was not applied.
+		var cause error = err
+		var ce *card.Error
+		if errors.As(err, &ce) {
+			cause = ce.Err // the vendor error, without the unknown-outcome mark
+		}
+		return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Code: ce.Code,
+			Message: "no clear answer, but code/get shows the code unconsumed: the consume was not applied and may be sent again", Err: cause}
+	})
+	if err != nil {
+		return nil, wrapCtx(ctx, op, err)
 	}
 	return &out, nil
+}
+
+// notApplied reports a failure after which a call was certainly not
+// applied and may be sent again.
+func notApplied(err error) bool {
+	return card.KindOf(err) == card.KindUnavailable && !errors.Is(err, card.ErrOutcomeUnknown)
 }
 
 // afterBusy sends a call that is not idempotent but whose effect can be read

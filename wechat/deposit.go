@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/retry"
 )
 
@@ -132,7 +133,7 @@ func (p *Provider) DepositCodes(ctx context.Context, req DepositCodesRequest) (*
 		} else {
 			out.NotDeposited = append([]string(nil), req.Codes[lo:]...)
 		}
-		if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+		if cerr := ctx.Err(); cerr != nil && driver.IsContextError(err) {
 			return out, cerr // bare, per the context-error contract; out says how far it got
 		}
 		return out, depositBatchError(ctx, op, err, b, total, lo, len(req.Codes), maybe)
@@ -158,11 +159,7 @@ func (p *Provider) depositBatch(ctx context.Context, op, cardID string, batch []
 // KindUnavailable error without an errcode), or a context error while the
 // call was on the wire. WeChat refused a call with any other errcode.
 func depositMaybeApplied(err error) bool {
-	if isBusy(err) || card.IsContextError(err) {
-		return true
-	}
-	_, hasCode := errcodeOf(err)
-	return !hasCode && card.KindOf(err) == card.KindUnavailable
+	return isBusy(err) || driver.IsContextError(err) || errors.Is(err, card.ErrOutcomeUnknown)
 }
 
 // depositBatchError reports the failure of batch b (0-based) of total, whose
@@ -183,6 +180,11 @@ func depositBatchError(ctx context.Context, op string, err error, b, total, lo, 
 	}
 	err = wrapCtx(ctx, op, err)
 	e := &card.Error{Provider: ProviderName, Op: op, Kind: card.KindOf(err), Message: msg, Err: err}
+	if maybe {
+		// Depositing the batch again is safe (duplicates of a resent batch
+		// count as deposited), so the unknown outcome is retryable.
+		e.Kind, e.OutcomeUnknown = card.KindUnavailable, true
+	}
 	var ce *card.Error
 	if errors.As(err, &ce) {
 		e.Code = ce.Code
@@ -252,7 +254,7 @@ func (p *Provider) CheckCodes(ctx context.Context, req CheckCodesRequest) (*Chec
 		hi := min(lo+MaxCodesPerCall, len(req.Codes))
 		var ans CheckCodesResponse
 		if err := p.postJSON(ctx, op, "/card/code/checkcode", depositBody{CardID: req.CardID, Code: req.Codes[lo:hi]}, &ans); err != nil {
-			if cerr := ctx.Err(); cerr != nil && card.IsContextError(err) {
+			if cerr := ctx.Err(); cerr != nil && driver.IsContextError(err) {
 				return out, cerr
 			}
 			err = wrapCtx(ctx, op, err)

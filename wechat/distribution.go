@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // QR code and whitelist limits.
@@ -168,12 +169,12 @@ func (p *Provider) ShowQRCodeURL(ticket string) string {
 func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error) {
 	const op = "ShowQRCode"
 	if ticket == "" {
-		return nil, p.invalid(op, card.InvalidArgument("ticket", "is required"))
+		return nil, p.invalid(op, driver.InvalidArgument("ticket", "is required"))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.ShowQRCodeURL(ticket), nil)
 	if err != nil {
 		// The error would quote the URL, ticket included: keep it out of the text.
-		return nil, p.invalid(op, card.InvalidArgument("ticket", "cannot build the image URL (bad QRImageBaseURL?)"))
+		return nil, p.invalid(op, driver.InvalidArgument("ticket", "cannot build the image URL (bad QRImageBaseURL?)"))
 	}
 	resp, err := p.hc.Do(req)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // errKind is one row of the errcode table: the neutral kind and a short
@@ -212,5 +213,5 @@ func couponRefused(cardType string, err error) error {
 // kind KindUnavailable unless it already is a *card.Error (a client timeout
 // becomes a retryable unavailable error).
 func wrapCtx(ctx context.Context, op string, err error) error {
-	return card.WrapContext(ctx, ProviderName, op, card.KindUnavailable, err)
+	return driver.WrapContext(ctx, ProviderName, op, card.KindUnavailable, err)
 }

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -9,7 +10,9 @@ import (
 	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/retry"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Default hosts of the WeChat APIs.
@@ -42,6 +45,14 @@ type Options struct {
 	// LevelField is the member-card custom field (1..3) that holds the level,
 	// used by the neutral card.MemberCard methods. Default 1.
 	LevelField int
+	// Logger receives one record per neutral call (Open, Get, Update …):
+	// Debug on success, Warn on failure, Error when the outcome is unknown.
+	// nil (the default) logs nothing. Records never hold a secret.
+	Logger *slog.Logger
+	// Hook, if set, is called after every neutral call with its
+	// card.CallInfo (provider, op, duration, attempts, kind, outcome known),
+	// for metrics and tracing.
+	Hook card.Hook
 	// OnCacheError, if set, is told when the official account's cache cannot
 	// store a freshly fetched card api_ticket (and, for a Provider built by
 	// NewFromConfig, an access token). Such a failure never fails the call:
@@ -54,6 +65,7 @@ type Options struct {
 // card.Consumer and card.TemplateManager, and offers the WeChat card API as
 // typed methods. It is safe for concurrent use.
 type Provider struct {
+	pipe       *driver.Pipeline
 	oa         *wxsdk.OfficialAccount
 	baseURL    string
 	qrBaseURL  string
@@ -74,10 +86,10 @@ type Provider struct {
 // api_ticket in oa's cache.
 func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 	if oa == nil || oa.GetContext() == nil || oa.GetContext().Config == nil {
-		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("oa", "an *officialaccount.OfficialAccount with a config is required"))
+		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "an *officialaccount.OfficialAccount with a config is required"))
 	}
 	if oa.GetContext().AccessTokenHandle == nil {
-		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("oa", "the official account has no access-token handle"))
+		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "the official account has no access-token handle"))
 	}
 	var o Options
 	if opts != nil {
@@ -112,8 +124,11 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 		p.levelField = 1
 	}
 	if p.levelField < 1 || p.levelField > 3 {
-		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
+		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
 	}
+	p.pipe = driver.NewPipeline(ProviderName, cardDriver{p}, &driver.Options{
+		Rules: walletrules.WeChat(), Retry: p.retry, Logger: o.Logger, Hook: o.Hook, Clock: p.now,
+	})
 	return p, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/silenceper/wechat/v2/credential"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // TokenRefresher is implemented by access-token handles that can replace a
@@ -314,7 +315,7 @@ func redactURL(raw string) string {
 // transport failure, so that it does not cause more fetches.
 func leaderCanceled(ctx context.Context, err error) bool {
 	var ce *card.Error
-	return err != nil && card.IsContextError(err) && !errors.As(err, &ce) && ctx.Err() == nil
+	return err != nil && driver.IsContextError(err) && !errors.As(err, &ce) && ctx.Err() == nil
 }
 
 // flightCall is one in-progress load shared by concurrent callers.

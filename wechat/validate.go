@@ -3,61 +3,57 @@ package wechat
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
-	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/check"
 )
 
-// cv collects the first rule a request breaks. Every Validate method of the
-// package uses it: the checks run in order and the first failure is reported
-// as a card.ErrInvalidArgument-kind *card.Error naming the Go field.
-type cv struct{ first *card.Error }
+// cv is the module's one field checker (internal/check) as every Validate
+// method of the package uses it: the checks run in order and the first
+// failure is reported as a card.ErrInvalidArgument-kind *card.Error naming
+// the Go field. Every text check applies the content rules too (no control
+// or invisible formatting characters, not whitespace only).
+type cv struct{ check.Checker }
 
 // fail records a broken rule unless one was recorded before.
-func (v *cv) fail(field, format string, args ...any) {
-	if v.first == nil {
-		v.first = card.InvalidArgument(field, format, args...)
-	}
-}
+func (v *cv) fail(field, format string, args ...any) { v.Fail(field, format, args...) }
 
 // err is the first broken rule, or nil.
-func (v *cv) err() error {
-	if v.first == nil {
-		return nil
-	}
-	return v.first
-}
+func (v *cv) err() error { return driver.FromCheck(v.Err()) }
 
 // str checks a byte-limited string; required makes "" an error.
 func (v *cv) str(field, s string, required bool, maxBytes int) {
-	switch {
-	case s == "":
+	if s == "" {
 		if required {
 			v.fail(field, "is required")
 		}
-	case !utf8.ValidString(s):
-		v.fail(field, "is not valid UTF-8")
-	case len(s) > maxBytes:
-		v.fail(field, "is %d bytes, the limit is %d", len(s), maxBytes)
+		return
 	}
+	v.Bytes(field, s, maxBytes)
 }
 
-// zh checks a field WeChat limits to n (Chinese) characters: at most n
-// characters and, since WeChat types such fields as string(3n), at most 3n
-// UTF-8 bytes.
+// zh checks a field WeChat limits to n Chinese characters and types
+// string(3n): at most 3n UTF-8 bytes, so other characters count their bytes
+// ("6个汉字tips", 14 bytes, fits 6 汉字 as WeChat's own sample requires).
 func (v *cv) zh(field, s string, required bool, n int) {
-	switch {
-	case s == "":
+	if s == "" {
 		if required {
 			v.fail(field, "is required")
 		}
-	case !utf8.ValidString(s):
-		v.fail(field, "is not valid UTF-8")
-	case utf8.RuneCountInString(s) > n:
-		v.fail(field, "is %d characters, the limit is %d", utf8.RuneCountInString(s), n)
-	case len(s) > 3*n:
-		v.fail(field, "is %d bytes, the limit is %d (%d characters of 3 bytes)", len(s), 3*n, n)
+		return
 	}
+	v.Zh(field, s, n)
+}
+
+// zhLines is zh for a field that may span lines ('\n' allowed).
+func (v *cv) zhLines(field, s string, required bool, n int) {
+	if s == "" {
+		if required {
+			v.fail(field, "is required")
+		}
+		return
+	}
+	v.MultilineZh(field, s, n)
 }
 
 // cardID, code and openID check the WeChat id formats.

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // Limits on what the gateway reads.
@@ -327,7 +327,7 @@ func (s *Server) checkParams(p url.Values) *apiError {
 	if p.Get("version") != "1.0" {
 		return gatewayError("40002", "isv.invalid-parameter", "参数无效: version")
 	}
-	ts, err := card.ParseWalletTime(p.Get("timestamp"))
+	ts, err := driver.ParseWalletTime(p.Get("timestamp"))
 	if err != nil || !(within(ts, s.clock()) || within(ts, time.Now())) {
 		return gatewayError("40002", "isv.invalid-timestamp", "非法的时间戳参数")
 	}

@@ -15,6 +15,7 @@ import (
 
 	alipay "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // baseValues returns the common parameters smartwalle sends, unsigned.
@@ -25,7 +26,7 @@ func (e *env) baseValues(method, biz string) url.Values {
 	v.Set("format", "JSON")
 	v.Set("charset", "utf-8")
 	v.Set("sign_type", "RSA2")
-	v.Set("timestamp", card.FormatWalletTime(time.Now()))
+	v.Set("timestamp", driver.FormatWalletTime(time.Now()))
 	v.Set("version", "1.0")
 	if biz != "" {
 		v.Set("biz_content", biz)
@@ -128,7 +129,7 @@ func TestRequestSignatureRejected(t *testing.T) {
 		{"charset", func(v url.Values) { v.Set("charset", "gbk") }, "40002", "isv.invalid-charset"},
 		{"version", func(v url.Values) { v.Set("version", "2.0") }, "40002", "isv.invalid-parameter"},
 		{"timestamp UTC on a Beijing gateway", func(v url.Values) {
-			v.Set("timestamp", time.Now().UTC().Format(card.WalletTimeLayout))
+			v.Set("timestamp", time.Now().UTC().Format(driver.WalletTimeLayout))
 		}, "40002", "isv.invalid-timestamp"},
 		{"timestamp layout", func(v url.Values) { v.Set("timestamp", time.Now().Format(time.RFC3339)) }, "40002", "isv.invalid-timestamp"},
 		{"biz_content not JSON", func(v url.Values) { v.Set("biz_content", "{nope") }, "40002", "isv.invalid-parameter"},

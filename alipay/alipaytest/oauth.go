@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // Scopes a user can grant (Alipay's list). auth_ecard is the member-card
@@ -299,7 +299,7 @@ func (s *Server) oauthToken(req *request) (node, *apiError) {
 	}
 	return node{
 		{"access_token", t.access},
-		{"auth_start", card.FormatWalletTime(t.start)},
+		{"auth_start", driver.FormatWalletTime(t.start)},
 		{"expires_in", int64(AccessTokenTTL / time.Second)},
 		{"open_id", s.register(t.userID).openID},
 		{"re_expires_in", int64(RefreshTokenTTL / time.Second)},

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // state is everything the gateway remembers. It is guarded by Server.mu.
@@ -168,7 +169,7 @@ func (c *checker) date(name string, v str) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := card.ParseWalletTime(string(v))
+	t, err := driver.ParseWalletTime(string(v))
 	if err != nil {
 		c.fail("参数无效: %s 格式必须为 yyyy-MM-dd HH:mm:ss", name)
 	}
@@ -218,7 +219,7 @@ func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return card.FormatWalletTime(t)
+	return driver.FormatWalletTime(t)
 }
 
 // templateReq is a template.create request_id: the template it created and

@@ -13,10 +13,10 @@ import (
 
 // newService swaps the mock in where production code has a wallet adapter.
 // Each test gets its own mock, so tests can run in parallel.
-func newService(t *testing.T) (*Loyalty, *mock.Provider, card.Ref) {
+func newService(t *testing.T) (*Loyalty, *mock.Alipay, card.Ref) {
 	t.Helper()
 	ctx := context.Background()
-	wallet := mock.New(&mock.Options{Name: card.Alipay})
+	wallet := mock.NewAlipay(nil)
 	tpl, err := wallet.CreateTemplate(ctx, card.TemplateSpec{Title: "Gold", BrandName: "Walletcard Coffee"})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestRewardPurchaseAddsPoints(t *testing.T) {
 func TestRewardPurchaseRetriesRateLimit(t *testing.T) {
 	t.Parallel()
 	l, wallet, ref := newService(t)
-	wallet.FailNext(mock.OpUpdate, card.KindRateLimited, 2)
+	wallet.FailNext(card.OpUpdate, card.KindRateLimited, 2)
 	c, err := l.RewardPurchase(context.Background(), ref, card.Yuan(5))
 	if err != nil {
 		t.Fatalf("want success after two rate-limited tries: %v", err)
@@ -51,7 +51,7 @@ func TestRewardPurchaseRetriesRateLimit(t *testing.T) {
 	if c.Points != card.WholePoints(10) {
 		t.Fatalf("points = %s, want 10 (applied once)", c.Points)
 	}
-	if n := wallet.CallCount(mock.OpUpdate); n != 3 {
+	if n := wallet.CallCount(card.OpUpdate); n != 3 {
 		t.Fatalf("Update called %d times, want 3", n)
 	}
 }
@@ -66,7 +66,7 @@ func TestRewardPurchaseGivesUpOnNotFound(t *testing.T) {
 	if !errors.Is(err, card.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
-	if n := wallet.CallCount(mock.OpGet); n != 1 {
+	if n := wallet.CallCount(card.OpGet); n != 1 {
 		t.Fatalf("Get called %d times; a not-found must not be retried", n)
 	}
 }
@@ -76,7 +76,7 @@ func TestRewardPurchaseGivesUpOnNotFound(t *testing.T) {
 func TestRewardPurchaseLostAnswerAwardsOnce(t *testing.T) {
 	t.Parallel()
 	l, wallet, ref := newService(t)
-	wallet.FailAfterApply(mock.OpUpdate, card.KindUnavailable, 1)
+	wallet.LoseAnswerNext(card.OpUpdate, 1)
 	c, err := l.RewardPurchase(context.Background(), ref, card.Yuan(5))
 	if err != nil {
 		t.Fatalf("want success after one lost answer: %v", err)
@@ -114,7 +114,7 @@ func TestPayChecksBalance(t *testing.T) {
 	if !errors.Is(err, ErrInsufficientBalance) {
 		t.Fatalf("err = %v, want ErrInsufficientBalance", err)
 	}
-	if wallet.CallCount(mock.OpUpdate) != 0 {
+	if wallet.CallCount(card.OpUpdate) != 0 {
 		t.Fatal("a refused payment reached the wallet")
 	}
 	c, err := l.Pay(context.Background(), ref, card.Money(2000))
@@ -126,7 +126,7 @@ func TestPayChecksBalance(t *testing.T) {
 func TestPayHonoursTimeout(t *testing.T) {
 	t.Parallel()
 	l, wallet, ref := newService(t)
-	wallet.SetLatency(mock.OpGet, time.Hour)
+	wallet.SetLatency(card.OpGet, time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
 	if _, err := l.Pay(ctx, ref, card.Yuan(1)); !errors.Is(err, context.DeadlineExceeded) {

@@ -11,7 +11,7 @@ import (
 
 func main() {
 	ctx := context.Background()
-	wallet := mock.New(&mock.Options{Name: card.Alipay})
+	wallet := mock.NewAlipay(nil)
 	tpl, err := wallet.CreateTemplate(ctx, card.TemplateSpec{Title: "Gold", BrandName: "Walletcard Coffee"})
 	if err != nil {
 		log.Fatal(err)

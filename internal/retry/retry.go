@@ -36,7 +36,7 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(ctx c
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			if werr := Sleep(ctx, delay(p, i)); werr != nil {
+			if werr := Sleep(ctx, Delay(p, i)); werr != nil {
 				return werr
 			}
 		}
@@ -50,9 +50,17 @@ func Do(ctx context.Context, p Policy, retryable func(error) bool, fn func(ctx c
 	return err
 }
 
-// delay returns the wait before try i+1 (i ≥ 1): Base·2^(i-1), capped, with
-// ±25 % jitter so that many clients do not retry in step.
-func delay(p Policy, i int) time.Duration {
+// Delay returns the wait before try i+1 (i ≥ 1): Base·2^(i-1), capped, with
+// ±25 % jitter so that many clients do not retry in step. A zero Base means
+// the default policy's.
+func Delay(p Policy, i int) time.Duration {
+	if p.Base <= 0 {
+		d := card.DefaultRetryPolicy()
+		p.Base = d.Base
+		if p.Max == 0 {
+			p.Max = d.Max
+		}
+	}
 	d := p.Base
 	for j := 1; j < i && (p.Max == 0 || d < p.Max); j++ {
 		d *= 2

@@ -65,9 +65,9 @@ func TestDoHonoursContextDuringBackoff(t *testing.T) {
 func TestDelayGrowsAndCaps(t *testing.T) {
 	p := Policy{Base: 100 * time.Millisecond, Max: 300 * time.Millisecond}
 	for i, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 300 * time.Millisecond, 9: 300 * time.Millisecond} {
-		d := delay(p, i)
+		d := Delay(p, i)
 		if d < want*3/4 || d > want*5/4 {
-			t.Errorf("delay(%d) = %v, want %v ± 25%%", i, d, want)
+			t.Errorf("Delay(%d) = %v, want %v ± 25%%", i, d, want)
 		}
 	}
 }

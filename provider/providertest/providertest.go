@@ -391,7 +391,7 @@ func invalidCases(req card.OpenRequest, ref card.Ref) []struct {
 		{"OpenNegativeBalance", "Balance", open(func(r *card.OpenRequest) { r.Balance = -100 })},
 		{"OpenBadKey", "IdempotencyKey", open(func(r *card.OpenRequest) { r.IdempotencyKey = "has space" })},
 		{"GetNoCardNo", "Ref.CardNo", func(ctx context.Context, p card.MemberCard) error { _, err := p.Get(ctx, noCard); return err }},
-		{"UpdateNothing", "Level", update(card.UpdateRequest{Ref: ref})},
+		{"UpdateNothing", "Level/Points/Balance", update(card.UpdateRequest{Ref: ref})},
 		{"UpdateNegativeBalance", "Balance", update(card.UpdateRequest{Ref: ref, Balance: card.Ptr(card.Money(-1))})},
 		{"UpdateNegativePoints", "Points", update(card.UpdateRequest{Ref: ref, Points: card.Ptr(card.Points(-100))})},
 		{"UpdateNoRef", "Ref.CardNo", update(card.UpdateRequest{Ref: noCard, Points: card.Ptr(card.WholePoints(1))})},

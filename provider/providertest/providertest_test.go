@@ -11,6 +11,7 @@ import (
 	"time"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/mock"
 	"github.com/walletcard/card/provider/providertest"
 )
@@ -68,7 +69,7 @@ func (b *broken) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 	case b.flaw == "lossy-points" && err == nil:
 		c.Points = c.Points / 100 * 100
 	case b.flaw == "wrong-kind" && err != nil:
-		return nil, card.Errorf(card.KindUnknown, "%v", err)
+		return nil, driver.Errorf(card.KindUnknown, "%v", err)
 	case b.flaw == "utc-times" && err == nil:
 		c.OpenedAt = c.OpenedAt.UTC()
 	case b.flaw == "drop-holder" && err == nil:
