@@ -55,7 +55,7 @@ func TestCreateValidation(t *testing.T) {
 		{"bad code_type", 40072, func(b, _ map[string]any) { b["code_type"] = "CODE_TYPE_MORSE" }},
 		{"long title", 45021, func(b, _ map[string]any) { b["title"] = "一二三四五六七八九十" }},
 		{"long brand", 45021, func(b, _ map[string]any) { b["brand_name"] = strings.Repeat("店", 13) }},
-		{"long notice", 45021, func(b, _ map[string]any) { b["notice"] = strings.Repeat("a", 17) }},
+		{"long notice", 45021, func(b, _ map[string]any) { b["notice"] = strings.Repeat("a", 49) }},
 		{"negative sku", 40070, func(b, _ map[string]any) { b["sku"] = map[string]any{"quantity": -1} }},
 		{"huge sku", 40070, func(b, _ map[string]any) { b["sku"] = map[string]any{"quantity": 100000001} }},
 		{"range backwards", 40079, func(b, _ map[string]any) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // errmsgs holds WeChat's errmsg for the codes the server answers
@@ -174,7 +173,8 @@ func (f *flexStrings) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func runes(s string) int { return utf8.RuneCountInString(s) }
-
-// tooLong reports whether s has more than max characters (runes).
-func tooLong(s string, max int) bool { return len(s) > max && runes(s) > max }
+// tooLong reports whether s is longer than a field WeChat limits to max
+// Chinese characters: such fields are typed string(3·max), so the limit is
+// 3·max UTF-8 bytes, and other characters count their bytes (WeChat's own
+// member-card sample puts "6个汉字tips", 14 bytes, in a 6-汉字 field).
+func tooLong(s string, max int) bool { return len(s) > 3*max }

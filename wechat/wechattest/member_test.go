@@ -77,7 +77,7 @@ func TestUpdateUser(t *testing.T) {
 		t.Fatalf("member: %+v", mem)
 	}
 	c.fail(45021, "/card/membercard/updateuser", up("add_bonus", 1, "record_bonus", strings.Repeat("积", 15)))
-	c.fail(45021, "/card/membercard/updateuser", up("add_balance", 1, "record_balance", strings.Repeat("x", 15)))
+	c.fail(45021, "/card/membercard/updateuser", up("add_balance", 1, "record_balance", strings.Repeat("x", 43)))
 	c.fail(45021, "/card/membercard/updateuser", up("custom_field_value3", "1234567890123"))
 	c.fail(45022, "/card/membercard/updateuser", up("add_bonus", -3001))
 	c.fail(45023, "/card/membercard/updateuser", up("balance", -1))
