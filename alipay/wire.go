@@ -257,3 +257,11 @@ func (c *MerchantCard) UnmarshalJSON(b []byte) error {
 	*c = out
 	return nil
 }
+
+// present returns an error naming the response field when its value is empty.
+func present(field, value string) error {
+	if value == "" {
+		return errors.New(field + " is missing")
+	}
+	return nil
+}

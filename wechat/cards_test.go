@@ -14,6 +14,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/walletrules"
 	"github.com/walletcard/card/wechat/wechattest"
 )
 
@@ -559,7 +560,7 @@ func TestColorsAndCategories(t *testing.T) {
 		t.Fatal("no colours")
 	}
 	for _, c := range cs.Colors {
-		if !cardColorNames[c.Name] || !strings.HasPrefix(strings.TrimSpace(c.Value), "#") {
+		if !walletrules.IsWeChatColor(c.Name) || !strings.HasPrefix(strings.TrimSpace(c.Value), "#") {
 			t.Errorf("colour %+v", c)
 		}
 	}

@@ -15,14 +15,15 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // QR code and whitelist limits.
 const (
 	// MinQRExpireSeconds and MaxQRExpireSeconds bound CreateQRCodeRequest.ExpireSeconds
 	// (0 leaves it out: WeChat then keeps the code valid for 365 days).
-	MinQRExpireSeconds = 60
-	MaxQRExpireSeconds = 1800
+	MinQRExpireSeconds = walletrules.WeChatMinQRExpireSeconds
+	MaxQRExpireSeconds = walletrules.WeChatMaxQRExpireSeconds
 	// MaxTestWhitelist is the most openids and usernames (together) one
 	// /card/testwhitelist/set call may carry.
 	MaxTestWhitelist = 10

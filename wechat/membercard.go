@@ -1,18 +1,22 @@
 package wechat
 
-import "context"
+import (
+	"context"
+
+	"github.com/walletcard/card/internal/walletrules"
+)
 
 // Member-card limits (reference §3.16).
 const (
 	// MaxRecordRunes bounds record_bonus, record_balance and init_bonus_record: 14 (Chinese) characters.
-	MaxRecordRunes = 14
+	MaxRecordRunes = walletrules.WeChatMaxRecordZh
 	// MaxCustomFieldValueBytes bounds custom_field_value1..3 and init_custom_field_value1..3:
 	// 12 bytes (4 Chinese characters in UTF-8).
-	MaxCustomFieldValueBytes = 12
+	MaxCustomFieldValueBytes = walletrules.WeChatMaxCustomValueBytes
 	// maxMembershipNumberLen bounds membership_number. WeChat documents no
 	// limit; it "may equal the code", which is string(20), so 20 bytes is what
 	// this adapter and wechattest accept.
-	maxMembershipNumberLen = MaxCodeLen
+	maxMembershipNumberLen = walletrules.WeChatMaxMembershipBytes
 	maxURLLen              = 256
 )
 
