@@ -13,28 +13,54 @@
 //	mock/                   in-memory, for merchants' tests and local development
 //	provider/               a Router that puts several wallets behind one MemberCard
 //	provider/providertest/  the conformance suite every provider passes
+//	driver/                 for provider authors: the driver contract and the pipeline
+//
+// MemberCard is an interface, not a concrete type, so that a merchant's
+// service depends on it and a test swaps in a mock with one line
+// (mock.NewWeChat(nil) for wechat.NewFromCredentials(…)), and so that a
+// provider.Router composes wallets behind it. Every implementation in this
+// module is the same pipeline (package driver) around a small wallet driver.
+//
+// # The pipeline
+//
+// Each neutral call is validated once — the request's own rules (Validate)
+// and the wallet's — and refused with ErrInvalidArgument naming the field
+// before anything is sent; Open's and Delete's IdempotencyKey is generated
+// when empty and reused on every retry; the wallet driver maps the request
+// to the wallet and back; the *Error is built once, with provider, operation,
+// kind and the vendor error; failures that are safe to repeat are retried
+// (RetryPolicy); and the call is reported to the provider's Logger and Hook
+// (CallInfo: provider, op, duration, attempts, kind, whether the outcome is
+// known), never with a secret.
+//
+//	merchant ─► provider.Router ─► pipeline: validate ─ key ─ driver ─► wallet
+//	         ◄───────────────────────────── *Error ◄ retry ◄ observe
 //
 // # Wallet differences
 //
 // Opening a card needs different proof of the user on each wallet: Alipay
 // needs the user's auth_token from OAuth with scope auth_ecard
 // (OpenRequest.AuthToken); WeChat needs the code the user received when
-// claiming the card (OpenRequest.Code). The neutral request carries both; an
-// adapter rejects a request missing its wallet's field with ErrInvalidArgument
-// naming that field.
+// claiming the card (OpenRequest.Code). The neutral request carries both; a
+// provider refuses a request missing its wallet's field with
+// ErrInvalidArgument naming that field. Each wallet's limits (lengths, whole
+// points on WeChat, claim-link lifetimes, amounts) apply the same way.
 //
 // # Values
 //
 // Money is integer fen and Points are integer hundredths of a point; neither is
-// ever a float. Times are reported in Beijing time (see Beijing).
+// ever a float. Times are reported in Beijing time (see Beijing). Text that
+// reaches a wallet must be valid UTF-8 without control or invisible
+// formatting characters, and not whitespace only.
 //
 // # Errors
 //
 // Every failure is a *Error with a Kind from a small closed set, tested with
 // errors.Is (card.ErrNotFound …). The vendor error stays reachable with
-// errors.As. Context cancellation is returned unwrapped. Requests validate
-// themselves (Validate) and a provider returns ErrInvalidArgument naming the
-// field before anything is sent.
+// errors.As. Context cancellation is returned unwrapped. A call the wallet
+// may or may not have carried out (its answer was lost) matches
+// ErrOutcomeUnknown: it is never reported as success or as a plain failure,
+// and IsRetryable is true for it only where repeating it as it was is safe.
 //
 // # Provider-specific features
 //
