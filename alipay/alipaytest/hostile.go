@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // MaxRecordedAnswers is how many answers per method a Server remembers for
@@ -135,7 +136,9 @@ func ErrorStatus(status int, n int64) Hostile {
 }
 
 // Redirect is a redirect (301, 302, 303, 307 or 308) to location, for
-// example the URL of a test server that records what a client sends it:
+// example the URL of a test server that records what a client sends it.
+// When location has no query, the request's own query is appended, as a
+// proxy rewriting the host would do:
 // a client that follows it may carry the request, its body and its
 // credentials to another host. Redirect panics on another status.
 func Redirect(status int, location string) Hostile {
@@ -232,10 +235,14 @@ func (s *Server) serveHostile(w http.ResponseWriter, r *http.Request, method str
 		hdr.Set("Content-Type", "text/html;charset=utf-8")
 		streamBody(r.Context(), s.done, w, h.status, "<html><body>", "</body></html>", h.size, false)
 	case hostileRedirect:
-		hdr.Set("Location", h.location)
+		loc := h.location
+		if !strings.Contains(loc, "?") && r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery // as a proxy rewriting the host would
+		}
+		hdr.Set("Location", loc)
 		hdr.Set("Content-Type", "text/html;charset=utf-8")
 		w.WriteHeader(h.status)
-		_, _ = fmt.Fprintf(w, "<a href=%q>moved</a>\n", h.location)
+		_, _ = fmt.Fprintf(w, "<a href=%q>moved</a>\n", loc)
 	}
 }
 
