@@ -559,7 +559,7 @@ func (p *Provider) CreateTemplate(ctx context.Context, spec card.TemplateSpec) (
 		return nil, err
 	}
 	if spec.LogoURL == "" {
-		return nil, p.invalid(op, card.InvalidArgument("LogoURL", "WeChat requires a logo (uploaded to WeChat first)"))
+		return nil, p.invalid(op, card.InvalidArgument("LogoURL", "WeChat requires a logo: upload a JPG or PNG with (*wechat.Provider).UploadImage (POST /cgi-bin/media/uploadimg) and pass the URL it returns"))
 	}
 	for _, l := range spec.Levels {
 		if err := checkLevel(l); err != nil {
