@@ -75,8 +75,8 @@ func anyMethodAnswers(kind card.Kind) bool {
 	return false
 }
 
-// FailNext makes the next n calls of method (e.g.
-// "alipay.marketing.card.open"; "" = any method) fail before they are
+// FailNext makes the next n calls of op, a method name (e.g.
+// "alipay.marketing.card.open"; "" = any method), fail before they are
 // applied: the gateway answers the failure Alipay sends for kind (see the
 // table in the package doc: KindUnavailable → 20000 isp.unknow-error,
 // KindRateLimited → 40005, KindUnauthenticated → 20001
@@ -84,30 +84,30 @@ func anyMethodAnswers(kind card.Kind) bool {
 // sub_code …), signed like every method answer, and state is untouched.
 //
 // A kind the named method cannot answer (for example KindAlreadyExists
-// for card.query) panics, like a misused httptest helper; with method ""
+// for card.query) panics, like a misused httptest helper; with op ""
 // the rule applies only to calls of methods that have an answer for kind
-// and is not used up by the others. A later call for the same method
+// and is not used up by the others. A later call for the same op
 // replaces the earlier rule; n ≤ 0 removes it.
-func (s *Server) FailNext(method string, kind card.Kind, n int) {
+func (s *Server) FailNext(op string, kind card.Kind, n int) {
 	if n > 0 {
-		if method != "" {
-			if _, ok := kindAnswer(method, kind); !ok {
-				panic(fmt.Sprintf("alipaytest: FailNext(%q, %v): the method has no answer for this kind", method, kind))
+		if op != "" {
+			if _, ok := kindAnswer(op, kind); !ok {
+				panic(fmt.Sprintf("alipaytest: FailNext(%q, %v): the op has no answer for this kind", op, kind))
 			}
 		} else if !anyMethodAnswers(kind) {
-			panic(fmt.Sprintf("alipaytest: FailNext(\"\", %v): no method has an answer for this kind", kind))
+			panic(fmt.Sprintf("alipaytest: FailNext(\"\", %v): no op has an answer for this kind", kind))
 		}
 	}
-	s.setFail(method, &failRule{kind: kind, n: n})
+	s.setFail(op, &failRule{kind: kind, n: n})
 }
 
-// FailNextCode is FailNext with an exact answer: the next n calls of method
-// ("" = any method) answer a signed failure with this code ("40004",
+// FailNextCode is FailNext with an exact answer: the next n calls of op
+// (a method name; "" = any method) answer a signed failure with this code ("40004",
 // "20000", "40005" …), sub_code and sub_msg, without running the method.
 // Use it for a business sub_code FailNext has no kind for. n ≤ 0 removes
 // the rule.
-func (s *Server) FailNextCode(method, code, subCode, subMsg string, n int) {
-	s.setFail(method, &failRule{err: &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg}, n: n})
+func (s *Server) FailNextCode(op, code, subCode, subMsg string, n int) {
+	s.setFail(op, &failRule{err: &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg}, n: n})
 }
 
 func (s *Server) setFail(method string, r *failRule) {
@@ -143,21 +143,21 @@ func (s *Server) takeFail(method string) *apiError {
 	return nil
 }
 
-// LoseAnswerNext makes the next n calls of method ("" = any method) run
+// LoseAnswerNext makes the next n calls of op (a method name; "" = any method) run
 // normally — state changes — and then lose their answer: the server closes
 // the connection without writing anything, so the client sees a transport
 // error although the gateway applied the call (a reply lost on the way
 // back). Use it to check what a client's retry does to a call that was
 // already applied. A call failed by FailNext uses up a rule too (its
 // failure answer is what gets lost). n ≤ 0 removes the rule.
-func (s *Server) LoseAnswerNext(method string, n int) {
+func (s *Server) LoseAnswerNext(op string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n <= 0 {
-		delete(s.drops, method)
+		delete(s.drops, op)
 		return
 	}
-	s.drops[method] = n
+	s.drops[op] = n
 }
 
 // takeDrop consumes one LoseAnswerNext for method. Callers hold s.mu.
@@ -175,19 +175,19 @@ func (s *Server) takeDrop(method string) bool {
 	return false
 }
 
-// SetLatency delays every answer to method ("" = all methods) by d before the
+// SetLatency delays every answer to op (a method name; "" = all methods) by d before the
 // method runs. If the client gives up (its request context ends) while
 // waiting, the server drops the request without running the method, or,
 // with Options.RunAfterClientGone, runs it when the delay is over. Close
 // ends the wait at once. d ≤ 0 removes the delay.
-func (s *Server) SetLatency(method string, d time.Duration) {
+func (s *Server) SetLatency(op string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if d <= 0 {
-		delete(s.latency, method)
+		delete(s.latency, op)
 		return
 	}
-	s.latency[method] = d
+	s.latency[op] = d
 }
 
 // ExpireCredentials makes every user auth_token issued so far expire:

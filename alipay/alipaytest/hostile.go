@@ -17,9 +17,9 @@ const MaxRecordedAnswers = 32
 // Answer is one HTTP answer of the gateway: a genuine answer it recorded
 // (Answers) or an answer to serve in place of the next one (ReplayNext).
 type Answer struct {
-	// Method is the method the answer was given to ("" for a request
-	// naming none).
-	Method string
+	// Op is the method the answer was given to
+	// ("alipay.marketing.card.query"; "" for a request naming none).
+	Op string
 	// Request is the biz_content (decrypted) of the request it answered, ""
 	// when the request had none or failed the gateway's own checks. It
 	// helps a test pick the answer to one particular request.
@@ -38,7 +38,7 @@ type Answer struct {
 func (s *Server) record(method, biz string, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := Answer{Method: method, Request: biz, Status: http.StatusOK,
+	a := Answer{Op: method, Request: biz, Status: http.StatusOK,
 		Header: http.Header{"Content-Type": {jsonContentType}}, Body: slices.Clone(body), seq: s.nextSeq()}
 	l := append(s.answers[method], a)
 	if len(l) > MaxRecordedAnswers {
@@ -47,19 +47,19 @@ func (s *Server) record(method, biz string, body []byte) {
 	s.answers[method] = l
 }
 
-// Answers returns the genuine answers the gateway gave to method, oldest
+// Answers returns the genuine answers the gateway gave to op (a method name), oldest
 // first (at most MaxRecordedAnswers per method): successes and failures,
 // signed and unsigned, exactly as written — not the ones TamperNext
 // corrupted, HostileNext or ReplayNext served, or LoseAnswerNext lost.
-// method "" returns the answers to every method in the order they were
+// op "" returns the answers to every method in the order they were
 // given. Serve one with ReplayNext to check that a client refuses an
 // answer bound to another request.
-func (s *Server) Answers(method string) []Answer {
+func (s *Server) Answers(op string) []Answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Answer
-	if method != "" {
-		out = slices.Clone(s.answers[method])
+	if op != "" {
+		out = slices.Clone(s.answers[op])
 	} else {
 		for _, l := range s.answers {
 			out = append(out, l...)
@@ -168,36 +168,36 @@ func (h Hostile) String() string {
 	return "Hostile{}"
 }
 
-// HostileNext makes the server answer the next request to method
-// (e.g. "alipay.marketing.card.query"; "" = whichever comes next) with h
+// HostileNext makes the server answer the next request to op, a method
+// name (e.g. "alipay.marketing.card.query"; "" = whichever comes next), with h
 // instead of its own answer. The request never reaches the gateway: it is
 // counted by Calls but not checked, not applied and not recorded, as when
 // an on-path attacker or a broken proxy answers in the gateway's place. A
-// later call for the same method replaces a pending one; the zero Hostile
+// later call for the same op replaces a pending one; the zero Hostile
 // removes it.
-func (s *Server) HostileNext(method string, h Hostile) {
+func (s *Server) HostileNext(op string, h Hostile) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if h.kind == 0 {
-		delete(s.hostile, method)
+		delete(s.hostile, op)
 		return
 	}
-	s.hostile[method] = h
+	s.hostile[op] = h
 }
 
-// ReplayNext makes the server answer the next request to method ("" =
+// ReplayNext makes the server answer the next request to op (a method name; "" =
 // whichever comes next) with a, byte for byte — typically a genuine signed
 // answer from Answers, given to another request or even another method —
 // instead of running it (see HostileNext). A signature over the answer is
 // valid, but it does not bind the answer to the request: a client must
 // check that the answer's node is the called method's and that the
 // identifiers it echoes are the ones it asked for.
-func (s *Server) ReplayNext(method string, a Answer) {
+func (s *Server) ReplayNext(op string, a Answer) {
 	h := Hostile{kind: hostileRaw, status: a.Status, header: a.Header.Clone(), body: slices.Clone(a.Body)}
 	if h.status == 0 {
 		h.status = http.StatusOK
 	}
-	s.HostileNext(method, h)
+	s.HostileNext(op, h)
 }
 
 // takeHostile consumes the pending hostile answer for method. Callers hold

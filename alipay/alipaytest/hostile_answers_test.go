@@ -112,7 +112,7 @@ func TestAnswersKeepTheLatest(t *testing.T) {
 	assert.Len(t, e.srv.Answers(MethodTemplateQuery), MaxRecordedAnswers)
 	all := e.srv.Answers("")
 	require.Len(t, all, MaxRecordedAnswers+2) // + create + batchquery
-	assert.Equal(t, MethodTemplateBatchQuery, all[len(all)-1].Method)
+	assert.Equal(t, MethodTemplateBatchQuery, all[len(all)-1].Op)
 	for i := 1; i < len(all); i++ {
 		assert.Less(t, all[i-1].seq, all[i].seq)
 	}

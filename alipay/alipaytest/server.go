@@ -339,16 +339,16 @@ func (s *Server) TamperNext(method string, mode Tamper) {
 	s.tampers[method] = mode
 }
 
-// Calls returns how many gateway requests named method (the "method"
-// parameter) the server received, including rejected ones. method "" counts
+// Calls returns how many gateway requests for op (their "method"
+// parameter) the server received, including rejected ones. op "" counts
 // every gateway request, including those without a method.
-func (s *Server) Calls(method string) int {
+func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if method == "" {
+	if op == "" {
 		return s.callsTotal
 	}
-	return s.calls[method]
+	return s.calls[op]
 }
 
 // now returns the server clock in Beijing time.

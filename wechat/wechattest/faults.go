@@ -46,48 +46,48 @@ func kindErrcode(path string, kind card.Kind) (int, bool) {
 	return 0, false
 }
 
-// FailNext makes the next n requests to path (for example
-// "/card/membercard/activate"; "" = any path) fail before they are applied:
+// FailNext makes the next n requests to op, an API path (for example
+// "/card/membercard/activate"; "" = any path), fail before they are applied:
 // the server answers WeChat's errcode for kind (see the table in the
 // package doc: KindUnavailable → -1, KindRateLimited → 45009,
 // KindUnauthenticated → 40001, KindNotFound → 40073 or 40056 …) and no
 // state changes.
 //
 // A kind the named path cannot answer (for example KindNotFound for
-// /cgi-bin/token) panics, like a misused httptest helper; with path "" the
+// /cgi-bin/token) panics, like a misused httptest helper; with op "" the
 // rule applies only to requests to paths that have an answer for kind and
-// is not used up by the others. A later call for the same path replaces the
+// is not used up by the others. A later call for the same op replaces the
 // earlier one; n ≤ 0 removes it.
-func (s *Server) FailNext(path string, kind card.Kind, n int) {
+func (s *Server) FailNext(op string, kind card.Kind, n int) {
 	if n > 0 {
-		probe := path
+		probe := op
 		if probe == "" {
 			probe = "/card/code/consume" // every kind with an answer has one here
 		}
 		if _, ok := kindErrcode(probe, kind); !ok {
-			panic(fmt.Sprintf("wechattest: FailNext(%q, %v): no answer for this kind", path, kind))
+			panic(fmt.Sprintf("wechattest: FailNext(%q, %v): no answer for this kind", op, kind))
 		}
 	}
-	s.setFault(s.faults, path, &fault{kind: kind, byKind: true, n: n})
+	s.setFault(s.faults, op, &fault{kind: kind, byKind: true, n: n})
 }
 
 // FailNextCode is FailNext with an exact errcode: the next n requests to
-// path ("" = any path) answer {"errcode":errcode,"errmsg":…} without
+// op (an API path; "" = any path) answer {"errcode":errcode,"errmsg":…} without
 // touching any state. n ≤ 0 removes the rule.
-func (s *Server) FailNextCode(path string, errcode int, n int) {
-	s.setFault(s.faults, path, &fault{code: errcode, n: n})
+func (s *Server) FailNextCode(op string, errcode int, n int) {
+	s.setFault(s.faults, op, &fault{code: errcode, n: n})
 }
 
-// ApplyThenFailNext makes the next n requests to path ("" = any path) that
+// ApplyThenFailNext makes the next n requests to op (an API path; "" = any path) that
 // the server handles successfully apply their effect (state changes and
 // event pushes, as usual) but answer {"errcode":errcode,"errmsg":…} instead
 // of the success body, as WeChat does when it answers -1 (system busy) to a
 // call it has carried out. Requests that fail (validation, state, FailNext)
 // answer their own error and do not use up a rule. Use it to check that a
 // client does not blindly resend a call that is not idempotent. A later
-// call for the same path replaces the earlier one; n ≤ 0 removes it.
-func (s *Server) ApplyThenFailNext(path string, errcode int, n int) {
-	s.setFault(s.applied, path, &fault{code: errcode, n: n})
+// call for the same op replaces the earlier one; n ≤ 0 removes it.
+func (s *Server) ApplyThenFailNext(op string, errcode int, n int) {
+	s.setFault(s.applied, op, &fault{code: errcode, n: n})
 }
 
 func (s *Server) setFault(m map[string]*fault, path string, f *fault) {
@@ -100,20 +100,20 @@ func (s *Server) setFault(m map[string]*fault, path string, f *fault) {
 	m[path] = f
 }
 
-// LoseAnswerNext makes the next n requests to path ("" = any path) be
+// LoseAnswerNext makes the next n requests to op (an API path; "" = any path) be
 // handled normally — state changes, pushes are sent — and then lose their
 // answer: the server closes the connection without writing anything, so the
 // client sees a transport error although WeChat carried the call out. A
 // request failed by FailNext uses up a rule too (its error answer is what
 // gets lost). n ≤ 0 removes the rule.
-func (s *Server) LoseAnswerNext(path string, n int) {
+func (s *Server) LoseAnswerNext(op string, n int) {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	if n <= 0 {
-		delete(s.lost, path)
+		delete(s.lost, op)
 		return
 	}
-	s.lost[path] = n
+	s.lost[op] = n
 }
 
 // takeLost uses up one LoseAnswerNext rule for path.
@@ -133,18 +133,18 @@ func (s *Server) takeLost(path string) bool {
 	return false
 }
 
-// SetLatency delays every request to path ("" = every path) by d before it is
+// SetLatency delays every request to op (an API path; "" = every path) by d before it is
 // handled. The delay ends early when the request's context is cancelled (the
 // client went away: the request is dropped unhandled) or the server is
 // closed; no lock is held while waiting. d <= 0 removes the delay.
-func (s *Server) SetLatency(path string, d time.Duration) {
+func (s *Server) SetLatency(op string, d time.Duration) {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	if d <= 0 {
-		delete(s.latency, path)
+		delete(s.latency, op)
 		return
 	}
-	s.latency[path] = d
+	s.latency[op] = d
 }
 
 // ExpireCredentials makes every access token issued so far answer 42001

@@ -21,8 +21,8 @@ const maxRecordedRequest = 64 << 10
 // Answer is one HTTP answer of the server: a genuine answer it recorded
 // (Answers) or an answer to serve in place of the next one (ReplayNext).
 type Answer struct {
-	// Path is the API path the answer was given to ("/card/code/get").
-	Path string
+	// Op is the API path the answer was given to ("/card/code/get").
+	Op string
 	// Request is the request it answered: the JSON body of a POST (at most
 	// 64 KiB; "" for a multipart upload), or the query of a GET without
 	// access_token and secret. It helps a test pick the answer to one
@@ -60,7 +60,7 @@ func (s *Server) record(a answerRecord, body []byte) {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	s.ansSeq++
-	rec := Answer{Path: a.path, Request: a.request, Status: http.StatusOK,
+	rec := Answer{Op: a.path, Request: a.request, Status: http.StatusOK,
 		Header: http.Header{"Content-Type": slices.Clone(jsonCT)}, Body: slices.Clone(body), seq: s.ansSeq}
 	l := append(s.answers[a.path], rec)
 	if len(l) > MaxRecordedAnswers {
@@ -69,18 +69,18 @@ func (s *Server) record(a answerRecord, body []byte) {
 	s.answers[a.path] = l
 }
 
-// Answers returns the genuine answers the server gave to requests for path,
+// Answers returns the genuine answers the server gave to requests for op (an API path),
 // oldest first (at most MaxRecordedAnswers per path): successes and
 // errcodes, exactly as written — not the ones HostileNext or ReplayNext
-// served or LoseAnswerNext lost. path "" returns the answers to every path
+// served or LoseAnswerNext lost. op "" returns the answers to every path
 // in the order they were given. Serve one with ReplayNext to check that a
 // client refuses an answer that does not belong to its request.
-func (s *Server) Answers(path string) []Answer {
+func (s *Server) Answers(op string) []Answer {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	var out []Answer
-	if path != "" {
-		out = slices.Clone(s.answers[path])
+	if op != "" {
+		out = slices.Clone(s.answers[op])
 	} else {
 		for _, l := range s.answers {
 			out = append(out, l...)
@@ -190,34 +190,34 @@ func (h Hostile) String() string {
 	return "Hostile{}"
 }
 
-// HostileNext makes the server answer the next request to path (e.g.
+// HostileNext makes the server answer the next request to op, an API path (e.g.
 // "/card/membercard/userinfo/get", "/cgi-bin/token"; "" = whichever comes
 // next) with h instead of its own answer. The request never reaches the
 // server's logic: it is counted by Calls but not checked, not applied and
 // not recorded, as when an on-path attacker or a broken proxy answers in
-// WeChat's place. A later call for the same path replaces a pending one;
+// WeChat's place. A later call for the same op replaces a pending one;
 // the zero Hostile removes it.
-func (s *Server) HostileNext(path string, h Hostile) {
+func (s *Server) HostileNext(op string, h Hostile) {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	if h.kind == 0 {
-		delete(s.hostile, path)
+		delete(s.hostile, op)
 		return
 	}
-	s.hostile[path] = h
+	s.hostile[op] = h
 }
 
-// ReplayNext makes the server answer the next request to path ("" =
+// ReplayNext makes the server answer the next request to op (an API path; "" =
 // whichever comes next) with a, byte for byte — typically a genuine answer
 // from Answers, given to another request or another path — instead of
 // handling it (see HostileNext). A client must check that the identifiers
 // an answer echoes (card_id, code, openid …) are the ones it asked for.
-func (s *Server) ReplayNext(path string, a Answer) {
+func (s *Server) ReplayNext(op string, a Answer) {
 	h := Hostile{kind: hostileRaw, status: a.Status, header: a.Header.Clone(), body: slices.Clone(a.Body)}
 	if h.status == 0 {
 		h.status = http.StatusOK
 	}
-	s.HostileNext(path, h)
+	s.HostileNext(op, h)
 }
 
 // takeHostileLocked consumes the pending hostile answer for path. Callers

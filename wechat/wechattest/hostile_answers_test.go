@@ -50,7 +50,7 @@ func TestReplayRecordedAnswer(t *testing.T) {
 	require.Len(t, got, 2)
 	assert.Contains(t, got[0].Request, a)
 	assert.Contains(t, string(got[0].Body), "openid-a")
-	assert.Equal(t, "/card/membercard/userinfo/get", got[0].Path)
+	assert.Equal(t, "/card/membercard/userinfo/get", got[0].Op)
 
 	c.s.ReplayNext("/card/membercard/userinfo/get", got[0])
 	_, body := c.rawPost(t, "/card/membercard/userinfo/get", `{"card_id":"`+id+`","code":"`+b+`"}`)
@@ -84,7 +84,7 @@ func TestAnswersRecordRequests(t *testing.T) {
 	assert.Len(t, c.s.Answers("/card/getcolors"), MaxRecordedAnswers)
 	all := c.s.Answers("")
 	require.Len(t, all, MaxRecordedAnswers+2)
-	assert.Equal(t, "/card/get", all[len(all)-1].Path)
+	assert.Equal(t, "/card/get", all[len(all)-1].Op)
 	assert.Contains(t, string(all[len(all)-1].Body), `"errcode":40073`, "errcode answers are recorded too")
 	for i := 1; i < len(all); i++ {
 		assert.Less(t, all[i-1].seq, all[i].seq)

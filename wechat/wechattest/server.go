@@ -297,15 +297,15 @@ func (s *Server) currentTicketLocked(typ string) *ticket {
 	return t
 }
 
-// Calls reports how many requests arrived for path ("" = all paths on the
-// API host), including failed and rejected ones.
-func (s *Server) Calls(path string) int {
+// Calls reports how many requests arrived for op, an API path ("" = all
+// paths on the API host), including failed and rejected ones.
+func (s *Server) Calls(op string) int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
-	if path == "" {
+	if op == "" {
 		return s.total
 	}
-	return s.calls[path]
+	return s.calls[op]
 }
 
 // apiError is a WeChat business error.
