@@ -77,7 +77,7 @@ func TestOpenAnswerLost(t *testing.T) {
 	for _, forget := range []bool{false, true} {
 		s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: forget})
 		uid, tok := member(s)
-		s.DropAnswerNext(alipay.MethodCardOpen, 1)
+		s.LoseAnswerNext(alipay.MethodCardOpen, 1)
 		c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok})
 		if err != nil {
 			t.Fatalf("forget=%v: %v", forget, err)
@@ -105,7 +105,7 @@ func TestOpenReconcileNeedsMatchingCard(t *testing.T) {
 	}
 	// The first attempt is refused (user already has card OLD) but its
 	// answer is lost; the retry is refused again.
-	s.DropAnswerNext(alipay.MethodCardOpen, 1)
+	s.LoseAnswerNext(alipay.MethodCardOpen, 1)
 	_, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "NEW", Holder: uid, AuthToken: tok})
 	if !errors.Is(err, card.ErrAlreadyExists) {
 		t.Fatalf("err = %v, want AlreadyExists", err)
@@ -119,7 +119,7 @@ func TestOpenKeyOnError(t *testing.T) {
 	for _, forget := range []bool{false, true} {
 		s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: forget})
 		uid, tok := member(s)
-		s.DropAnswerNext(alipay.MethodCardOpen, 3)
+		s.LoseAnswerNext(alipay.MethodCardOpen, 3)
 		req := card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok}
 		_, err := p.Open(ctx(t), req)
 		var ke *alipay.KeyError
@@ -150,7 +150,7 @@ func TestUpdateWithMessageNotRetried(t *testing.T) {
 	s, p, rec, tpl := recordedSetup(t, nil)
 	c := openCard(t, s, p, tpl)
 	pts := card.WholePoints(100)
-	s.DropAnswerNext(alipay.MethodCardUpdate, 1)
+	s.LoseAnswerNext(alipay.MethodCardUpdate, 1)
 	_, err := p.CardUpdate(ctx(t), alipay.CardUpdateRequest{TargetCardNo: c.Ref.CardNo, CardInfo: alipay.MerchantCard{Point: &pts},
 		MerchantCardMsgInfo: &alipay.MerchantCardMsgInfo{ChangedPoint: &pts}})
 	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) {
@@ -160,7 +160,7 @@ func TestUpdateWithMessageNotRetried(t *testing.T) {
 		t.Fatalf("%d update requests, want 1", n)
 	}
 	// Without a message the absolute update is retried.
-	s.DropAnswerNext(alipay.MethodCardUpdate, 1)
+	s.LoseAnswerNext(alipay.MethodCardUpdate, 1)
 	if _, err := p.CardUpdate(ctx(t), alipay.CardUpdateRequest{TargetCardNo: c.Ref.CardNo, CardInfo: alipay.MerchantCard{Point: &pts}}); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestBenefitDeleteNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.DropAnswerNext(alipay.MethodBenefitDelete, 1)
+	s.LoseAnswerNext(alipay.MethodBenefitDelete, 1)
 	_, err = p.BenefitDelete(ctx(t), alipay.BenefitDeleteRequest{TemplateID: tpl, BenefitID: bc.BenefitID})
 	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || errors.Is(err, card.ErrNotFound) {
 		t.Fatalf("err = %v, want an unknown outcome that is not retryable", err)
@@ -196,7 +196,7 @@ func TestDeleteAnswerLost(t *testing.T) {
 	for _, forget := range []bool{false, true} {
 		s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: forget})
 		c := openCard(t, s, p, tpl)
-		s.DropAnswerNext(alipay.MethodCardDelete, 1)
+		s.LoseAnswerNext(alipay.MethodCardDelete, 1)
 		if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}); err != nil {
 			t.Fatalf("forget=%v: %v", forget, err)
 		}

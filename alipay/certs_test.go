@@ -20,6 +20,7 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
+	"github.com/walletcard/card/alipay/alipaytest"
 	"github.com/walletcard/card/internal/retry"
 )
 
@@ -132,7 +133,11 @@ func TestNewFromCerts(t *testing.T) {
 // TestCertModeAgainstPublicKeyGateway documents the fake's refusal of
 // certificate mode (isv.missing-signature-config → unauthenticated).
 func TestCertModeAgainstPublicKeyGateway(t *testing.T) {
-	s := newServer(t)
+	// The gateway's refusal comes unsigned here: a signed one (the default
+	// GatewayErrorsAsAlipay shape) carries a signature this cert-mode
+	// client cannot verify, so its outcome is unknown instead.
+	s := alipaytest.NewServer(&alipaytest.Options{GatewayErrors: alipaytest.GatewayErrorsUnsigned})
+	t.Cleanup(s.Close)
 	kit := newCertKit(t)
 	p, err := alipay.NewFromCerts(s.AppID(), s.AppPrivateKey(), kit.appCert, kit.rootCert, kit.aliCert,
 		&alipay.Options{BaseURL: s.URL(), HTTPClient: s.HTTPClient()})

@@ -71,7 +71,7 @@ func TestGatewayFailures(t *testing.T) {
 		t.Run(tc.code+tc.sub, func(t *testing.T) {
 			s := newServer(t)
 			p := newProvider(t, s, nil)
-			s.FailNext(alipay.MethodCardQuery, tc.code, tc.sub, "失败", 5)
+			s.FailNextCode(alipay.MethodCardQuery, tc.code, tc.sub, "失败", 5)
 			_, err := p.Get(ctx(t), card.Ref{Provider: "alipay", TemplateID: "t", CardNo: "c1"})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
@@ -95,7 +95,7 @@ func TestGatewayFailures(t *testing.T) {
 func TestRetriedOpenCreatesOneCard(t *testing.T) {
 	s, p, tpl := setup(t)
 	uid, tok := member(s)
-	s.FailNext(alipay.MethodCardOpen, "20000", "isp.unknow-error", "服务暂不可用", 1)
+	s.FailNextCode(alipay.MethodCardOpen, "20000", "isp.unknow-error", "服务暂不可用", 1)
 	before := s.CardCount()
 	c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "R1", Holder: uid, AuthToken: tok})
 	if err != nil {
@@ -128,7 +128,7 @@ func TestRetriedOpenCreatesOneCard(t *testing.T) {
 func TestRetryHonoursContext(t *testing.T) {
 	s := newServer(t)
 	p := newProvider(t, s, func(o *alipay.Options) { o.Retry = retry.Policy{Attempts: 5, Base: time.Hour} })
-	s.FailNext(alipay.MethodCardQuery, "20000", "isp.unknow-error", "x", 5)
+	s.FailNextCode(alipay.MethodCardQuery, "20000", "isp.unknow-error", "x", 5)
 	c, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -317,7 +317,7 @@ func TestNewFromKeysErrors(t *testing.T) {
 func TestRetriedDeleteReusesSerial(t *testing.T) {
 	s, p, tpl := setup(t)
 	c := openCard(t, s, p, tpl)
-	s.FailNext(alipay.MethodCardDelete, "20000", "isp.unknow-error", "服务暂不可用", 1)
+	s.FailNextCode(alipay.MethodCardDelete, "20000", "isp.unknow-error", "服务暂不可用", 1)
 	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}); err != nil {
 		t.Fatal(err)
 	}

@@ -185,7 +185,7 @@ func ExampleKeyError() {
 	member := gw.NewUser()
 	req := card.OpenRequest{TemplateID: tpl.ID, ExternalNo: "M001", Holder: member, AuthToken: gw.IssueToken(member, alipay.ScopeECard)}
 
-	gw.DropAnswerNext(alipay.MethodCardOpen, 2)
+	gw.LoseAnswerNext(alipay.MethodCardOpen, 2)
 	_, err := p.Open(ctx, req)
 	var ke *alipay.KeyError
 	if errors.As(err, &ke) {

@@ -119,7 +119,7 @@ func TestCallerContextEndIsBare(t *testing.T) {
 		t.Fatalf("during the request: err = %#v, want bare context.DeadlineExceeded", err)
 	}
 	s.SetLatency(alipay.MethodCardOpen, 0)
-	s.DropAnswerNext(alipay.MethodCardOpen, 1)
+	s.LoseAnswerNext(alipay.MethodCardOpen, 1)
 	c, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err = p.Open(c, req)
@@ -137,7 +137,7 @@ func TestOpenCallerKeyReconcilesOnFirstAttempt(t *testing.T) {
 		s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: forget})
 		uid, tok := member(s)
 		req := card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok, Points: card.WholePoints(3)}
-		s.DropAnswerNext(alipay.MethodCardOpen, 3)
+		s.LoseAnswerNext(alipay.MethodCardOpen, 3)
 		_, err := p.Open(ctx(t), req)
 		var ke *alipay.KeyError
 		if !errors.As(err, &ke) {
@@ -183,7 +183,7 @@ func TestReconcileLongExternalNo(t *testing.T) {
 	s, p, rec, tpl := recordedSetup(t, &alipaytest.Options{ForgetSerials: true})
 	ext := strings.Repeat("E", 32)
 	uid, tok := member(s)
-	s.DropAnswerNext(alipay.MethodCardOpen, 1)
+	s.LoseAnswerNext(alipay.MethodCardOpen, 1)
 	c, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: ext, Holder: uid, AuthToken: tok})
 	if err != nil || c.ExternalNo != ext || s.CardCount() != 1 {
 		t.Fatalf("open = %v, %v; %d cards", c, err, s.CardCount())
@@ -203,8 +203,8 @@ func TestReconcileLongExternalNo(t *testing.T) {
 	}
 
 	uid2, tok2 := member(s)
-	s.DropAnswerNext(alipay.MethodCardOpen, 1)
-	s.FailNext(alipay.MethodCardQuery, "40004", "INVALID_PARAMETER", "查询失败", 1)
+	s.LoseAnswerNext(alipay.MethodCardOpen, 1)
+	s.FailNextCode(alipay.MethodCardQuery, "40004", "INVALID_PARAMETER", "查询失败", 1)
 	_, err = p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: ext, Holder: uid2, AuthToken: tok2})
 	var ke *alipay.KeyError
 	if !errors.Is(err, card.ErrAlreadyExists) || !errors.Is(err, card.ErrInvalidArgument) || !errors.As(err, &ke) ||
@@ -274,7 +274,7 @@ func TestCreateTemplateFormFails(t *testing.T) {
 	s := newServer(t)
 	p := newProvider(t, s, nil)
 	spec := card.TemplateSpec{Title: "T", BrandName: "B", IdempotencyKey: "tpl-k1"}
-	s.FailNext(alipay.MethodFormTemplateSet, "40004", "INVALID_PARAMETER", "x", 1)
+	s.FailNextCode(alipay.MethodFormTemplateSet, "40004", "INVALID_PARAMETER", "x", 1)
 	tpl, err := p.CreateTemplate(ctx(t), spec)
 	var ce *card.Error
 	if tpl == nil || tpl.ID == "" || !errors.As(err, &ce) || ce.Code != alipay.CodeFormNotSet ||
@@ -288,14 +288,14 @@ func TestCreateTemplateFormFails(t *testing.T) {
 	if res, err := p.TemplateBatchQuery(ctx(t), alipay.TemplateBatchQueryRequest{}); err != nil || len(res.Templates) != 1 {
 		t.Fatalf("templates: %+v %v", res, err)
 	}
-	s.FailNext(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 2)
+	s.FailNextCode(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 2)
 	if _, err := p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "U", BrandName: "B"}); err != nil {
 		t.Fatalf("transient form failure not retried: %v", err)
 	}
 	// Three wire tries per attempt, three pipeline attempts (each repeats
 	// template.create with the same request_id, answered with the same
 	// template): nine failures make it fail, with one template made.
-	s.FailNext(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 9)
+	s.FailNextCode(alipay.MethodFormTemplateSet, "20000", "isp.unknow-error", "busy", 9)
 	tpl, err = p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "V", BrandName: "B"})
 	if tpl == nil || card.KindOf(err) != card.KindUnavailable || !card.IsRetryable(err) {
 		t.Fatalf("transient failure after retries: %+v %v", tpl, err)
@@ -365,12 +365,12 @@ func TestDeleteRepeatAfterSignedAnswer(t *testing.T) {
 	if err := p.Delete(ctx(t), del); !errors.Is(err, card.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	s.FailNext(alipay.MethodCardDelete, "20000", "isp.unknow-error", "busy", 1)
+	s.FailNextCode(alipay.MethodCardDelete, "20000", "isp.unknow-error", "busy", 1)
 	if err := p.Delete(ctx(t), del); !errors.Is(err, card.ErrNotFound) {
 		t.Fatalf("delete after a signed 20000: %v, want NotFound", err)
 	}
 	c2 := openCard(t, s, p, tpl)
-	s.DropAnswerNext(alipay.MethodCardDelete, 1)
+	s.LoseAnswerNext(alipay.MethodCardDelete, 1)
 	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c2.Ref}); err != nil {
 		t.Fatalf("delete whose first answer was lost: %v", err)
 	}
@@ -392,15 +392,15 @@ func TestGeneratedKeysOnErrors(t *testing.T) {
 			t.Errorf("%s: KeyError kind %v", name, card.KindOf(ke))
 		}
 	}
-	s.FailNext(alipay.MethodTemplateCreate, "20000", "isp.unknow-error", "busy", 3)
+	s.FailNextCode(alipay.MethodTemplateCreate, "20000", "isp.unknow-error", "busy", 3)
 	_, err := p.TemplateCreate(ctx(t), alipay.TemplateCreateRequest{TemplateConfig: alipay.TemplateConfig{BizNoSuffixLen: 20,
 		TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "x", BrandName: "b"}}})
 	check(alipay.MethodTemplateCreate, "request_id", err)
-	s.FailNext(alipay.MethodTemplateModify, "20000", "isp.unknow-error", "busy", 3)
+	s.FailNextCode(alipay.MethodTemplateModify, "20000", "isp.unknow-error", "busy", 3)
 	_, err = p.TemplateModify(ctx(t), alipay.TemplateModifyRequest{TemplateID: tpl, TemplateConfig: alipay.TemplateConfig{
 		TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "y", BrandName: "b"}}})
 	check(alipay.MethodTemplateModify, "request_id", err)
-	s.FailNext(alipay.MethodMessageNotify, "20000", "isp.unknow-error", "busy", 3)
+	s.FailNextCode(alipay.MethodMessageNotify, "20000", "isp.unknow-error", "busy", 3)
 	_, err = p.MessageNotify(ctx(t), alipay.MessageNotifyRequest{TargetCardNo: c.Ref.CardNo})
 	check(alipay.MethodMessageNotify, "notify_no", err)
 }
@@ -410,7 +410,7 @@ func TestGeneratedKeysOnErrors(t *testing.T) {
 func TestKeyErrorCarriesWholeError(t *testing.T) {
 	s, p, tpl := setup(t)
 	uid, tok := member(s)
-	s.DropAnswerNext(alipay.MethodCardOpen, 3)
+	s.LoseAnswerNext(alipay.MethodCardOpen, 3)
 	_, err := p.Open(ctx(t), card.OpenRequest{TemplateID: tpl, ExternalNo: "E1", Holder: uid, AuthToken: tok, IdempotencyKey: "k-1"})
 	var ke *alipay.KeyError
 	if !errors.As(err, &ke) {

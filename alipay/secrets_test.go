@@ -69,7 +69,7 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 			if m == alipay.MethodOAuthToken {
 				sent = tok.RefreshToken
 			}
-			s.FailNext(m, c[0], c[1], echo("验签出错", sent), 2)
+			s.FailNextCode(m, c[0], c[1], echo("验签出错", sent), 2)
 			switch m {
 			case alipay.MethodCardOpen:
 				_, err = p.Open(ctx(t), open)
@@ -81,7 +81,7 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 				_, err = p.RefreshToken(ctx(t), tok.RefreshToken)
 			}
 			collect(m+"/"+c[1], err)
-			s.FailNext(m, "", "", "", 0)
+			s.FailNextCode(m, "", "", "", 0)
 		}
 	}
 	// Real rejections.
@@ -98,10 +98,10 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		t.Errorf("unknown app_auth_token: %v, want unauthenticated naming Options.AppAuthToken", err)
 	}
 	collect("unknown app_auth_token", err)
-	s.FailNext(alipay.MethodCardQuery, "20001", "aop.invalid-app-auth-token", "无效的应用授权令牌 app_auth_token="+wrongAppAuth+"; token "+wrongAppAuth, 1)
+	s.FailNextCode(alipay.MethodCardQuery, "20001", "aop.invalid-app-auth-token", "无效的应用授权令牌 app_auth_token="+wrongAppAuth+"; token "+wrongAppAuth, 1)
 	_, err = pw.Get(ctx(t), ref)
 	collect("echoed app_auth_token", err)
-	s.FailNext(alipay.MethodCardQuery, "", "", "", 0)
+	s.FailNextCode(alipay.MethodCardQuery, "", "", "", 0)
 	// Tampered answers.
 	for _, m := range []alipaytest.Tamper{alipaytest.TamperMissingSign, alipaytest.TamperBadSign, alipaytest.TamperOtherKey, alipaytest.TamperAlterBody, alipaytest.TamperUnsignedError} {
 		s.TamperNext(alipay.MethodCardOpen, m)

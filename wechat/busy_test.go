@@ -26,7 +26,7 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	const upd = "/card/membercard/updateuser"
 
 	// add_bonus: applied once, not resent, error says so.
-	s.ApplyThenFail(upd, -1, 1)
+	s.ApplyThenFailNext(upd, -1, 1)
 	before := s.Calls(upd)
 	_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, AddBonus: card.Ptr(int64(10))})
 	var ce *card.Error
@@ -41,7 +41,7 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	}
 
 	// Absolute bonus: resent, succeeds, same final state.
-	s.ApplyThenFail(upd, -1, 1)
+	s.ApplyThenFailNext(upd, -1, 1)
 	before = s.Calls(upd)
 	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(200))}); err != nil {
 		t.Fatalf("absolute bonus after -1: %v", err)
@@ -51,7 +51,7 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	}
 
 	// Absolute bonus with add_bonus (absolute wins): resent, succeeds, same final state.
-	s.ApplyThenFail(upd, -1, 1)
+	s.ApplyThenFailNext(upd, -1, 1)
 	before = s.Calls(upd)
 	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(210)), AddBonus: card.Ptr(int64(10))}); err != nil {
 		t.Fatalf("bonus+add_bonus after -1: %v", err)
@@ -61,13 +61,13 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	}
 
 	// The neutral Update sends absolute values: resent.
-	s.ApplyThenFail(upd, -1, 1)
+	s.ApplyThenFailNext(upd, -1, 1)
 	if c, err := p.Update(ctx, card.UpdateRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code}, Points: card.Ptr(card.WholePoints(7))}); err != nil || c.Points != card.WholePoints(7) {
 		t.Fatalf("neutral Update after -1: %v %+v", err, c)
 	}
 
 	// card/create: sent once.
-	s.ApplyThenFail("/card/create", -1, 1)
+	s.ApplyThenFailNext("/card/create", -1, 1)
 	before = s.Calls("/card/create")
 	if _, err := p.CreateTemplate(ctx, testSpec); !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) {
 		t.Fatalf("create answered -1: %v", err)
@@ -77,7 +77,7 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 	}
 
 	// A read is resent.
-	s.FailNext("/card/get", -1, 1)
+	s.FailNextCode("/card/get", -1, 1)
 	if _, err := p.GetCard(ctx, GetCardRequest{CardID: id}); err != nil {
 		t.Fatalf("card/get after -1: %v", err)
 	}
@@ -130,7 +130,7 @@ func TestConsumeAppliedThenBusy(t *testing.T) {
 	ref := func(code string) card.Ref { return card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code} }
 
 	code := claim(t, s, id, "oUSER1")
-	s.ApplyThenFail("/card/code/consume", -1, 1)
+	s.ApplyThenFailNext("/card/code/consume", -1, 1)
 	err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)})
 	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || errors.Is(err, card.ErrConflict) {
 		t.Fatalf("consume applied then -1: %v, want an unknown outcome (not success, not conflict)", err)
@@ -149,27 +149,27 @@ func TestConsumeAppliedThenBusy(t *testing.T) {
 
 	// The typed method follows the same rule.
 	code2 := claim(t, s, id, "oUSER2")
-	s.ApplyThenFail("/card/code/consume", -1, 1)
+	s.ApplyThenFailNext("/card/code/consume", -1, 1)
 	if _, err := p.ConsumeCode(ctx, ConsumeCodeRequest{Code: code2, CardID: id}); !errors.Is(err, card.ErrOutcomeUnknown) {
 		t.Fatalf("ConsumeCode applied then -1: %v, want an unknown outcome", err)
 	}
 
 	// -1 without the consume applied: code/get shows it unconsumed, the repeat consumes.
 	code3 := claim(t, s, id, "oUSER3")
-	s.FailNext("/card/code/consume", -1, 1)
+	s.FailNextCode("/card/code/consume", -1, 1)
 	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code3)}); err != nil || member(t, s, id, code3).Status != "CONSUMED" {
 		t.Fatalf("consume after an unapplied -1: %v", err)
 	}
 
 	// -1 on every attempt, never applied: ErrUnavailable with errcode -1, retryable.
 	code4 := claim(t, s, id, "oUSER4")
-	s.FailNext("/card/code/consume", -1, 5)
+	s.FailNextCode("/card/code/consume", -1, 5)
 	err = p.Consume(ctx, card.ConsumeRequest{Ref: ref(code4)})
 	var ce *util.CommonError
 	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 || errors.Is(err, card.ErrOutcomeUnknown) {
 		t.Fatalf("consume always busy: %v", err)
 	}
-	s.FailNext("/card/code/consume", 0, 0)
+	s.FailNextCode("/card/code/consume", 0, 0)
 }
 
 // TestDeleteAppliedThenBusy: code/unavailable applied but answered -1; the
@@ -179,7 +179,7 @@ func TestDeleteAppliedThenBusy(t *testing.T) {
 	ctx := context.Background()
 	id := newCardID(t, p)
 	code := claim(t, s, id, "oUSER1")
-	s.ApplyThenFail("/card/code/unavailable", -1, 1)
+	s.ApplyThenFailNext("/card/code/unavailable", -1, 1)
 	if err := p.Delete(ctx, card.DeleteRequest{Ref: card.Ref{Provider: card.WeChat, TemplateID: id, CardNo: code}}); err != nil {
 		t.Fatalf("delete applied then -1: %v", err)
 	}
@@ -202,7 +202,7 @@ func TestOpenAppliedThenBusy(t *testing.T) {
 	const act = "/card/membercard/activate"
 
 	code := claim(t, s, id, "oUSER1")
-	s.ApplyThenFail(act, -1, 1)
+	s.ApplyThenFailNext(act, -1, 1)
 	c, err := p.Open(ctx, card.OpenRequest{TemplateID: id, Code: code, ExternalNo: "M1", Points: card.WholePoints(5)})
 	if err != nil || c.ExternalNo != "M1" || c.Points != card.WholePoints(5) || c.Status != card.StatusActive {
 		t.Fatalf("Open applied then -1: %+v, %v", c, err)
@@ -212,7 +212,7 @@ func TestOpenAppliedThenBusy(t *testing.T) {
 	}
 
 	code2 := claim(t, s, id, "oUSER2")
-	s.FailNext(act, -1, 1)
+	s.FailNextCode(act, -1, 1)
 	if _, err := p.Open(ctx, card.OpenRequest{TemplateID: id, Code: code2, ExternalNo: "M2"}); err != nil {
 		t.Fatalf("Open after an unapplied -1: %v", err)
 	}

@@ -422,7 +422,7 @@ func TestCreateCardCouponRefused(t *testing.T) {
 		t.Errorf("coupons must still be sent: %d calls", s.Calls("/card/create"))
 	}
 	// A member card is not touched by the coupon explanation.
-	s.FailNext("/card/create", 40071, 1)
+	s.FailNextCode("/card/create", 40071, 1)
 	_, err := p.CreateCard(context.Background(), CreateCardRequest{Card: catMemberCard()})
 	if err == nil || strings.Contains(err.Error(), "April 2021") {
 		t.Errorf("member card error = %v", err)

@@ -35,8 +35,8 @@ func TestTokenRefreshedOnceOnTokenErrors(t *testing.T) {
 		name    string
 		breakIt func(*wechattest.Server)
 	}{
-		{"expired 42001", (*wechattest.Server).ExpireTokens},
-		{"revoked 40001", (*wechattest.Server).RevokeTokens},
+		{"expired 42001", (*wechattest.Server).ExpireCredentials},
+		{"revoked 40001", func(s *wechattest.Server) { s.RevokeCredentials(); s.RestoreCredentials() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, s := newTestProvider(t, nil)
@@ -63,7 +63,7 @@ func TestTokenRefreshedOnceOnTokenErrors(t *testing.T) {
 
 func TestTokenErrorRetriedOnlyOnce(t *testing.T) {
 	p, s := newTestProvider(t, nil)
-	s.FailNext(colorsPath, 40001, 2)
+	s.FailNextCode(colorsPath, 40001, 2)
 	err := getColors(context.Background(), p)
 	if !errors.Is(err, card.ErrUnauthenticated) {
 		t.Fatalf("err = %v, want unauthenticated after one refresh", err)
@@ -75,14 +75,14 @@ func TestTokenErrorRetriedOnlyOnce(t *testing.T) {
 
 func TestBusyRetriedWithBackoff(t *testing.T) {
 	p, s := newTestProvider(t, nil)
-	s.FailNext(colorsPath, -1, 2)
+	s.FailNextCode(colorsPath, -1, 2)
 	if err := getColors(context.Background(), p); err != nil {
 		t.Fatalf("after two busy answers: %v", err)
 	}
 	if n := s.Calls(colorsPath); n != 3 {
 		t.Fatalf("calls = %d, want 3", n)
 	}
-	s.FailNext(colorsPath, -1, 5)
+	s.FailNextCode(colorsPath, -1, 5)
 	err := getColors(context.Background(), p)
 	var ce *util.CommonError
 	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 {
@@ -96,7 +96,7 @@ func TestBusyRetriedWithBackoff(t *testing.T) {
 func TestBusyBackoffHonoursContext(t *testing.T) {
 	_, s := newTestProvider(t, nil)
 	p := newProviderFor(t, s, &Options{Retry: retry.Policy{Attempts: 3, Base: time.Hour}})
-	s.FailNext(colorsPath, -1, 1)
+	s.FailNextCode(colorsPath, -1, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -122,7 +122,7 @@ func TestErrcodeKinds(t *testing.T) {
 		41001: card.KindUnauthenticated, 40164: card.KindPermissionDenied,
 		99999: card.KindUnknown,
 	} {
-		s.FailNext(colorsPath, code, 1)
+		s.FailNextCode(colorsPath, code, 1)
 		err := getColors(context.Background(), p)
 		var e *card.Error
 		var ce *util.CommonError
@@ -289,7 +289,7 @@ func TestCouponRefused(t *testing.T) {
 // the daily quota is ErrRateLimited with WeChat's own explanation.
 func TestCouponCreateRateLimited(t *testing.T) {
 	p, s := newTestProvider(t, &wechattest.Options{AllowLegacyCoupons: true})
-	s.FailNext("/card/create", 45009, 1)
+	s.FailNextCode("/card/create", 45009, 1)
 	_, err := p.CreateCard(context.Background(), CreateCardRequest{Card: CardDefinition{CardType: CardTypeGift, Gift: &GiftData{Gift: "x", BaseInfo: &BaseInfo{
 		LogoURL: "https://mmbiz.qpic.cn/b.png", CodeType: CodeTypeQRCode, BrandName: "b", Title: "t", Color: "Color010", Notice: "n", Description: "d",
 		SKU: &SKU{Quantity: 1}, DateInfo: &DateInfo{Type: DateTypeFixTerm, FixedTerm: 3}}}}})

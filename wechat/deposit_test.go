@@ -103,7 +103,7 @@ func TestDepositCodesPartialFailure(t *testing.T) {
 	}
 	p.hc = &http.Client{Transport: catRoundTrip(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Path == "/card/code/deposit" && n.Add(1) == 3 {
-			s.FailNext("/card/code/deposit", 45009, 1)
+			s.FailNextCode("/card/code/deposit", 45009, 1)
 		}
 		return base.RoundTrip(r)
 	})}
@@ -135,7 +135,7 @@ func TestDepositCodesPartialFailure(t *testing.T) {
 	}
 
 	// a first-batch failure says nothing was sent
-	s.FailNext("/card/code/deposit", 40073, 1)
+	s.FailNextCode("/card/code/deposit", 40073, 1)
 	_, err = p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: catCodes("Q", 10)})
 	if err == nil || !strings.Contains(err.Error(), "none of the 10 codes were sent") || !errors.Is(err, card.ErrNotFound) {
 		t.Errorf("first batch error = %v", err)
@@ -301,7 +301,7 @@ func TestDepositCodesResendsAfterBusy(t *testing.T) {
 	ctx := context.Background()
 	id := catDepositCard(t, p)
 	codes := catCodes("B", 150)
-	s.ApplyThenFail("/card/code/deposit", -1, 1)
+	s.ApplyThenFailNext("/card/code/deposit", -1, 1)
 	res, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: id, Codes: codes})
 	if err != nil {
 		t.Fatalf("DepositCodes: %v", err)
@@ -331,7 +331,7 @@ func TestDepositCodesBusyEveryAttempt(t *testing.T) {
 	base := http.DefaultTransport
 	p.hc = &http.Client{Transport: catRoundTrip(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Path == "/card/code/deposit" && n.Add(1) == 2 {
-			s.ApplyThenFail("/card/code/deposit", -1, 3) // every attempt of batch 2
+			s.ApplyThenFailNext("/card/code/deposit", -1, 3) // every attempt of batch 2
 		}
 		return base.RoundTrip(r)
 	})}
@@ -373,7 +373,7 @@ func TestCheckCodesPartial(t *testing.T) {
 	base := http.DefaultTransport
 	p.hc = &http.Client{Transport: catRoundTrip(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Path == "/card/code/checkcode" && n.Add(1) == 2 {
-			s.FailNext("/card/code/checkcode", 40073, 1)
+			s.FailNextCode("/card/code/checkcode", 40073, 1)
 		}
 		return base.RoundTrip(r)
 	})}

@@ -19,7 +19,7 @@ import (
 func TestCreateTemplateKeepsCardIDWhenReadFails(t *testing.T) {
 	p, s := newTestProvider(t, nil)
 	ctx := context.Background()
-	s.FailNext("/card/get", 45009, 1)
+	s.FailNextCode("/card/get", 45009, 1)
 	spec := card.TemplateSpec{Provider: ProviderName, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png", Points: true, Stock: 500}
 	tpl, err := p.CreateTemplate(ctx, spec)
 	if err != nil {

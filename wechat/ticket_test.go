@@ -50,9 +50,9 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 		name    string
 		breakIt func(*wechattest.Server)
 	}{
-		{"expired 42001", (*wechattest.Server).ExpireTokens},
-		{"revoked 40001", (*wechattest.Server).RevokeTokens},
-		{"invalid 40014 on getticket", func(s *wechattest.Server) { s.FailNext(ticketPath, 40014, 1) }},
+		{"expired 42001", (*wechattest.Server).ExpireCredentials},
+		{"revoked 40001", func(s *wechattest.Server) { s.RevokeCredentials(); s.RestoreCredentials() }},
+		{"invalid 40014 on getticket", func(s *wechattest.Server) { s.FailNextCode(ticketPath, 40014, 1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, s := newTestProvider(t, nil)
@@ -77,7 +77,7 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 	t.Run("other errors are not cached", func(t *testing.T) {
 		p, s := newTestProvider(t, nil)
 		ctx := context.Background()
-		s.FailNext(ticketPath, 45009, 1)
+		s.FailNextCode(ticketPath, 45009, 1)
 		_, err := p.CardAPITicket(ctx)
 		var ce *card.Error
 		if !errors.Is(err, card.ErrRateLimited) || !errors.As(err, &ce) || ce.Op != "CardAPITicket" || ce.Provider != ProviderName {

@@ -78,7 +78,8 @@ func TestTokenStampedeAfterRejection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.RevokeTokens()
+	s.RevokeCredentials()  // the live token answers 40001 …
+	s.RestoreCredentials() // … and a fresh fetch works
 	toks, errs := stampede(1000, func() (string, error) { return h.RefreshAccessTokenContext(ctx, bad) })
 	checkOneToken(t, toks, errs)
 	if toks[0] == bad {
@@ -100,7 +101,7 @@ func TestConcurrentCallsAfterExpiredTokenOneFetch(t *testing.T) {
 	if err := getColors(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	s.ExpireTokens()
+	s.ExpireCredentials()
 	_, errs := stampede(200, func() (string, error) { return "x", getColors(ctx, p) })
 	for _, err := range errs {
 		if err != nil {

@@ -61,7 +61,7 @@ func TestAESContentEncryption(t *testing.T) {
 	v = e.baseValues(MethodCardQuery, "bm90IGNpcGhlcnRleHQ=")
 	v.Set("encrypt_type", "AES")
 	sign(appKey(t), v)
-	wantErrorResponse(t, e.post(v), "40002", "isv.invalid-encrypt")
+	e.wantGatewayError(t, e.post(v), MethodCardQuery, shapeSigned, "40002", "isv.invalid-encrypt")
 
 	// A client without the key still works (plain requests, plain answers).
 	plainClient, err := alipay.New(e.srv.AppID(), e.srv.AppPrivateKey(), true,

@@ -78,22 +78,34 @@ func TestCertMode(t *testing.T) {
 }
 
 func TestCertModeMismatches(t *testing.T) {
-	e := newCertEnv(t)
+	// smartwalle shows the sub_code of a refusal it can read: an unsigned
+	// one (GatewayErrorsUnsigned). A signed one names a certificate
+	// (alipay_cert_sn) or uses a key this mismatched client does not have.
+	srv := NewServer(&Options{CertMode: true, GatewayErrors: GatewayErrorsUnsigned})
+	t.Cleanup(srv.Close)
 	p := alipay.NewPayload(MethodTemplateBatchQuery)
 	var r result
 
 	// A public-key-mode client sends no serials.
-	plain, _ := e.srv.NewClient()
+	plain, _ := srv.NewClient()
 	gatewayErr(t, plain.Request(context.Background(), p, &r), "40002", "isv.invalid-parameter")
+
+	// The same refusal from a gateway answering as Alipay does is signed in
+	// certificate mode: the public-key client cannot find its key.
+	e := newCertEnv(t)
+	plain, _ = e.srv.NewClient()
+	if err := plain.Request(context.Background(), p, &r); err == nil || !strings.Contains(err.Error(), "public key not found") {
+		t.Fatalf("got %v", err)
+	}
 
 	// Another server's app certificate has another serial.
 	other := NewServer(&Options{CertMode: true})
 	defer other.Close()
-	oc, _ := other.NewCertClient(alipay.WithSandboxGateway(e.srv.URL()))
+	oc, _ := other.NewCertClient(alipay.WithSandboxGateway(srv.URL()))
 	gatewayErr(t, oc.Request(context.Background(), p, &r), "40002", "isv.invalid-parameter")
 
 	// A certificate client against a public-key-mode server.
-	pk := NewServer(nil)
+	pk := NewServer(&Options{GatewayErrors: GatewayErrorsUnsigned})
 	defer pk.Close()
 	cc, _ := pk.NewCertClient()
 	gatewayErr(t, cc.Request(context.Background(), p, &r), "40002", "isv.missing-signature-config")

@@ -64,17 +64,63 @@
 //
 // # Faults and inspection
 //
-// TamperNext corrupts the next response (missing, bad or foreign signature,
-// altered body, unsigned error, or TamperForeignCert: an attacker's key named
-// by a foreign alipay_cert_sn whose certificate the download serves),
-// DropAnswerNext runs the next calls and then loses their answers (the client
-// sees a transport error although the call was applied), FailNext answers the next calls with a
-// failure of your choice (rate limit 40005, 20000 isp.unknow-error, any
-// business sub_code) without touching state, and SetLatency delays answers,
-// dropping requests whose client gave up (Options.RunAfterClientGone runs
-// them anyway, as the real gateway does: a client timeout then leaves the
-// call applied). Calls counts requests per method;
-// Card, CardCount, Consumptions, Messages and Image show the stored state.
+// The fault vocabulary is the one of package mock and of wechattest; op is
+// the Alipay method name ("alipay.marketing.card.open"), "" for every
+// method where that makes sense:
+//
+//	FailNext(op, kind, n)      the next n calls fail before being applied, with
+//	                           Alipay's answer for kind (table below)
+//	FailNextCode(op, code, sub_code, sub_msg, n)
+//	                           the same with an exact answer
+//	LoseAnswerNext(op, n)      the next n calls are applied, then the connection
+//	                           is closed with no answer
+//	SetLatency(op, d)          answers wait d; a client that gives up leaves the
+//	                           call unapplied (Options.RunAfterClientGone: applied)
+//	ExpireCredentials()        every user auth_token issued so far expires
+//	                           (20001 aop.auth-token-time-out; refresh tokens work)
+//	RevokeCredentials()        every request fails 40002 isv.invalid-signature,
+//	RestoreCredentials()       as if the app key were replaced, until restored
+//
+// The answer FailNext gives for each kind, signed like every method answer
+// (a kind a method has no answer for is refused when named, skipped by a
+// "" rule):
+//
+//	KindUnavailable       20000 isp.unknow-error
+//	KindRateLimited       40005 aop.call-limited
+//	KindUnauthenticated   20001 aop.invalid-auth-token
+//	                      (oauth.token: unsigned error_response 40002 isv.code-invalid)
+//	KindPermissionDenied  40006 isv.insufficient-isv-permissions
+//	KindInvalidArgument   40004 INVALID_PARAMETER (card methods), else 40002 isv.invalid-parameter
+//	KindNotFound          40004 CARD_NOT_EXIT (query, update, delete, consume.sync,
+//	                      message.notify), TEMPLATE_NOT_EXIT (open, template.modify,
+//	                      template.query), CARD_TEMPLATE_NOT_EXIST (formtemplate.set,
+//	                      activateurl.apply), TEMPLATE_NOT_EXIST (benefit.create),
+//	                      BENEFIT_NOT_EXIST (benefit.modify, .query, .delete)
+//	KindAlreadyExists     40004 CARD_HAS_OPENED (open)
+//	KindConflict          40004 OPEN_CARD_NEED_OPENFORM (open), TEMPLATE_OVER_LIMIT
+//	                      (template.create)
+//
+// Alipay-specific tools: TamperNext corrupts the next response (missing,
+// bad or foreign signature, altered body, unsigned error, or
+// TamperForeignCert: an attacker's key named by a foreign alipay_cert_sn
+// whose certificate the download serves); Options.ForgetSerials and
+// Options.RunAfterClientGone change how repeats and abandoned requests are
+// handled.
+//
+// Hostile-gateway tools, for a client's trust-boundary tests: Answers
+// returns the genuine answers the gateway gave (signed bodies, byte for
+// byte) and ReplayNext serves one of them — from another call or another
+// method — in place of the next answer; HostileNext serves RawBody (any
+// bytes), OversizedBody (n bytes, streamed), EndlessBody (until the client
+// goes away), ErrorStatus (a non-2xx status with a large body) or Redirect
+// (301/302/303/307/308 to another URL). Those requests are counted but
+// never applied. Options.GatewayErrors chooses the shape of the gateway's
+// own errors: as the real gateway answers them (signed, under
+// <method>_response; see GatewayErrorShape for the sources) or the unsigned
+// shapes found in other public fixtures.
+//
+// Calls counts requests per method; Card, CardCount, Consumptions,
+// Messages and Image show the stored state.
 //
 // # Keys
 //
@@ -103,8 +149,9 @@
 // biz_no_suffix_len digits; invalid biz_content fields answer 40004
 // INVALID_PARAMETER; token failures (missing, unknown or without the needed
 // scope) answer 20001 aop.invalid-auth-token and expired ones
-// aop.auth-token-time-out; request-signature failures answer an unsigned
-// error_response; the timestamp window is TimestampWindow; certificate
+// aop.auth-token-time-out; gateway-level failures (request signature,
+// common parameters) take the shape described at GatewayErrorsAsAlipay;
+// the timestamp window is TimestampWindow; certificate
 // serials that do not match answer 40002 isv.invalid-parameter (the real
 // sub_code is not documented). alipay.marketing.card.authinfo.query and
 // open.apply, whose behaviour the sources do not document, answer

@@ -93,12 +93,43 @@ func ExampleServer_TamperNext() {
 	srv.TamperNext("alipay.marketing.card.template.query", alipaytest.TamperOtherKey)
 	fmt.Println(client.Request(context.Background(), q, &r))
 
-	srv.FailNext("alipay.marketing.card.template.query", "40005", "aop.call-limited", "调用频次超限", 1)
+	srv.FailNext("alipay.marketing.card.template.query", card.KindRateLimited, 1)
 	err = client.Request(context.Background(), q, &r)
 	fmt.Println(err, r.Code, r.SubCode)
 	// Output:
 	// crypto/rsa: verification error
 	// <nil> 40005 aop.call-limited
+}
+
+// Serve a genuine signed answer, recorded from one request, in place of
+// the answer to another: the signature verifies, so only a client that
+// checks what the answer echoes notices.
+func ExampleServer_ReplayNext() {
+	srv := alipaytest.NewServer(nil)
+	defer srv.Close()
+	client, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	query := func(id string) cardResult {
+		q := alipay.NewPayload("alipay.marketing.card.template.query")
+		q.AddBizField("template_id", id)
+		var r cardResult
+		if err := client.Request(context.Background(), q, &r); err != nil {
+			log.Fatal(err)
+		}
+		return r
+	}
+	query("20240101000000000000000000000001") // TEMPLATE_NOT_EXIT, recorded
+	recorded := srv.Answers("alipay.marketing.card.template.query")[0]
+	fmt.Println(recorded.Request)
+
+	srv.ReplayNext("alipay.marketing.card.template.query", recorded)
+	r := query("20240101000000000000000000000002")
+	fmt.Println(r.Code, r.SubCode, srv.Calls("alipay.marketing.card.template.query"))
+	// Output:
+	// {"template_id":"20240101000000000000000000000001"}
+	// 40004 TEMPLATE_NOT_EXIT 2
 }
 
 // The activation-form flow (开卡组件): the merchant sets the form and gets a

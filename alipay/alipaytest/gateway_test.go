@@ -2,7 +2,10 @@ package alipaytest
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	alipay "github.com/smartwalle/alipay/v3"
+	"github.com/stretchr/testify/require"
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
 )
@@ -60,23 +64,69 @@ func (e *env) post(v url.Values) map[string]json.RawMessage {
 	return m
 }
 
-// wantErrorResponse requires an unsigned error_response with code/subCode.
-func wantErrorResponse(t *testing.T, m map[string]json.RawMessage, code, subCode string) alipay.Error {
+// bodyShape is how a gateway-level error comes back.
+type bodyShape int
+
+const (
+	shapeSigned       bodyShape = iota // under <method>_response, signed
+	shapeErrorResp                     // unsigned error_response
+	shapeUnsignedNode                  // under <method>_response, no sign
+)
+
+// expectShape is the shape a server with option opt gives an error that
+// the real gateway (GatewayErrorsAsAlipay) answers in shape real.
+func expectShape(opt GatewayErrorShape, method string, real bodyShape) bodyShape {
+	switch opt {
+	case GatewayErrorsUnsigned:
+		return shapeErrorResp
+	case GatewayErrorsUnsignedNode:
+		if method == "" {
+			return shapeErrorResp
+		}
+		return shapeUnsignedNode
+	}
+	return real
+}
+
+// wantGatewayError requires the gateway-level error code/subCode to a
+// request for method, in the shape e's server gives an error the real
+// gateway answers in shape real; a signed one must verify with the
+// gateway's key.
+func (e *env) wantGatewayError(t *testing.T, m map[string]json.RawMessage, method string, real bodyShape, code, subCode string) alipay.Error {
 	t.Helper()
-	if _, ok := m["sign"]; ok {
-		t.Fatalf("error_response must be unsigned: %v", m)
+	shape := expectShape(e.srv.gwErrors, method, real)
+	key := "error_response"
+	if shape != shapeErrorResp {
+		key = nodeName(method)
+	}
+	raw, ok := m[key]
+	require.True(t, ok, "want the error under %s: %s", key, m)
+	require.Len(t, m, map[bool]int{true: 2, false: 1}[shape == shapeSigned], "members: %v", m)
+	if shape == shapeSigned {
+		var sig string
+		require.NoError(t, json.Unmarshal(m["sign"], &sig))
+		der, err := base64.StdEncoding.DecodeString(sig)
+		require.NoError(t, err)
+		sum := sha256.Sum256(raw)
+		require.NoError(t, rsa.VerifyPKCS1v15(&e.srv.aliPriv.PublicKey, crypto.SHA256, sum[:], der), "the error's signature must verify")
 	}
 	var ae alipay.Error
-	if err := json.Unmarshal(m["error_response"], &ae); err != nil || string(ae.Code) != code || ae.SubCode != subCode {
-		t.Fatalf("got %s, want error_response %s %s", m["error_response"], code, subCode)
-	}
+	require.NoError(t, json.Unmarshal(raw, &ae))
+	require.Equal(t, code, string(ae.Code), "code: %s", raw)
+	require.Equal(t, subCode, ae.SubCode, "sub_code: %s", raw)
 	return ae
 }
 
 func appKey(t *testing.T) *rsa.PrivateKey { return mustParsePrivate(appPrivateKeyPEM) }
 
 func TestRequestSignatureRejected(t *testing.T) {
-	e := newEnv(t, nil)
+	for _, shape := range []GatewayErrorShape{GatewayErrorsAsAlipay, GatewayErrorsUnsigned, GatewayErrorsUnsignedNode} {
+		t.Run(shape.String(), func(t *testing.T) { testRequestSignatureRejected(t, shape) })
+	}
+}
+
+func testRequestSignatureRejected(t *testing.T, shape GatewayErrorShape) {
+	e := newEnv(t, &Options{GatewayErrors: shape})
 	biz := `{"template_id":"20240101000000000000000000000001"}`
 
 	// A correctly signed raw request reaches the method (TEMPLATE_NOT_EXIT).
@@ -94,26 +144,27 @@ func TestRequestSignatureRejected(t *testing.T) {
 		name          string
 		mutate        func(v url.Values)
 		code, subCode string
+		real          bodyShape // as the real gateway answers
 	}{
-		{"missing sign", func(v url.Values) { v.Del("sign") }, "40001", "isv.missing-signature"},
-		{"garbage sign", func(v url.Values) { v.Set("sign", "bm90IGEgc2lnbmF0dXJl") }, "40002", "isv.invalid-signature"},
-		{"not base64", func(v url.Values) { v.Set("sign", "%%%") }, "40002", "isv.invalid-signature"},
-		{"wrong key", func(v url.Values) { sign(mustParsePrivate(otherPrivateKeyPEM), v) }, "40002", "isv.invalid-signature"},
-		{"altered biz_content", func(v url.Values) { v.Set("biz_content", `{"template_id":"x"}`) }, "40002", "isv.invalid-signature"},
-		{"added param", func(v url.Values) { v.Set("auth_token", "authusrBxyz") }, "40002", "isv.invalid-signature"},
-		{"legacy RSA sign_type", func(v url.Values) { v.Set("sign_type", "RSA") }, "40002", "isv.invalid-signature-type"},
-		{"missing method", func(v url.Values) { v.Del("method") }, "40001", "isv.missing-method"},
-		{"missing app_id", func(v url.Values) { v.Del("app_id") }, "40001", "isv.missing-app-id"},
-		{"missing timestamp", func(v url.Values) { v.Del("timestamp") }, "40001", "isv.missing-timestamp"},
-		{"missing version", func(v url.Values) { v.Del("version") }, "40001", "isv.missing-version"},
-		{"missing sign_type", func(v url.Values) { v.Del("sign_type") }, "40001", "isv.missing-signature-type"},
+		{"missing sign", func(v url.Values) { v.Del("sign") }, "40001", "isv.missing-signature", shapeSigned},
+		{"garbage sign", func(v url.Values) { v.Set("sign", "bm90IGEgc2lnbmF0dXJl") }, "40002", "isv.invalid-signature", shapeSigned},
+		{"not base64", func(v url.Values) { v.Set("sign", "%%%") }, "40002", "isv.invalid-signature", shapeSigned},
+		{"wrong key", func(v url.Values) { sign(mustParsePrivate(otherPrivateKeyPEM), v) }, "40002", "isv.invalid-signature", shapeSigned},
+		{"altered biz_content", func(v url.Values) { v.Set("biz_content", `{"template_id":"x"}`) }, "40002", "isv.invalid-signature", shapeSigned},
+		{"added param", func(v url.Values) { v.Set("auth_token", "authusrBxyz") }, "40002", "isv.invalid-signature", shapeSigned},
+		{"legacy RSA sign_type", func(v url.Values) { v.Set("sign_type", "RSA") }, "40002", "isv.invalid-signature-type", shapeSigned},
+		{"missing method", func(v url.Values) { v.Del("method") }, "40001", "isv.missing-method", shapeErrorResp},
+		{"missing app_id", func(v url.Values) { v.Del("app_id") }, "40001", "isv.missing-app-id", shapeUnsignedNode},
+		{"missing timestamp", func(v url.Values) { v.Del("timestamp") }, "40001", "isv.missing-timestamp", shapeSigned},
+		{"missing version", func(v url.Values) { v.Del("version") }, "40001", "isv.missing-version", shapeSigned},
+		{"missing sign_type", func(v url.Values) { v.Del("sign_type") }, "40001", "isv.missing-signature-type", shapeSigned},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			v := e.baseValues(MethodTemplateQuery, biz)
 			sign(appKey(t), v)
 			c.mutate(v)
-			wantErrorResponse(t, e.post(v), c.code, c.subCode)
+			e.wantGatewayError(t, e.post(v), v.Get("method"), c.real, c.code, c.subCode)
 		})
 	}
 
@@ -122,34 +173,39 @@ func TestRequestSignatureRejected(t *testing.T) {
 		name          string
 		mutate        func(v url.Values)
 		code, subCode string
+		real          bodyShape
 	}{
-		{"unknown method", func(v url.Values) { v.Set("method", "alipay.marketing.card.authinfo.query") }, "40002", "isv.invalid-method"},
-		{"unknown app", func(v url.Values) { v.Set("app_id", "2021000000009999") }, "40002", "isv.invalid-app-id"},
-		{"format", func(v url.Values) { v.Set("format", "XML") }, "40002", "isv.invalid-format"},
-		{"charset", func(v url.Values) { v.Set("charset", "gbk") }, "40002", "isv.invalid-charset"},
-		{"version", func(v url.Values) { v.Set("version", "2.0") }, "40002", "isv.invalid-parameter"},
+		{"unknown method", func(v url.Values) { v.Set("method", "alipay.marketing.card.authinfo.query") }, "40002", "isv.invalid-method", shapeSigned},
+		{"unknown app", func(v url.Values) { v.Set("app_id", "2021000000009999") }, "40002", "isv.invalid-app-id", shapeUnsignedNode},
+		{"format", func(v url.Values) { v.Set("format", "XML") }, "40002", "isv.invalid-format", shapeSigned},
+		{"charset", func(v url.Values) { v.Set("charset", "gbk") }, "40002", "isv.invalid-charset", shapeSigned},
+		{"version", func(v url.Values) { v.Set("version", "2.0") }, "40002", "isv.invalid-parameter", shapeSigned},
 		{"timestamp UTC on a Beijing gateway", func(v url.Values) {
 			v.Set("timestamp", time.Now().UTC().Format(driver.WalletTimeLayout))
-		}, "40002", "isv.invalid-timestamp"},
-		{"timestamp layout", func(v url.Values) { v.Set("timestamp", time.Now().Format(time.RFC3339)) }, "40002", "isv.invalid-timestamp"},
-		{"biz_content not JSON", func(v url.Values) { v.Set("biz_content", "{nope") }, "40002", "isv.invalid-parameter"},
-		{"biz_content array", func(v url.Values) { v.Set("biz_content", "[1]") }, "40002", "isv.invalid-parameter"},
-		{"encryption without a key", func(v url.Values) { v.Set("encrypt_type", "AES") }, "40002", "isv.decryption-error-not-valid-encrypt-key"},
-		{"encryption type", func(v url.Values) { v.Set("encrypt_type", "SM4") }, "40002", "isv.invalid-encrypt-type"},
+		}, "40002", "isv.invalid-timestamp", shapeSigned},
+		{"timestamp layout", func(v url.Values) { v.Set("timestamp", time.Now().Format(time.RFC3339)) }, "40002", "isv.invalid-timestamp", shapeSigned},
+		{"biz_content not JSON", func(v url.Values) { v.Set("biz_content", "{nope") }, "40002", "isv.invalid-parameter", shapeSigned},
+		{"biz_content array", func(v url.Values) { v.Set("biz_content", "[1]") }, "40002", "isv.invalid-parameter", shapeSigned},
+		{"encryption without a key", func(v url.Values) { v.Set("encrypt_type", "AES") }, "40002", "isv.decryption-error-not-valid-encrypt-key", shapeSigned},
+		{"encryption type", func(v url.Values) { v.Set("encrypt_type", "SM4") }, "40002", "isv.invalid-encrypt-type", shapeSigned},
+		{"oauth.token timestamp", func(v url.Values) {
+			v.Set("method", MethodOAuthToken)
+			v.Set("timestamp", time.Now().Format(time.RFC3339))
+		}, "40002", "isv.invalid-timestamp", shapeErrorResp},
 	}
 	for _, c := range resigned {
 		t.Run(c.name, func(t *testing.T) {
 			v := e.baseValues(MethodTemplateQuery, biz)
 			c.mutate(v)
 			sign(appKey(t), v)
-			wantErrorResponse(t, e.post(v), c.code, c.subCode)
+			e.wantGatewayError(t, e.post(v), v.Get("method"), c.real, c.code, c.subCode)
 		})
 	}
 
 	// The signature error echoes the string the gateway verified, &-escaped.
 	v = e.baseValues(MethodTemplateQuery, biz)
 	v.Set("sign", "AAAA")
-	ae := wantErrorResponse(t, e.post(v), "40002", "isv.invalid-signature")
+	ae := e.wantGatewayError(t, e.post(v), MethodTemplateQuery, shapeSigned, "40002", "isv.invalid-signature")
 	if !strings.Contains(ae.SubMsg, "&amp;charset=utf-8&amp;") || !strings.Contains(ae.SubMsg, "sign_type=RSA2") {
 		t.Fatalf("sub_msg = %q", ae.SubMsg)
 	}
@@ -165,14 +221,23 @@ func TestRejectedBySmartwalle(t *testing.T) {
 	_ = bad.LoadAliPayPublicKey(e.srv.AlipayPublicKey())
 	p := alipay.NewPayload(MethodTemplateBatchQuery)
 	p.AddBizField("page_no", 1)
+	// The refusal is signed like any answer, so smartwalle returns it as the
+	// result (nil error): the caller must check the code.
 	var r result
-	gatewayErr(t, bad.Request(context.Background(), p, &r), "40002", "isv.invalid-signature")
+	signedRefusal(t, bad.Request(context.Background(), p, &r), &r, "40002", "isv.invalid-signature")
 
 	// smartwalle with its default time.Local on a host that is not in UTC+8
 	// stamps the wrong time; the gateway refuses it.
 	utc, _ := alipay.New(e.srv.AppID(), e.srv.AppPrivateKey(), true, alipay.WithProductionGateway(e.srv.URL()), alipay.WithTimeLocation(time.UTC))
 	_ = utc.LoadAliPayPublicKey(e.srv.AlipayPublicKey())
-	gatewayErr(t, utc.Request(context.Background(), p, &r), "40002", "isv.invalid-timestamp")
+	r = result{}
+	signedRefusal(t, utc.Request(context.Background(), p, &r), &r, "40002", "isv.invalid-timestamp")
+
+	// With unsigned gateway errors smartwalle returns them as *alipay.Error.
+	u := newEnv(t, &Options{GatewayErrors: GatewayErrorsUnsigned})
+	bad2, _ := alipay.New(u.srv.AppID(), otherPrivateKeyPEM, true, alipay.WithProductionGateway(u.srv.URL()), alipay.WithTimeLocation(card.Beijing()))
+	_ = bad2.LoadAliPayPublicKey(u.srv.AlipayPublicKey())
+	gatewayErr(t, bad2.Request(context.Background(), p, &r), "40002", "isv.invalid-signature")
 
 	// A client that trusts another Alipay key rejects the gateway's answers.
 	wrong, _ := e.srv.NewClient()
@@ -259,7 +324,7 @@ func TestTamperModes(t *testing.T) {
 
 func TestFailNext(t *testing.T) {
 	e := newEnv(t, nil)
-	e.srv.FailNext(MethodTemplateCreate, "40005", "aop.call-limited", "调用频次超限", 2)
+	e.srv.FailNextCode(MethodTemplateCreate, "40005", "aop.call-limited", "调用频次超限", 2)
 	biz := map[string]any{
 		"request_id": "r1", "card_type": "OUT_MEMBER_CARD", "biz_no_suffix_len": "10",
 		"template_style_info": map[string]string{"card_show_name": "x"},
@@ -277,10 +342,10 @@ func TestFailNext(t *testing.T) {
 	if total != 1 || r.str("template_id") == "" {
 		t.Fatalf("FailNext must leave state untouched: %d templates", total)
 	}
-	e.srv.FailNext("", "20000", "isp.unknow-error", "服务暂不可用", 1)
+	e.srv.FailNextCode("", "20000", "isp.unknow-error", "服务暂不可用", 1)
 	e.fails(MethodTemplateBatchQuery, nil, nil, "20000", "isp.unknow-error")
-	e.srv.FailNext(MethodTemplateBatchQuery, "20000", "isp.unknow-error", "x", 5)
-	e.srv.FailNext(MethodTemplateBatchQuery, "", "", "", 0) // removes the rule
+	e.srv.FailNextCode(MethodTemplateBatchQuery, "20000", "isp.unknow-error", "x", 5)
+	e.srv.FailNextCode(MethodTemplateBatchQuery, "", "", "", 0) // removes the rule
 	e.ok(MethodTemplateBatchQuery, nil, nil)
 }
 
@@ -327,7 +392,7 @@ func TestCallsAndParseErrors(t *testing.T) {
 	resp.Body.Close()
 	var m map[string]json.RawMessage
 	_ = json.Unmarshal(b, &m)
-	wantErrorResponse(t, m, "40002", "isv.invalid-parameter")
+	e.wantGatewayError(t, m, "", shapeErrorResp, "40002", "isv.invalid-parameter")
 
 	// The same parameter in the query and the body is refused.
 	v := e.baseValues(MethodTemplateBatchQuery, "")
@@ -340,7 +405,7 @@ func TestCallsAndParseErrors(t *testing.T) {
 	resp.Body.Close()
 	m = nil
 	_ = json.Unmarshal(b, &m)
-	wantErrorResponse(t, m, "40002", "isv.invalid-parameter")
+	e.wantGatewayError(t, m, "", shapeErrorResp, "40002", "isv.invalid-parameter")
 
 	// System parameters in the query and business ones in the body, as the
 	// official SDKs send them, are merged.
@@ -395,7 +460,14 @@ func TestFreshKeysAndClock(t *testing.T) {
 	oc, _ := old.NewClient(alipay.WithSandboxGateway(e.srv.URL()))
 	p := alipay.NewPayload(MethodTemplateBatchQuery)
 	var rr result
-	gatewayErr(t, oc.Request(context.Background(), p, &rr), "40002", "isv.invalid-signature")
+	// The refusal (isv.invalid-signature) is signed with the fresh key,
+	// which this client does not trust.
+	if err := oc.Request(context.Background(), p, &rr); !errors.Is(err, rsa.ErrVerification) {
+		t.Fatalf("got %v, want a verification error", err)
+	}
+	if m := e.srv.Answers(MethodTemplateBatchQuery); len(m) == 0 || !strings.Contains(string(m[len(m)-1].Body), "isv.invalid-signature") {
+		t.Fatalf("last answer %v", m)
+	}
 }
 
 func TestConcurrentOpens(t *testing.T) {

@@ -113,6 +113,18 @@ func gatewayErr(t *testing.T, err error, code, subCode string) {
 	}
 }
 
+// signedRefusal requires a signed failure that smartwalle verified and
+// returned as the result r (err == nil), with code and subCode.
+func signedRefusal(t *testing.T, err error, r *result, code, subCode string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("want a verified signed refusal %s %s, got error %v", code, subCode, err)
+	}
+	if string(r.Code) != code || r.SubCode != subCode {
+		t.Fatalf("got %s %s (%s), want %s %s", r.Code, r.SubCode, r.SubMsg, code, subCode)
+	}
+}
+
 func (e *env) template(extra map[string]any) string {
 	e.t.Helper()
 	biz := map[string]any{

@@ -50,6 +50,7 @@ type token struct {
 	expires   time.Time
 	reExpires time.Time
 	refreshed bool // the refresh token was used
+	expired   bool // ExpireCredentials
 }
 
 func (t *token) has(scope string) bool {
@@ -193,7 +194,7 @@ func (s *Server) checkToken(req *request, scope string) (*token, *apiError) {
 	if v == "" || t == nil {
 		return nil, tokenError("aop.invalid-auth-token", "无效的访问令牌")
 	}
-	if !req.now.Before(t.expires) {
+	if t.expired || !req.now.Before(t.expires) {
 		return nil, tokenError("aop.auth-token-time-out", "访问令牌已过期")
 	}
 	if scope != "" && !t.has(scope) {
@@ -327,7 +328,7 @@ func (s *Server) TokenScopes(accessToken string) ([]string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.st.tokens[accessToken]
-	if t == nil || !s.now().Before(t.expires) {
+	if t == nil || t.expired || !s.now().Before(t.expires) {
 		return nil, false
 	}
 	out := append([]string(nil), t.scopes...)

@@ -206,5 +206,5 @@ func TestAppAuthToken(t *testing.T) {
 	v := e.baseValues(MethodTemplateBatchQuery, "")
 	sign(appKey(t), v)
 	v.Set("app_auth_token", isv)
-	wantErrorResponse(t, e.post(v), "40002", "isv.invalid-signature")
+	e.wantGatewayError(t, e.post(v), MethodTemplateBatchQuery, shapeSigned, "40002", "isv.invalid-signature")
 }

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	alipay "github.com/smartwalle/alipay/v3"
@@ -96,6 +97,14 @@ type Options struct {
 	// template_id, scope and, with out_string, out_string and state (as
 	// some integrations report). Test callbacks against both.
 	MinimalCallback bool
+	// GatewayErrors chooses the body shape of the errors the gateway itself
+	// answers before a request reaches its method (missing or invalid
+	// common parameters, bad request signature, stale timestamp, unknown
+	// app id, RevokeCredentials). The zero value, GatewayErrorsAsAlipay,
+	// answers them as the real gateway does (see GatewayErrorShape); the
+	// other shapes appear in public fixtures too, so test clients against
+	// each of them.
+	GatewayErrors GatewayErrorShape
 }
 
 // Server is a loopback HTTP server that behaves like Alipay's OpenAPI v2
@@ -111,6 +120,10 @@ type Server struct {
 	forget   bool
 	runGone  bool
 	minimal  bool
+	gwErrors GatewayErrorShape
+	revoked  atomic.Bool   // RevokeCredentials
+	done     chan struct{} // closed by Close: ends latency waits and endless answers
+	doneOnce sync.Once
 	certOnce sync.Once
 	certs    *certSet
 	forOnce  sync.Once
@@ -132,14 +145,10 @@ type Server struct {
 	fails      map[string]*failRule
 	drops      map[string]int
 	latency    map[string]time.Duration
+	hostile    map[string]Hostile
+	answers    map[string][]Answer // recorded answers per method, oldest first
 	seq        int64
 	st         state
-}
-
-// failRule is a FailNext registration.
-type failRule struct {
-	err *apiError
-	n   int
 }
 
 // NewServer starts a gateway on 127.0.0.1 and returns it. opts may be nil.
@@ -162,11 +171,15 @@ func NewServer(opts *Options) *Server {
 		forget:   o.ForgetSerials,
 		runGone:  o.RunAfterClientGone,
 		minimal:  o.MinimalCallback,
+		gwErrors: o.GatewayErrors,
+		done:     make(chan struct{}),
 		calls:    make(map[string]int),
 		tampers:  make(map[string]Tamper),
 		fails:    make(map[string]*failRule),
 		drops:    make(map[string]int),
 		latency:  make(map[string]time.Duration),
+		hostile:  make(map[string]Hostile),
+		answers:  make(map[string][]Answer),
 		st:       newState(),
 	}
 	if o.FreshKeys {
@@ -204,8 +217,12 @@ func NewServer(opts *Options) *Server {
 }
 
 // Close shuts the server down and blocks until all outstanding requests on it
-// have completed.
-func (s *Server) Close() { s.ts.Close() }
+// have completed. Requests waiting in SetLatency and endless answers
+// (EndlessBody) end at once. Close may be called more than once.
+func (s *Server) Close() {
+	s.doneOnce.Do(func() { close(s.done) })
+	s.ts.Close()
+}
 
 // URL returns the gateway URL, e.g. "http://127.0.0.1:41234/gateway.do". Pass
 // it to smartwalle with alipay.WithSandboxGateway and production=false (with
@@ -268,8 +285,10 @@ const (
 	// TamperAlterBody changes the response node after it was signed.
 	TamperAlterBody
 	// TamperUnsignedError answers an unsigned
-	// {"error_response":{"code":"40002",…}} instead of running the method, as
-	// the real gateway does for requests it rejects; state is untouched.
+	// {"error_response":{"code":"40002",…}} instead of running the method:
+	// a forged error (the shape some gateway rejections take, see
+	// GatewayErrorShape) that anyone on the path can write; state is
+	// untouched.
 	TamperUnsignedError
 	// TamperForeignCert is an attacker's answer: the node is signed with an
 	// unrelated key, the answer names that key's certificate in
@@ -308,8 +327,8 @@ func (t Tamper) String() string {
 // parameters and request signature) consume it. Except for
 // TamperUnsignedError the method runs normally, so state changes even though
 // the client will reject the answer — like a response corrupted in transit.
-// When a FailNext rule applies to the same call, its failure answer is the
-// one tampered with.
+// When a FailNext or FailNextCode rule applies to the same call, its
+// failure answer is the one tampered with.
 func (s *Server) TamperNext(method string, mode Tamper) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -320,77 +339,16 @@ func (s *Server) TamperNext(method string, mode Tamper) {
 	s.tampers[method] = mode
 }
 
-// FailNext makes the next n calls of method ("" = any method) answer a signed
-// failure with this code ("40004", "20000", "40005" …), sub_code and sub_msg,
-// without running the method: state is untouched. Use it for rate limiting
-// ("40005"), unavailability ("20000", "isp.unknow-error") or any business
-// failure. n ≤ 0 removes the rule.
-func (s *Server) FailNext(method, code, subCode, subMsg string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n <= 0 {
-		delete(s.fails, method)
-		return
-	}
-	s.fails[method] = &failRule{err: &apiError{Code: code, Msg: codeMsg(code), SubCode: subCode, SubMsg: subMsg}, n: n}
-}
-
-// DropAnswerNext makes the next n calls of method ("" = any method) run
-// normally — state changes — and then lose their answer: the server closes
-// the connection without writing anything, so the client sees a transport
-// error although the gateway applied the call (a reply lost on the way
-// back). Use it to check what a client's retry does to a call that was
-// already applied. n ≤ 0 removes the rule.
-func (s *Server) DropAnswerNext(method string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n <= 0 {
-		delete(s.drops, method)
-		return
-	}
-	s.drops[method] = n
-}
-
-// takeDrop consumes one DropAnswerNext for method. Callers hold s.mu.
-func (s *Server) takeDrop(method string) bool {
-	for _, k := range []string{method, ""} {
-		if n, ok := s.drops[k]; ok {
-			if n <= 1 {
-				delete(s.drops, k)
-			} else {
-				s.drops[k] = n - 1
-			}
-			return true
-		}
-	}
-	return false
-}
-
-// SetLatency delays every answer to method ("" = all methods) by d before the
-// method runs. If the client gives up (its request context ends) while
-// waiting, the server drops the request without running the method, or,
-// with Options.RunAfterClientGone, runs it when the delay is over. d ≤ 0
-// removes the delay.
-func (s *Server) SetLatency(method string, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d <= 0 {
-		delete(s.latency, method)
-		return
-	}
-	s.latency[method] = d
-}
-
-// Calls returns how many gateway requests named method (the "method"
-// parameter) the server received, including rejected ones. method "" counts
+// Calls returns how many gateway requests for op (their "method"
+// parameter) the server received, including rejected ones. op "" counts
 // every gateway request, including those without a method.
-func (s *Server) Calls(method string) int {
+func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if method == "" {
+	if op == "" {
 		return s.callsTotal
 	}
-	return s.calls[method]
+	return s.calls[op]
 }
 
 // now returns the server clock in Beijing time.

@@ -8,7 +8,9 @@
 // wechattest, on 127.0.0.1 and runs the real adapters against them: real RSA2
 // signatures, real access tokens, real wire formats. The "user" is simulated
 // by the fakes (authorizing OAuth scope auth_ecard on Alipay, claiming the
-// card on WeChat).
+// card on WeChat). A new template's logo is uploaded first: to Alipay with
+// ImageUpload (an image id), to WeChat with UploadImage (an mmbiz.qpic.cn
+// URL; the local WeChat server, like WeChat, refuses logos it did not issue).
 //
 // Environment variables switch a wallet to the real service. The lifecycle
 // WRITES to the member's card (level, points, stored-value balance) and then
@@ -118,6 +120,9 @@ func lifecycle(ctx context.Context, mc card.MemberCard, w wallet, n int) error {
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
+	if w.templateID == "" {
+		fmt.Printf("logo       %s\n", w.logo)
+	}
 	fmt.Printf("template   %s (%s)\n", tpl.ID, tpl.Status)
 
 	link, err := mc.ClaimLink(ctx, card.ClaimLinkRequest{Provider: w.provider.Name(), TemplateID: tpl.ID, Channel: "quickstart"})
@@ -189,7 +194,7 @@ func setup(ctx context.Context) ([]wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alipay: %w", err)
 	}
-	w, err := setupWeChat()
+	w, err := setupWeChat(ctx)
 	if err != nil {
 		a.close()
 		return nil, fmt.Errorf("wechat: %w", err)
@@ -247,7 +252,7 @@ func setupAlipay(ctx context.Context) (wallet, error) {
 	}, nil
 }
 
-func setupWeChat() (wallet, error) {
+func setupWeChat(ctx context.Context) (wallet, error) {
 	if id := os.Getenv("WECHAT_APP_ID"); id != "" {
 		if os.Getenv("WECHAT_CARD_ID") == "" || os.Getenv("WECHAT_CARD_CODE") == "" {
 			return wallet{}, errors.New("WECHAT_CARD_ID and WECHAT_CARD_CODE are required with WECHAT_APP_ID: new WeChat cards need review, so use an approved card and a code a test user claimed")
@@ -263,15 +268,26 @@ func setupWeChat() (wallet, error) {
 			},
 		}, nil
 	}
-	s := wechattest.NewServer(nil)
+	// The local server, like WeChat, takes only logos uploaded to it.
+	s := wechattest.NewServer(&wechattest.Options{RequireUploadedImages: true})
 	p, err := wechat.NewFromConfig(&config.Config{AppID: s.AppID(), AppSecret: s.AppSecret()}, &wechat.Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
 	if err != nil {
 		s.Close()
 		return wallet{}, err
 	}
+	png, err := logoPNG()
+	if err != nil {
+		s.Close()
+		return wallet{}, err
+	}
+	logo, err := p.UploadImage(ctx, "walletcard-logo.png", png) // POST /cgi-bin/media/uploadimg
+	if err != nil {
+		s.Close()
+		return wallet{}, fmt.Errorf("upload logo: %w", err)
+	}
 	return wallet{
 		name: "WeChat (local API server " + s.URL() + ")", provider: p, close: s.Close,
-		logo: "https://mmbiz.qpic.cn/mmbiz/walletcard-logo.png", // an image uploaded to WeChat
+		logo: logo, // the http://mmbiz.qpic.cn/… URL WeChat returned
 		newMember: func(ctx context.Context, tpl string, n int) (card.OpenRequest, error) {
 			// The member claims the card in WeChat and gets a code.
 			code, err := s.Claim(tpl, fmt.Sprintf("oQuickstartUser%04d", n), "quickstart")
@@ -280,15 +296,24 @@ func setupWeChat() (wallet, error) {
 	}, nil
 }
 
-// uploadLogo uploads a 300×300 PNG as the card logo and returns Alipay's image id.
-func uploadLogo(ctx context.Context, p *alipay.Provider) (string, error) {
+// logoPNG draws the card logo: a 300×300 PNG (the size both wallets suggest).
+func logoPNG() ([]byte, error) {
 	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
 	draw.Draw(img, img.Bounds(), &image.Uniform{C: color.RGBA{R: 0x37, G: 0x70, B: 0xb3, A: 0xff}}, image.Point{}, draw.Src)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// uploadLogo uploads the logo to Alipay and returns Alipay's image id.
+func uploadLogo(ctx context.Context, p *alipay.Provider) (string, error) {
+	logo, err := logoPNG()
+	if err != nil {
 		return "", err
 	}
-	res, err := p.ImageUpload(ctx, alipay.ImageUploadRequest{ImageType: "png", ImageName: "walletcard-logo.png", Content: buf.Bytes()})
+	res, err := p.ImageUpload(ctx, alipay.ImageUploadRequest{ImageType: "png", ImageName: "walletcard-logo.png", Content: logo})
 	if err != nil {
 		return "", fmt.Errorf("upload logo: %w", err)
 	}

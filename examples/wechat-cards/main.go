@@ -17,16 +17,27 @@
 // in the official account: set WECHAT_PUSH_TOKEN (and WECHAT_AES_KEY in safe
 // or compatibility mode; with it, plaintext pushes are refused) and
 // WECHAT_LISTEN (e.g. ":8080") to serve the handler at /wechat/events.
-// WECHAT_LOGO_URL must be a logo uploaded to WeChat.
+//
+// The card's logo is uploaded first with UploadImage (POST
+// /cgi-bin/media/uploadimg, JPG or PNG up to 1 MB): the file named by
+// WECHAT_LOGO_FILE, or a generated PNG. WECHAT_LOGO_URL skips the upload
+// and uses a logo uploaded before. The local server, like WeChat, accepts
+// only logos it issued.
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -54,11 +65,11 @@ func run(ctx context.Context, out io.Writer) error {
 	var s *wechattest.Server
 	opts := &wechat.Options{}
 	if !live {
-		s = wechattest.NewServer(nil)
+		s = wechattest.NewServer(&wechattest.Options{RequireUploadedImages: true})
 		defer s.Close()
 		appID, secret, pushToken, aesKey = s.AppID(), s.AppSecret(), "test-push-token", ""
 		opts.BaseURL, opts.QRImageBaseURL = s.URL(), s.QRImageURL()
-		logo = "https://mmbiz.qpic.cn/mmbiz/example-logo.png"
+		logo = ""
 		fmt.Fprintln(out, "using a local wechattest server at", s.URL())
 	} else {
 		fmt.Fprintln(out, "using the real WeChat API for", appID)
@@ -108,7 +119,18 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 	}
 
-	// 1. The card programme.
+	// 1. The card programme: its logo first (WeChat takes only images
+	// uploaded to it), then the card.
+	if logo == "" {
+		name, image, err := logoImage(os.Getenv("WECHAT_LOGO_FILE"))
+		if err != nil {
+			return err
+		}
+		if logo, err = p.UploadImage(ctx, name, image); err != nil {
+			return fmt.Errorf("upload logo: %w", err)
+		}
+		fmt.Fprintln(out, "uploaded logo:", logo)
+	}
 	tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{
 		Title: "咖啡会员卡", BrandName: "示例咖啡", LogoURL: logo, Notice: "结账时出示会员卡",
 		Description: "消费1元积1分", Points: true, Balance: true, Levels: []string{"银卡", "金卡"}, Stock: 5000,
@@ -180,4 +202,23 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintln(out, " ", e)
 	}
 	return nil
+}
+
+// logoImage returns the logo to upload: the file at path (its name and
+// bytes), or, when path is empty, a generated 300×300 PNG.
+func logoImage(path string) (name string, data []byte, err error) {
+	if path != "" {
+		data, err = os.ReadFile(path)
+		if err != nil {
+			return "", nil, fmt.Errorf("logo: %w", err)
+		}
+		return filepath.Base(path), data, nil
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
+	draw.Draw(img, img.Bounds(), &image.Uniform{C: color.RGBA{R: 0x6f, G: 0x4e, B: 0x37, A: 0xff}}, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", nil, err
+	}
+	return "logo.png", buf.Bytes(), nil
 }

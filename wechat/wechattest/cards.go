@@ -167,6 +167,7 @@ func decodeMap(raw json.RawMessage) (map[string]any, error) {
 
 type typeObj struct {
 	BaseInfo              json.RawMessage `json:"base_info"`
+	BackgroundPicURL      *string         `json:"background_pic_url"`
 	Prerogative           *string         `json:"prerogative"`
 	SupplyBonus           flexBool        `json:"supply_bonus"`
 	SupplyBalance         flexBool        `json:"supply_balance"`
@@ -238,6 +239,9 @@ func hCreateCard(s *Server, rq *request) (any, *apiError) {
 		return nil, e
 	}
 	if e := b.checkLengths(); e != nil {
+		return nil, e
+	}
+	if e := s.checkImageURLs(map[string]*string{"logo_url": b.LogoURL, "background_pic_url": to.BackgroundPicURL}); e != nil {
 		return nil, e
 	}
 	q := int64(*b.Sku.Quantity)
@@ -504,6 +508,9 @@ func hUpdateCard(s *Server, rq *request) (any, *apiError) {
 		return nil, e
 	}
 	if e := b.checkLengths(); e != nil {
+		return nil, e
+	}
+	if e := s.checkImageURLs(map[string]*string{"logo_url": b.LogoURL, "background_pic_url": to.BackgroundPicURL}); e != nil {
 		return nil, e
 	}
 	if b.Sku != nil {

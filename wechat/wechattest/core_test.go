@@ -42,12 +42,13 @@ func TestTokens(t *testing.T) {
 	c.ok("/card/getcolors", "{}")
 
 	// forced expiry and revocation
-	c.s.ExpireTokens()
+	c.s.ExpireCredentials()
 	c.fail(42001, "/card/create", memberCardBody(nil))
 	c.token = c.fetchToken()
 	c.ok("/card/getcolors", "{}")
-	c.s.RevokeTokens()
+	c.s.RevokeCredentials()
 	c.fail(40001, "/card/getcolors", "{}")
+	c.s.RestoreCredentials()
 	c.token = c.fetchToken()
 
 	// a newer token ends the older one five minutes later
@@ -110,12 +111,12 @@ func TestTickets(t *testing.T) {
 func TestFaultsAndCalls(t *testing.T) {
 	c := newTC(t, nil)
 	id := c.createMember(nil)
-	c.s.FailNext("/card/get", -1, 2)
+	c.s.FailNextCode("/card/get", -1, 2)
 	c.fail(-1, "/card/get", map[string]any{"card_id": id})
 	c.fail(-1, "/card/get", map[string]any{"card_id": id})
 	c.ok("/card/get", map[string]any{"card_id": id})
 	// a faulted mutation changes nothing
-	c.s.FailNext("", 45009, 1)
+	c.s.FailNextCode("", 45009, 1)
 	c.fail(45009, "/card/modifystock", map[string]any{"card_id": id, "reduce_stock_value": 10})
 	if n, _ := c.s.Stock(id); n != 1000 {
 		t.Fatalf("stock changed by a faulted call: %d", n)
@@ -128,12 +129,12 @@ func TestFaultsAndCalls(t *testing.T) {
 	}
 }
 
-// TestApplyThenFail: the faulted call changes the state and answers the
+// TestApplyThenFailNext: the faulted call changes the state and answers the
 // errcode; a call that fails on its own does not use the fault up.
-func TestApplyThenFail(t *testing.T) {
+func TestApplyThenFailNext(t *testing.T) {
 	c := newTC(t, nil)
 	id := c.createMember(nil)
-	c.s.ApplyThenFail("/card/modifystock", -1, 1)
+	c.s.ApplyThenFailNext("/card/modifystock", -1, 1)
 	c.fail(40073, "/card/modifystock", map[string]any{"card_id": "pUNKNOWN", "reduce_stock_value": 10}) // own error first
 	c.fail(-1, "/card/modifystock", map[string]any{"card_id": id, "reduce_stock_value": 10})
 	if n, _ := c.s.Stock(id); n != 990 {
@@ -143,8 +144,8 @@ func TestApplyThenFail(t *testing.T) {
 	if n, _ := c.s.Stock(id); n != 980 {
 		t.Fatalf("stock %d, want 980", n)
 	}
-	c.s.ApplyThenFail("", 45009, 2)
-	c.s.ApplyThenFail("", 0, 0)
+	c.s.ApplyThenFailNext("", 45009, 2)
+	c.s.ApplyThenFailNext("", 0, 0)
 	c.ok("/card/get", map[string]any{"card_id": id})
 }
 

@@ -17,11 +17,63 @@
 // ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, PayWithPayCell, Approve
 // and Reject simulate users and WeChat's review; with SetEventURL they push
 // the matching XML events (signed, and encrypted in safe mode) to the
-// merchant's handler, and Push sends any event. FailNext, ApplyThenFail, SetLatency,
-// ExpireTokens and RevokeTokens inject faults; Calls, TokenFetches,
-// TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist and Pushes
-// inspect what happened. A path the server does not know answers HTTP 404
-// with errcode 40066.
+// merchant's handler, and Push sends any event. Calls, TokenFetches,
+// TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist, Image and
+// Pushes inspect what happened. A path the server does not know answers
+// HTTP 404 with errcode 40066.
+//
+// POST /cgi-bin/media/uploadimg takes the logo and background images of a
+// card (multipart field "buffer", JPG or PNG judged by content, at most
+// MaxImageBytes) and answers {"url":"http://mmbiz.qpic.cn/…"}; with
+// Options.RequireUploadedImages, /card/create and /card/update accept only
+// the image URLs it issued.
+//
+// # Fault injection
+//
+// The fault vocabulary is the one of package mock and of alipaytest; op is
+// the API path ("/card/membercard/activate"), "" for every path where that
+// makes sense:
+//
+//	FailNext(op, kind, n)          the next n requests fail before being applied,
+//	                               with WeChat's errcode for kind (table below)
+//	FailNextCode(op, errcode, n)   the same with an exact errcode
+//	LoseAnswerNext(op, n)          the next n requests are applied, then the
+//	                               connection is closed with no answer
+//	ApplyThenFailNext(op, errcode, n)
+//	                               the next n successful requests are applied and
+//	                               answered errcode (WeChat's -1 after doing the work)
+//	SetLatency(op, d)              requests wait d (cut short when the client goes
+//	                               away: the request is then dropped unapplied)
+//	ExpireCredentials()            every access token issued so far answers 42001;
+//	                               a fresh fetch works
+//	RevokeCredentials()            the app secret is refused (token endpoints answer
+//	RestoreCredentials()           40125) and every live token answers 40001, until
+//	                               restored (revoked tokens stay invalid)
+//
+// The errcode FailNext answers for each kind (a kind a path has no answer
+// for is refused when named, skipped by a "" rule):
+//
+//	KindUnavailable       -1 (system busy)
+//	KindRateLimited       45009 (daily quota)
+//	KindUnauthenticated   40001 (invalid credential)
+//	KindPermissionDenied  48001 (api unauthorized)
+//	KindInvalidArgument   40097 (invalid args)
+//	KindNotFound          40056 (invalid serial code) on code-level paths
+//	                      (/card/code/…, /card/membercard/…, /card/generalcard/…,
+//	                      ticket updateuser, boardingpass/checkin), 40073 (invalid
+//	                      card id) on the other /card/ paths
+//	KindConflict          40099 (code consumed) on /card/code/consume, 40079
+//	                      (invalid time) on the other code-level paths, 40078
+//	                      (invalid card status) on the other /card/ paths
+//
+// Hostile-server tools, for a client's trust-boundary tests: Answers returns
+// the genuine answers the server gave, byte for byte, and ReplayNext serves
+// one of them — from another request or another path — in place of the
+// next answer; HostileNext serves RawBody (any bytes), OversizedBody (n
+// bytes, streamed), EndlessBody (until the client goes away), ErrorStatus
+// (a non-2xx status with a large body) or Redirect (301/302/303/307/308 to
+// another URL, taking the access token or the app secret along if the
+// client follows). Those requests are counted but never applied.
 //
 // Decisions where the wire reference has no answer:
 //
@@ -54,6 +106,9 @@
 //   - /card/paycell/set and /card/selfconsumecell/set need an approved card
 //     with location_id_list (40107).
 //   - A new access token ends the earlier ones five minutes later.
+//   - /cgi-bin/media/uploadimg answers 41005 for a missing, empty or
+//     unreadable buffer, 40009 above MaxImageBytes (1 MiB) and 40005 for
+//     content that is neither JPG nor PNG; images are never served back.
 //
 // Pushes made by the simulation methods are sent before they return; pushes
 // caused by API calls (user_consume_card, update_member_card) are sent

@@ -1,6 +1,7 @@
 package wechattest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 
+	card "github.com/walletcard/card"
 	"github.com/walletcard/card/wechat/wechattest"
 )
 
@@ -89,4 +91,38 @@ func ExampleServer_Push() {
 	err := s.Push(context.Background(), wechattest.Event{FromUserName: "openid-1", Event: "user_view_card", CardId: "pCard"})
 	fmt.Println(err, <-got)
 	// Output: <nil> user_view_card pCard
+}
+
+// The fault vocabulary: a call failed before being applied (by kind), a
+// call applied whose answer is lost, and a genuine answer replayed to
+// another request.
+func ExampleServer_FailNext() {
+	s := wechattest.NewServer(nil)
+	defer s.Close()
+	tok := token(s)
+
+	s.FailNext("/card/get", card.KindRateLimited, 1)
+	fmt.Println(post(s, tok, "/card/get", `{"card_id":"pX"}`)["errcode"])
+
+	s.LoseAnswerNext("/card/getcolors", 1)
+	_, err := http.Post(s.URL()+"/card/getcolors?access_token="+url.QueryEscape(tok), "application/json", strings.NewReader("{}"))
+	fmt.Println(err != nil)
+
+	post(s, tok, "/card/get", `{"card_id":"pA"}`) // 40073, recorded
+	answers := s.Answers("/card/get")
+	last := answers[len(answers)-1]
+	fmt.Println(last.Request)
+	s.ReplayNext("/card/get", last)
+	resp, err := http.Post(s.URL()+"/card/get?access_token="+url.QueryEscape(tok), "application/json", strings.NewReader(`{"card_id":"pB"}`))
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(bytes.Equal(body, last.Body))
+	// Output:
+	// 45009
+	// true
+	// {"card_id":"pA"}
+	// true
 }

@@ -1,11 +1,13 @@
 package wechattest
 
 // routes maps every API path the server answers to its handler (operation
-// table rows 1–49 of the wire reference, plus the token endpoints).
+// table rows 1–49 of the wire reference, plus the token endpoints and the
+// image upload).
 var routes = map[string]route{
 	"/cgi-bin/token":                        {h: hToken, methods: mGET, noToken: true},
 	"/cgi-bin/stable_token":                 {h: hToken, methods: mPOST, noToken: true},
 	"/cgi-bin/ticket/getticket":             {h: hGetTicket, methods: mGET},
+	"/cgi-bin/media/uploadimg":              {h: hUploadImg, methods: mPOST},
 	"/card/getcolors":                       {h: hColors, methods: mGET | mPOST},
 	"/card/getapplyprotocol":                {h: hApplyProtocol, methods: mGET | mPOST},
 	"/card/create":                          {h: hCreateCard, methods: mPOST},

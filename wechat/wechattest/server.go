@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	card "github.com/walletcard/card"
 )
 
 // Options configures a Server. The zero value (or a nil *Options) is valid.
@@ -51,6 +53,13 @@ type Options struct {
 	// OriginalID is the account's original id used as ToUserName in pushes
 	// (default "gh_000000000001").
 	OriginalID string
+	// RequireUploadedImages makes /card/create and /card/update refuse a
+	// logo_url or member-card background_pic_url that this server's
+	// /cgi-bin/media/uploadimg did not issue, with 40141 (invalid image
+	// url), as WeChat refuses images from elsewhere (a developer-community
+	// report shows 40141 for a background_pic_url from another image API).
+	// Off by default, so that tests may use made-up URLs.
+	RequireUploadedImages bool
 }
 
 // Server is a stateful, loopback imitation of api.weixin.qq.com for the
@@ -65,9 +74,14 @@ type Server struct {
 	meta     sync.Mutex // guards the fields below up to mu
 	calls    map[string]int
 	total    int
-	faults   map[string]*fault
-	applied  map[string]*fault // ApplyThenFail: handled, then answered with an errcode
+	faults   map[string]*fault // FailNext, FailNextCode: answered before being applied
+	applied  map[string]*fault // ApplyThenFailNext: handled, then answered with an errcode
+	lost     map[string]int    // LoseAnswerNext: handled, then the connection is closed
 	latency  map[string]time.Duration
+	revoked  bool // RevokeCredentials: the app secret is refused
+	hostile  map[string]Hostile
+	answers  map[string][]Answer // recorded answers per path, oldest first
+	ansSeq   int64
 	tokens   map[string]*token
 	tokFetch int
 	tickets  map[string]*ticket
@@ -75,7 +89,10 @@ type Server struct {
 	hintSeq  uint64
 	pushLog  []PushResult
 
-	done  chan struct{} // closed by Close: cuts latency sleeps short
+	imgMu  sync.Mutex                // guards images
+	images map[string]*uploadedImage // uploaded with /cgi-bin/media/uploadimg, by URL
+
+	done  chan struct{} // closed by Close: cuts latency sleeps short and ends endless answers
 	once  sync.Once
 	mu    sync.Mutex // guards card state (see state.go)
 	st    *state
@@ -133,9 +150,13 @@ func (t *pushTracker) close() {
 	t.mu.Unlock()
 }
 
+// fault is a FailNext, FailNextCode or ApplyThenFailNext registration: an
+// errcode, or (byKind) a card.Kind resolved per path when the call arrives.
 type fault struct {
-	code int
-	n    int
+	code   int
+	kind   card.Kind
+	byKind bool
+	n      int
 }
 
 type token struct {
@@ -194,7 +215,11 @@ func NewServer(opts *Options) *Server {
 		calls:   map[string]int{},
 		faults:  map[string]*fault{},
 		applied: map[string]*fault{},
+		lost:    map[string]int{},
 		latency: map[string]time.Duration{},
+		hostile: map[string]Hostile{},
+		answers: map[string][]Answer{},
+		images:  map[string]*uploadedImage{},
 		tokens:  map[string]*token{},
 		tickets: map[string]*ticket{},
 		tickFet: map[string]int{},
@@ -253,28 +278,6 @@ func (s *Server) TicketFetches(typ string) int {
 	return s.tickFet[typ]
 }
 
-// ExpireTokens makes every access token issued so far answer 42001
-// (access_token expired). Tokens fetched afterwards are valid.
-func (s *Server) ExpireTokens() {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	for _, t := range s.tokens {
-		if t.state == 0 {
-			t.state = 1
-		}
-	}
-}
-
-// RevokeTokens makes every access token issued so far answer 40001
-// (invalid credential). Tokens fetched afterwards are valid.
-func (s *Server) RevokeTokens() {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	for _, t := range s.tokens {
-		t.state = 2
-	}
-}
-
 // CardTicket returns the current wx_card api_ticket, issuing one if none
 // is current (the fetch counter is not changed). Use it to check a cardExt
 // signature.
@@ -294,59 +297,15 @@ func (s *Server) currentTicketLocked(typ string) *ticket {
 	return t
 }
 
-// FailNext makes the next n requests to path (for example "/card/create";
-// "" matches any path) answer {"errcode":errcode,"errmsg":…} without
-// touching any state. A later call for the same path replaces the earlier one.
-func (s *Server) FailNext(path string, errcode int, n int) {
+// Calls reports how many requests arrived for op, an API path ("" = all
+// paths on the API host), including failed and rejected ones.
+func (s *Server) Calls(op string) int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
-	if n <= 0 {
-		delete(s.faults, path)
-		return
-	}
-	s.faults[path] = &fault{code: errcode, n: n}
-}
-
-// ApplyThenFail makes the next n requests to path ("" matches any path)
-// that the server handles successfully apply their effect (state changes and
-// event pushes, as usual) but answer {"errcode":errcode,"errmsg":…} instead
-// of the success body, as WeChat does when it answers -1 (system busy) to a
-// call it has carried out. Requests that fail (validation, state, FailNext)
-// answer their own error and do not use up a fault. Use it to check that a
-// client does not blindly resend a call that is not idempotent. A later call
-// for the same path replaces the earlier one; n <= 0 removes it.
-func (s *Server) ApplyThenFail(path string, errcode int, n int) {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	if n <= 0 {
-		delete(s.applied, path)
-		return
-	}
-	s.applied[path] = &fault{code: errcode, n: n}
-}
-
-// SetLatency delays every request to path ("" = every path) by d before it is
-// handled. The delay ends early when the request's context is cancelled (the
-// client went away); no lock is held while waiting. d <= 0 removes the delay.
-func (s *Server) SetLatency(path string, d time.Duration) {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	if d <= 0 {
-		delete(s.latency, path)
-		return
-	}
-	s.latency[path] = d
-}
-
-// Calls reports how many requests arrived for path ("" = all paths on the
-// API host), including failed and rejected ones.
-func (s *Server) Calls(path string) int {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	if path == "" {
+	if op == "" {
 		return s.total
 	}
-	return s.calls[path]
+	return s.calls[op]
 }
 
 // apiError is a WeChat business error.
@@ -400,6 +359,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		d = s.latency[""]
 	}
+	h, hostile := s.takeHostileLocked(path)
 	s.meta.Unlock()
 	// Read the body first: only then does net/http watch the connection and
 	// cancel r.Context() when the client goes away.
@@ -407,10 +367,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		b, err := readBody(w, r)
 		if err != nil {
-			s.writeErr(w, errm(47001, "data format error: %v", err))
+			s.writeErr(w, errm(47001, "data format error: %v", err), answerRecord{})
 			return
 		}
 		body = b
+	}
+	if hostile {
+		s.serveHostile(w, r, h) // the request never reaches the server's state
+		return
 	}
 	if d > 0 {
 		t := time.NewTimer(d)
@@ -432,44 +396,54 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
 		return
 	}
-	if f := takeFault(&s.meta, s.faults, path); f != 0 {
-		s.writeErr(w, &apiError{code: f, msg: errmsgFor(f)})
+	out, e := s.handle(r, rt, path, body)
+	a := answerRecord{path: path, request: requestText(r, body)}
+	if s.takeLost(path) {
+		// The call was handled (or failed before being applied); its answer
+		// is lost: ErrAbortHandler closes the connection without a response.
+		panic(http.ErrAbortHandler)
+	}
+	if e != nil {
+		s.writeErr(w, e, a)
 		return
+	}
+	s.writeJSON(w, out, a)
+}
+
+// handle runs one API request for a known route: faults, method and token
+// checks, the handler, and ApplyThenFailNext.
+func (s *Server) handle(r *http.Request, rt route, path string, body []byte) (any, *apiError) {
+	if f, ok := s.takeFault(s.faults, path); ok {
+		return nil, &apiError{code: f, msg: errmsgFor(f)}
 	}
 	switch r.Method {
 	case http.MethodGet:
 		if rt.methods&mGET == 0 {
-			s.writeErr(w, errc(43002))
-			return
+			return nil, errc(43002)
 		}
 	case http.MethodPost:
 		if rt.methods&mPOST == 0 {
-			s.writeErr(w, errc(43001))
-			return
+			return nil, errc(43001)
 		}
 	default:
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		return
+		return nil, errm(43002, "require POST method (got %s)", r.Method)
 	}
 	q := r.URL.Query()
-	if !rt.noToken {
-		if e := s.checkToken(q.Get("access_token")); e != nil {
-			s.writeErr(w, e)
-			return
+	if rt.noToken {
+		if s.credentialsRevoked() {
+			return nil, errm(40125, "invalid appsecret: the app secret was reset (RevokeCredentials)")
 		}
+	} else if e := s.checkToken(q.Get("access_token")); e != nil {
+		return nil, e
 	}
 	rq := &request{r: r, query: q.Get, body: body}
 	out, e := rt.h(s, rq)
 	if e == nil {
-		if f := takeFault(&s.meta, s.applied, path); f != 0 {
+		if f, ok := s.takeFault(s.applied, path); ok {
 			e = &apiError{code: f, msg: errmsgFor(f)}
 		}
 	}
-	if e != nil {
-		s.writeErr(w, e)
-		return
-	}
-	s.writeJSON(w, out)
+	return out, e
 }
 
 // readBody reads a request body of at most maxBody bytes, sized by
@@ -485,21 +459,32 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }
 
-// takeFault uses up one fault of faults (guarded by mu) for path, or for
-// "" (any path), and returns its errcode; 0 when none is set.
-func takeFault(mu *sync.Mutex, faults map[string]*fault, path string) int {
-	mu.Lock()
-	defer mu.Unlock()
+// takeFault uses up one fault of faults (guarded by s.meta) for path, or
+// for "" (any path), and returns its errcode. A "" rule by kind for a kind
+// path has no answer for is skipped without being used up.
+func (s *Server) takeFault(faults map[string]*fault, path string) (int, bool) {
+	s.meta.Lock()
+	defer s.meta.Unlock()
 	for _, p := range [2]string{path, ""} {
-		if f := faults[p]; f != nil && f.n > 0 {
-			f.n--
-			if f.n == 0 {
-				delete(faults, p)
-			}
-			return f.code
+		f := faults[p]
+		if f == nil || f.n <= 0 {
+			continue
 		}
+		code := f.code
+		if f.byKind {
+			c, ok := kindErrcode(path, f.kind)
+			if !ok {
+				continue
+			}
+			code = c
+		}
+		f.n--
+		if f.n == 0 {
+			delete(faults, p)
+		}
+		return code, true
 	}
-	return 0
+	return 0, false
 }
 
 func (s *Server) checkToken(tok string) *apiError {
@@ -523,23 +508,28 @@ var jsonCT = []string{"application/json; charset=utf-8"}
 
 var okBody = []byte(`{"errcode":0,"errmsg":"ok"}`)
 
-func (s *Server) writeJSON(w http.ResponseWriter, v any) {
-	w.Header()["Content-Type"] = jsonCT
-	if v == nil {
-		_, _ = w.Write(okBody)
-		return
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		s.writeErr(w, errm(-1, "system error: %v", err))
-		return
-	}
-	_, _ = w.Write(buf.Bytes())
+// answerRecord says which request an answer is written for, so that it
+// is recorded for Answers; the zero value records nothing.
+type answerRecord struct {
+	path, request string
 }
 
-func (s *Server) writeErr(w http.ResponseWriter, e *apiError) {
+func (s *Server) writeJSON(w http.ResponseWriter, v any, a answerRecord) {
+	b := okBody
+	if v != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			s.writeErr(w, errm(-1, "system error: %v", err), a)
+			return
+		}
+		b = buf.Bytes()
+	}
+	s.writeBody(w, b, a)
+}
+
+func (s *Server) writeErr(w http.ResponseWriter, e *apiError, a answerRecord) {
 	s.meta.Lock()
 	s.hintSeq++
 	n := s.hintSeq
@@ -548,11 +538,19 @@ func (s *Server) writeErr(w http.ResponseWriter, e *apiError) {
 	if e.code != 0 {
 		msg = fmt.Sprintf("%s hint: [wt%06x]", msg, n)
 	}
-	w.Header()["Content-Type"] = jsonCT
 	b, _ := json.Marshal(struct {
 		Errcode int    `json:"errcode"`
 		Errmsg  string `json:"errmsg"`
 	}{e.code, msg})
+	s.writeBody(w, b, a)
+}
+
+// writeBody writes an HTTP 200 JSON answer and records it (see Answers).
+func (s *Server) writeBody(w http.ResponseWriter, b []byte, a answerRecord) {
+	if a.path != "" {
+		s.record(a, b)
+	}
+	w.Header()["Content-Type"] = jsonCT
 	_, _ = w.Write(b)
 }
 
