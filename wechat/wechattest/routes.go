@@ -4,7 +4,7 @@ package wechattest
 // table rows 1–49 of the wire reference, plus the token endpoints).
 var routes = map[string]route{
 	"/cgi-bin/token":                        {h: hToken, methods: mGET, noToken: true},
-	"/cgi-bin/stable_token":                 {h: hToken, methods: mPOST, noToken: true},
+	"/cgi-bin/stable_token":                 {h: hStableToken, methods: mPOST, noToken: true},
 	"/cgi-bin/ticket/getticket":             {h: hGetTicket, methods: mGET},
 	"/card/getcolors":                       {h: hColors, methods: mGET | mPOST},
 	"/card/getapplyprotocol":                {h: hApplyProtocol, methods: mGET | mPOST},
