@@ -3,7 +3,6 @@ package wechat
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
@@ -44,10 +43,16 @@ type Options struct {
 	LevelField int
 	// OnCacheError, if set, is told when the official account's cache cannot
 	// store a freshly fetched card api_ticket (and, for a Provider built by
-	// NewFromConfig, an access token). Such a failure never fails the call:
-	// the value is kept in memory and used, so a cache outage does not burn
-	// WeChat's small ticket and token quotas. It must not block.
+	// NewFromConfig, an access token), or when Fleet fails. Such a failure
+	// never fails the call: the value is kept in memory and used, so a cache
+	// outage does not burn WeChat's small ticket and token quotas. It must
+	// not block.
 	OnCacheError func(error)
+	// Fleet, if set, shares the wx_card api_ticket (and, for a Provider built
+	// by NewFromConfig, the access token) with every process of the fleet,
+	// and, if it is also a ClaimStore, the push Handler's replay memory (see
+	// CredentialStore; wechatredis.New on Redis).
+	Fleet CredentialStore
 }
 
 // Provider is the WeChat 卡券 adapter. It implements card.MemberCard,
@@ -63,10 +68,7 @@ type Provider struct {
 	levelField int
 	onCacheErr func(error)
 
-	ticketMu     sync.Mutex
-	ticketFlight *flightCall
-	ticket       string
-	ticketExpiry time.Time
+	cardTicket *credCell // the wx_card api_ticket (ticket.go)
 }
 
 // New returns a Provider that takes its access token from oa (whatever
@@ -114,6 +116,7 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 	if p.levelField < 1 || p.levelField > 3 {
 		return nil, card.Wrap(ProviderName, "New", card.KindInvalidArgument, card.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
 	}
+	p.cardTicket = newCardTicketCell(p, o.Fleet)
 	return p, nil
 }
 
