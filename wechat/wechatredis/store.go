@@ -195,7 +195,7 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return {1, n, 0}
 `
 
-// claimLua: KEYS key; ARGV value, ttl ms. Returns {1, ”} or {0, current}.
+// claimLua: KEYS key; ARGV value, ttl ms. Returns {1, empty string} or {0, current}.
 const claimLua = `
 local cur = redis.call('GET', KEYS[1])
 if cur then return {0, cur} end
