@@ -13,10 +13,11 @@ import (
 )
 
 // NewMemoryCache returns an in-process silenceper cache.Cache that is safe for
-// concurrent use. silenceper's own cache.NewMemory (v2.1.6) reads its map
-// without the lock its Set takes, so two goroutines sharing it race; use this
-// for a single process, and cache.NewRedis or cache.NewMemcache to share
-// tokens and tickets between processes.
+// concurrent use. silenceper's own cache.NewMemory (still in v2.1.10) reads
+// its map in Get and IsExist without the lock its Set takes, so two goroutines
+// sharing it race; use this for a single process. To share tokens and tickets
+// between processes use Options.Fleet (wechatredis), or a shared silenceper
+// cache (cache.NewRedis, cache.NewMemcache) without fleet coordination.
 func NewMemoryCache() cache.Cache { return LockedCache(cache.NewMemory()) }
 
 // LockedCache serialises every call to c behind one mutex.
@@ -53,9 +54,10 @@ func (l *lockedCache) Delete(k string) error {
 
 // NewFromConfig builds the official account from a silenceper config (AppID,
 // AppSecret, and Token / EncodingAESKey for event pushes) and returns a
-// Provider on it. The account gets this package's AccessTokenHandle, which
-// fetches tokens from opts.BaseURL with opts.HTTPClient, so a Provider for
-// wechattest needs no global changes:
+// Provider on it. The account gets this package's AccessTokenHandle
+// (stable_token, shared through opts.Fleet when set), which fetches tokens
+// from opts.BaseURL with opts.HTTPClient, so a Provider for wechattest needs
+// no global changes:
 //
 //	p, err := wechat.NewFromConfig(&config.Config{AppID: s.AppID(), AppSecret: s.AppSecret()},
 //		&wechat.Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
@@ -72,6 +74,7 @@ func NewFromConfig(cfg *wxconfig.Config, opts *Options) (*Provider, error) {
 	var tok TokenOptions
 	if opts != nil {
 		tok.BaseURL, tok.HTTPClient, tok.OnCacheError = opts.BaseURL, opts.HTTPClient, opts.OnCacheError
+		tok.Fleet, tok.Clock = opts.Fleet, opts.Clock
 	}
 	oa := wxsdk.NewOfficialAccount(&c)
 	oa.SetAccessTokenHandle(NewAccessTokenHandle(c.AppID, c.AppSecret, c.Cache, &tok))

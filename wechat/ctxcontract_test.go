@@ -67,10 +67,10 @@ func TestClientTimeoutIsUnavailable(t *testing.T) {
 
 	// A fresh provider whose first token fetch times out.
 	p2 := newProviderFor(t, s, &Options{HTTPClient: hc, Retry: card.RetryPolicy{Attempts: 1}})
-	s.SetLatency("/cgi-bin/token", 300*time.Millisecond)
+	s.SetLatency("/cgi-bin/stable_token", 300*time.Millisecond)
 	_, err = p2.GetCard(ctx, GetCardRequest{CardID: cardID})
 	wantTransportTimeout(t, "token fetch", "GetCard", err)
-	s.SetLatency("/cgi-bin/token", 0)
+	s.SetLatency("/cgi-bin/stable_token", 0)
 
 	// The caller's own deadline ending stays bare.
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -93,13 +93,13 @@ func TestClientTimeoutIsUnavailable(t *testing.T) {
 func TestTokenTimeoutSharedByWaiters(t *testing.T) {
 	s := wechattest.NewServer(nil)
 	t.Cleanup(s.Close)
-	s.SetLatency("/cgi-bin/token", 300*time.Millisecond)
+	s.SetLatency("/cgi-bin/stable_token", 300*time.Millisecond)
 	h := NewAccessTokenHandle(s.AppID(), s.AppSecret(), nil, &TokenOptions{BaseURL: s.URL(), HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
 	_, errs := stampede(20, func() (string, error) { return h.GetAccessTokenContext(context.Background()) })
 	for i, err := range errs {
 		wantTransportTimeout(t, fmt.Sprint("caller ", i), "GetAccessToken", err)
 	}
-	if n := s.Calls("/cgi-bin/token"); n != 1 {
+	if n := s.Calls("/cgi-bin/stable_token"); n != 1 {
 		t.Fatalf("%d token requests, want 1", n)
 	}
 }

@@ -242,14 +242,15 @@ func TestHandlerRejectsBadSignatures(t *testing.T) {
 	if err := s.Push(context.Background(), wechattest.Event{Event: "user_get_card", FromUserName: "o", CardId: "c", UserCardCode: "1"}); err != nil || called != 1 {
 		t.Fatalf("genuine push: %v, called %d", err, called)
 	}
-	// GET echostr verification.
-	sig := util.Signature("test-push-token", "1700000000", "n0nce")
+	// GET echostr verification (inside the replay window; its pair is used up).
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := util.Signature("test-push-token", ts, "n0nce")
 	for _, tc := range []struct {
 		sig    string
 		status int
 		body   string
-	}{{sig, 200, "echo-123"}, {"0000", 403, ""}} {
-		resp, err := http.Get(url + "?signature=" + tc.sig + "&timestamp=1700000000&nonce=n0nce&echostr=echo-123")
+	}{{"0000", 403, ""}, {sig, 200, "echo-123"}, {sig, 403, ""}} {
+		resp, err := http.Get(url + "?signature=" + tc.sig + "&timestamp=" + ts + "&nonce=n0nce&echostr=echo-123")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,9 +3,14 @@ package wechat
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -47,8 +52,21 @@ type HandlerOptions struct {
 	// MaxReplayEntries pairs; when it is full the oldest is dropped. WeChat's
 	// own retries (three within about 15 seconds) are well inside the window.
 	// Zero means DefaultEventMaxAge (5 minutes); a negative value disables
-	// both the timestamp check and the replay memory.
+	// both the timestamp check and the replay memory. The GET echostr check
+	// is held to the same window and uses up its pair too, so a captured
+	// verification URL cannot be used again, for a GET or a POST.
 	MaxAge time.Duration
+	// Replay, if set, is the replay memory shared by every instance of the
+	// merchant's service (wechatredis.Store on Redis), so a push captured at
+	// one instance and replayed to another is refused there too. Each handler
+	// also remembers pairs in its own bounded memory; when Replay fails (Redis
+	// down) that memory alone decides, and OnStoreError is told: replays to
+	// the same instance are still refused, replays to another one are not
+	// until the store answers again. Provider.NewHandler sets it to
+	// Options.Fleet when that is a ClaimStore.
+	Replay ClaimStore
+	// OnStoreError, if set, is told when Replay fails. It must not block.
+	OnStoreError func(error)
 	// Clock returns the current time for the MaxAge check. Default time.Now;
 	// Provider.NewHandler takes the Provider's Options.Clock.
 	Clock func() time.Time
@@ -74,7 +92,9 @@ type HandlerOptions struct {
 const DefaultEventMaxAge = 5 * time.Minute
 
 // MaxReplayEntries bounds the (timestamp, nonce) pairs a Handler remembers
-// to refuse replays within HandlerOptions.MaxAge (about 100 bytes each).
+// in its own memory to refuse replays within HandlerOptions.MaxAge (a
+// MemoryClaims: a fixed size per pair, about 200 bytes, whatever the hooks
+// do). When it is full the oldest pair is dropped.
 const MaxReplayEntries = 1 << 16
 
 // CardEventFunc handles a typed card event. A non-nil error answers HTTP 500,
@@ -99,66 +119,84 @@ type Handler struct {
 	maxAge               time.Duration // ≤ 0: no replay check
 	now                  func() time.Time
 	fallback             http.Handler
+	replay               ClaimStore // shared replay memory, may be nil
+	onStoreErr           func(error)
 
 	mu      sync.RWMutex
 	hooks   map[EventName]CardEventFunc
 	all     CardEventFunc
 	neutral card.EventHandler
 
-	seen replayMemory
+	seen *MemoryClaims // this handler's own replay memory
 }
 
-// replayMemory remembers accepted (timestamp, nonce) pairs until their
-// timestamp leaves the replay window. order is the insertion order (a FIFO
-// of keys), used to expire and to bound the memory.
-type replayMemory struct {
-	mu    sync.Mutex
-	keys  map[string]int64 // key → expiry (unix seconds)
-	order []replayEntry
-	head  int
+// String describes the handler without its push token or AES key.
+func (h *Handler) String() string {
+	if h == nil {
+		return "<nil *wechat.Handler>"
+	}
+	shared := "none"
+	if h.replay != nil {
+		shared = "set"
+	}
+	return fmt.Sprintf("wechat.Handler{AppID:%s Token:%s EncodingAESKey:%s MaxAge:%v Replay:%s}",
+		h.appID, redactedIf(h.token), redactedIf(h.aesKey), h.maxAge, shared)
 }
 
-type replayEntry struct {
-	key    string
-	expiry int64
+// GoString is String: %#v never shows the push token or AES key.
+func (h *Handler) GoString() string { return h.String() }
+
+// Format prints String for every verb.
+func (h *Handler) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, h.String()) }
+
+// LogValue logs the handler without its secrets.
+func (h *Handler) LogValue() slog.Value {
+	if h == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(slog.String("app_id", h.appID), slog.String("token", redactedIf(h.token)),
+		slog.String("encoding_aes_key", redactedIf(h.aesKey)), slog.Duration("max_age", h.maxAge))
 }
 
-// claim records key (valid until expiry) and reports whether it was new.
-// now (unix seconds) expires old entries first.
-func (m *replayMemory) claim(key string, expiry, now int64) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.keys == nil {
-		m.keys = map[string]int64{}
+// MarshalJSON marshals the handler without its secrets.
+func (h *Handler) MarshalJSON() ([]byte, error) {
+	if h == nil {
+		return []byte("null"), nil
 	}
-	for m.head < len(m.order) {
-		e := m.order[m.head]
-		if e.expiry >= now && len(m.keys) < MaxReplayEntries {
-			break
-		}
-		if exp, ok := m.keys[e.key]; ok && exp == e.expiry {
-			delete(m.keys, e.key)
-		}
-		m.order[m.head] = replayEntry{}
-		m.head++
-	}
-	if m.head > len(m.order)/2 && m.head > 64 {
-		m.order = append(m.order[:0], m.order[m.head:]...)
-		m.head = 0
-	}
-	if exp, ok := m.keys[key]; ok && exp >= now {
-		return false
-	}
-	m.keys[key] = expiry
-	m.order = append(m.order, replayEntry{key, expiry})
-	return true
+	return json.Marshal(struct {
+		AppID          string `json:"app_id"`
+		Token          string `json:"token"`
+		EncodingAESKey string `json:"encoding_aes_key"`
+		MaxAge         string `json:"max_age"`
+	}{h.appID, redactedIf(h.token), redactedIf(h.aesKey), h.maxAge.String()})
 }
 
-// release forgets key (its push was not handled, so a redelivery must pass).
-func (m *replayMemory) release(key string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.keys, key)
+// String describes the options without the push token or AES key.
+func (o HandlerOptions) String() string {
+	return fmt.Sprintf("wechat.HandlerOptions{Token:%s EncodingAESKey:%s AppID:%s MaxAge:%v}",
+		redactedIf(o.Token), redactedIf(o.EncodingAESKey), o.AppID, o.MaxAge)
+}
+
+// GoString is String.
+func (o HandlerOptions) GoString() string { return o.String() }
+
+// Format prints String for every verb.
+func (o HandlerOptions) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, o.String()) }
+
+// LogValue logs the options without their secrets.
+func (o HandlerOptions) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("token", redactedIf(o.Token)), slog.String("encoding_aes_key", redactedIf(o.EncodingAESKey)),
+		slog.String("app_id", o.AppID), slog.Duration("max_age", o.MaxAge))
+}
+
+// MarshalJSON marshals the options without their secrets (and without the hooks).
+func (o HandlerOptions) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Token          string `json:"token"`
+		EncodingAESKey string `json:"encoding_aes_key"`
+		AppID          string `json:"app_id"`
+		MaxAge         string `json:"max_age"`
+	}{redactedIf(o.Token), redactedIf(o.EncodingAESKey), o.AppID, o.MaxAge.String()})
 }
 
 // NewHandler returns an event handler. It panics if Token is empty, or if
@@ -172,13 +210,15 @@ func NewHandler(opts HandlerOptions) *Handler {
 		panic("wechat: NewHandler needs a 43-character EncodingAESKey and the AppID for safe mode")
 	}
 	h := &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID,
-		maxAge: opts.MaxAge, now: opts.Clock, fallback: opts.Fallback, hooks: map[EventName]CardEventFunc{}}
+		maxAge: opts.MaxAge, now: opts.Clock, fallback: opts.Fallback, replay: opts.Replay,
+		onStoreErr: opts.OnStoreError, hooks: map[EventName]CardEventFunc{}}
 	if h.maxAge == 0 {
 		h.maxAge = DefaultEventMaxAge
 	}
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.seen = NewMemoryClaims(MaxReplayEntries, h.now)
 	return h
 }
 
@@ -201,6 +241,14 @@ func (p *Provider) NewHandler(opts *HandlerOptions) *Handler {
 	}
 	if o.Clock == nil {
 		o.Clock = p.now
+	}
+	if o.Replay == nil {
+		if cs, ok := p.cardTicket.fleet.(ClaimStore); ok {
+			o.Replay = cs
+		}
+	}
+	if o.OnStoreError == nil {
+		o.OnStoreError = p.onCacheErr
 	}
 	return NewHandler(o)
 }
@@ -245,6 +293,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad signature", http.StatusForbidden)
 			return
 		}
+		// The echostr check is held to the replay window and uses up its
+		// pair: its signed query must not authenticate anything later.
+		if _, status, err := h.admit(r.Context(), ts, nonce); err != nil {
+			http.Error(w, err.Error(), status)
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, q.Get("echostr"))
 		return
@@ -260,9 +314,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain, status, err := h.open(q.Get("encrypt_type"), q.Get("signature"), q.Get("msg_signature"), ts, nonce, body)
-	var key string
+	release := func() {}
 	if err == nil {
-		key, status, err = h.admit(ts, nonce)
+		release, status, err = h.admit(r.Context(), ts, nonce)
 	}
 	if err != nil {
 		http.Error(w, err.Error(), status)
@@ -281,8 +335,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		h.fallback.ServeHTTP(sw, fallbackRequest(r, plain))
-		if sw.status >= 500 && key != "" {
-			h.seen.release(key)
+		if sw.status >= 500 {
+			release()
 		}
 		return
 	}
@@ -292,9 +346,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.dispatch(r.Context(), ev); err != nil {
-		if key != "" {
-			h.seen.release(key)
-		}
+		release()
 		http.Error(w, "event not handled", http.StatusInternalServerError)
 		return
 	}
@@ -384,23 +436,60 @@ func (h *Handler) open(encType, sig, msgSig, ts, nonce string, body []byte) ([]b
 }
 
 // admit checks a verified push's timestamp against the replay window and
-// records its (timestamp, nonce) pair; it returns the pair's key ("" when the
-// check is disabled), or an HTTP status and error for a stale or replayed push.
-func (h *Handler) admit(ts, nonce string) (string, int, error) {
+// claims its (timestamp, nonce) pair, in this handler's memory and in the
+// shared Replay store; it returns a func that gives the pair up again (the
+// push was not handled, so WeChat's redelivery must pass), or an HTTP
+// status and error for a stale or replayed push.
+func (h *Handler) admit(ctx context.Context, ts, nonce string) (func(), int, error) {
 	if h.maxAge <= 0 {
-		return "", 0, nil
+		return func() {}, 0, nil
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	now := h.now()
 	if d := now.Sub(time.Unix(sec, 0)); err != nil || d > h.maxAge || d < -h.maxAge {
-		return "", http.StatusForbidden, fmt.Errorf("stale push: timestamp outside the replay window")
+		return nil, http.StatusForbidden, fmt.Errorf("stale push: timestamp outside the replay window")
 	}
-	key := ts + "\x00" + nonce
-	expiry := sec + int64((h.maxAge+time.Second-1)/time.Second)
-	if !h.seen.claim(key, expiry, now.Unix()) {
-		return "", http.StatusForbidden, fmt.Errorf("replayed push: this timestamp and nonce were already accepted")
+	// Remember the pair until its timestamp leaves the window.
+	ttl := time.Unix(sec, 0).Add(h.maxAge).Sub(now) + time.Second
+	key := replayKey(h.appID, ts, nonce)
+	mark := claimMark()
+	replayed := fmt.Errorf("replayed push: this timestamp and nonce were already accepted")
+	if ok, _, _ := h.seen.Claim(ctx, key, mark, ttl); !ok {
+		return nil, http.StatusForbidden, replayed
 	}
-	return key, 0, nil
+	release := func() { _ = h.seen.Release(context.WithoutCancel(ctx), key, mark) }
+	if h.replay == nil {
+		return release, 0, nil
+	}
+	ok, _, err := h.replay.Claim(ctx, key, mark, ttl)
+	switch {
+	case err != nil:
+		if h.onStoreErr != nil {
+			h.onStoreErr(&card.Error{Provider: ProviderName, Op: "Handler", Kind: card.KindUnavailable,
+				Message: "the shared replay memory failed; this push was checked against this instance's memory only", Err: err})
+		}
+		return release, 0, nil
+	case !ok:
+		return nil, http.StatusForbidden, replayed
+	}
+	return func() {
+		release()
+		_ = h.replay.Release(context.WithoutCancel(ctx), key, mark)
+	}, 0, nil
+}
+
+// replayKey is the claim key of a push's (timestamp, nonce) pair: bounded in
+// length whatever the nonce, and separate per official account.
+func replayKey(appID, ts, nonce string) string {
+	sum := sha256.Sum256([]byte(ts + "\x00" + nonce))
+	return "push:" + appID + ":" + hex.EncodeToString(sum[:16])
+}
+
+// claimMark is a random claim value, so that a release only undoes its own claim.
+func claimMark() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (h *Handler) dispatch(ctx context.Context, ev *CardEvent) error {

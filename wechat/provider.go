@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
@@ -55,10 +54,16 @@ type Options struct {
 	Hook card.Hook
 	// OnCacheError, if set, is told when the official account's cache cannot
 	// store a freshly fetched card api_ticket (and, for a Provider built by
-	// NewFromConfig, an access token). Such a failure never fails the call:
-	// the value is kept in memory and used, so a cache outage does not burn
-	// WeChat's small ticket and token quotas. It must not block.
+	// NewFromConfig, an access token), or when Fleet fails. Such a failure
+	// never fails the call: the value is kept in memory and used, so a cache
+	// outage does not burn WeChat's small ticket and token quotas. It must
+	// not block.
 	OnCacheError func(error)
+	// Fleet, if set, shares the wx_card api_ticket (and, for a Provider built
+	// by NewFromConfig, the access token) with every process of the fleet,
+	// and, if it is also a ClaimStore, the push Handler's replay memory (see
+	// CredentialStore; wechatredis.New on Redis).
+	Fleet CredentialStore
 }
 
 // Provider is the WeChat 卡券 adapter. It implements card.MemberCard,
@@ -75,10 +80,7 @@ type Provider struct {
 	levelField int
 	onCacheErr func(error)
 
-	ticketMu     sync.Mutex
-	ticketFlight *flightCall
-	ticket       string
-	ticketExpiry time.Time
+	cardTicket *credCell // the wx_card api_ticket (ticket.go)
 }
 
 // New returns a Provider that takes its access token from oa (whatever
@@ -126,6 +128,7 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 	if p.levelField < 1 || p.levelField > 3 {
 		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
 	}
+	p.cardTicket = newCardTicketCell(p, o.Fleet)
 	p.pipe = driver.NewPipeline(ProviderName, cardDriver{p}, &driver.Options{
 		Rules: walletrules.WeChat(), Retry: p.retry, Logger: o.Logger, Hook: o.Hook, Clock: p.now,
 	})

@@ -25,7 +25,7 @@ const qrCreateSample = `{"errcode":0,"errmsg":"ok",
 func TestQRCodeSampleTrimmed(t *testing.T) {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/cgi-bin/token":
+		case "/cgi-bin/token", "/cgi-bin/stable_token":
 			fmt.Fprint(w, `{"access_token":"TOK","expires_in":7200}`)
 		case "/card/qrcode/create":
 			fmt.Fprint(w, qrCreateSample)

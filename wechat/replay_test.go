@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/silenceper/wechat/v2/util"
+	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/wechat/wechattest"
@@ -167,22 +169,132 @@ func TestHandlerRefusesReplayedNonce(t *testing.T) {
 // TestReplayMemoryBounded: the memory expires old pairs and never holds more
 // than MaxReplayEntries.
 func TestReplayMemoryBounded(t *testing.T) {
-	var m replayMemory
+	now := time.Unix(50, 0)
+	m := NewMemoryClaims(MaxReplayEntries, func() time.Time { return now })
+	ctx := context.Background()
 	for i := range MaxReplayEntries + 10 {
-		if !m.claim(strconv.Itoa(i), 100, 50) {
-			t.Fatalf("fresh key %d refused", i)
-		}
+		ok, _, err := m.Claim(ctx, strconv.Itoa(i), "m", 50*time.Second)
+		require.NoError(t, err)
+		require.True(t, ok, "fresh key %d refused", i)
 	}
-	if n := len(m.keys); n > MaxReplayEntries {
-		t.Fatalf("%d keys remembered, bound %d", n, MaxReplayEntries)
-	}
-	if m.claim(strconv.Itoa(MaxReplayEntries+5), 100, 50) {
-		t.Fatal("a recent key was accepted twice")
-	}
+	require.LessOrEqual(t, m.Len(), MaxReplayEntries)
+	require.LessOrEqual(t, m.slots(), MaxReplayEntries)
+	ok, cur, _ := m.Claim(ctx, strconv.Itoa(MaxReplayEntries+5), "m2", 50*time.Second)
+	require.False(t, ok, "a recent key was accepted twice")
+	require.Equal(t, "m", cur)
 	// Everything expired at 101: the memory empties on the next claim.
-	if !m.claim("x", 300, 101) || len(m.keys) != 1 {
-		t.Fatalf("after expiry: %d keys", len(m.keys))
+	now = time.Unix(101, 0)
+	ok, _, _ = m.Claim(ctx, "x", "m", 200*time.Second)
+	require.True(t, ok)
+	require.Equal(t, 1, m.Len())
+	require.Equal(t, 1, m.slots())
+	// Release undoes only its own claim; Settle replaces only the expected value.
+	require.NoError(t, m.Release(ctx, "x", "other"))
+	ok, _, _ = m.Claim(ctx, "x", "m", time.Second)
+	require.False(t, ok)
+	settled, _ := m.Settle(ctx, "x", "other", "done", time.Hour)
+	require.False(t, settled)
+	settled, _ = m.Settle(ctx, "x", "m", "done", time.Hour)
+	require.True(t, settled)
+	_, cur, _ = m.Claim(ctx, "x", "m", time.Second)
+	require.Equal(t, "done", cur)
+	require.NoError(t, m.Release(ctx, "x", "done"))
+	ok, _, _ = m.Claim(ctx, "x", "m", time.Second)
+	require.True(t, ok)
+	_, _, err := m.Claim(ctx, "y", strings.Repeat("v", MaxClaimValueBytes+1), time.Second)
+	require.Error(t, err)
+}
+
+// TestReplayMemoryBoundedUnderFailingHooks: 200,000 distinct pushes whose
+// hook fails (each pair is given up again so that WeChat's redelivery
+// passes), and 200,000 whose hook succeeds (each pair is kept), leave the
+// handler's memory within MaxReplayEntries pairs and a fixed number of bytes
+// a pair. Before, the order list grew by one entry per failed push (200,000
+// measured). The pushes go through admit and its release, as ServeHTTP runs
+// them; TestHandlerReplayBoundThroughServeHTTP runs the whole handler.
+func TestReplayMemoryBoundedUnderFailingHooks(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	const pushes = 200_000
+	for _, hookFails := range []bool{true, false} {
+		h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := range pushes {
+			release, status, err := h.admit(context.Background(), ts, strconv.Itoa(i))
+			if err != nil {
+				t.Fatalf("push %d refused: %d %v", i, status, err)
+			}
+			if hookFails {
+				release()
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		held, slots := h.seen.Len(), h.seen.slots()
+		growth := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("hook fails=%v: %d pushes, %d pairs held, %d ring slots, heap growth %d bytes (%.1f MB, %d bytes a slot)",
+			hookFails, pushes, held, slots, growth, float64(growth)/(1<<20), growth/int64(MaxReplayEntries))
+		require.LessOrEqual(t, held, MaxReplayEntries)
+		require.LessOrEqual(t, slots, MaxReplayEntries)
+		require.Less(t, growth, int64(MaxReplayEntries*256), "replay memory grew beyond 256 bytes a pair")
+		runtime.KeepAlive(h)
 	}
+}
+
+// TestHandlerReplayBoundThroughServeHTTP: through ServeHTTP with a failing
+// hook, every push is answered 500, its pair is given up (a redelivery
+// passes), and the memory stays bounded; a small memory keeps the test fast.
+func TestHandlerReplayBoundThroughServeHTTP(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	h.seen = NewMemoryClaims(100, h.now)
+	h.OnCardEvent(func(context.Context, *CardEvent) error { return errors.New("db down") })
+	ts := strconv.FormatInt(now.Unix(), 10)
+	post := func(nonce string) int {
+		r := httptest.NewRequest(http.MethodPost, "/?"+signedQuery("tok", ts, nonce).Encode(), strings.NewReader(sampleConsume))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	for i := range 1000 {
+		require.Equal(t, http.StatusInternalServerError, post(strconv.Itoa(i)))
+	}
+	require.Equal(t, http.StatusInternalServerError, post("7"), "the redelivery of a failed push was refused")
+	require.Zero(t, h.seen.Len())
+	require.LessOrEqual(t, h.seen.slots(), 100)
+}
+
+// TestEchostrCheckUsesUpItsPair: the GET verification is refused outside the
+// window, and its signed (timestamp, nonce) pair cannot be used again, for a
+// GET or for a POST with any body.
+func TestEchostrCheckUsesUpItsPair(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	called := 0
+	h.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
+	get := func(ts, nonce string) (int, string) {
+		q := signedQuery("tok", ts, nonce)
+		q.Set("echostr", "e123")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?"+q.Encode(), nil))
+		return w.Code, w.Body.String()
+	}
+	ts := strconv.FormatInt(now.Unix(), 10)
+	code, body := get(ts, "n1")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "e123", body)
+	code, _ = get(ts, "n1")
+	require.Equal(t, http.StatusForbidden, code, "a captured echostr URL was accepted twice")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+signedQuery("tok", ts, "n1").Encode(), strings.NewReader(sampleConsume)))
+	require.Equal(t, http.StatusForbidden, w.Code, "the echostr check's pair authenticated a POST")
+	require.Zero(t, called)
+	old := strconv.FormatInt(now.Add(-DefaultEventMaxAge-time.Second).Unix(), 10)
+	code, body = get(old, "n2")
+	require.Equal(t, http.StatusForbidden, code, "a stale echostr check was answered")
+	require.NotContains(t, body, "e123")
 }
 
 // TestHandlerReplayedPushEndToEnd: a push captured from wechattest and sent

@@ -43,7 +43,7 @@ func TestGetTemplateStatuses(t *testing.T) {
 	var status string
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/cgi-bin/token":
+		case "/cgi-bin/token", "/cgi-bin/stable_token":
 			fmt.Fprint(w, `{"access_token":"TOK","expires_in":7200}`)
 		case "/card/get":
 			fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","card":{"card_type":"MEMBER_CARD","member_card":{"base_info":{"id":"pCard1","title":"Gold","status":%q,"sku":{"quantity":7}}}}}`, status)

@@ -49,10 +49,14 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		breakIt func(*wechattest.Server)
+		fetches int // token fetches in all
+		forced  int // of them force refreshes
 	}{
-		{"expired 42001", (*wechattest.Server).ExpireCredentials},
-		{"revoked 40001", func(s *wechattest.Server) { s.RevokeCredentials(); s.RestoreCredentials() }},
-		{"invalid 40014 on getticket", func(s *wechattest.Server) { s.FailNextCode(ticketPath, 40014, 1) }},
+		{"expired 42001", (*wechattest.Server).ExpireCredentials, 2, 0},
+		{"revoked 40001", (*wechattest.Server).ResetTokens, 2, 0},
+		// The token is still current for stable_token, which hands it out
+		// again: one force refresh replaces it.
+		{"invalid 40014 on getticket", func(s *wechattest.Server) { s.FailNextCode(ticketPath, 40014, 1) }, 3, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, s := newTestProvider(t, nil)
@@ -66,8 +70,11 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 			if toks[0] != s.CardTicket() {
 				t.Fatalf("ticket %q, want the server's wx_card ticket %q", toks[0], s.CardTicket())
 			}
-			if n := s.TokenFetches(); n != 2 {
-				t.Fatalf("token fetches = %d, want 2 (the first token and one refresh)", n)
+			if n := s.TokenFetches(); n != tc.fetches {
+				t.Fatalf("token fetches = %d, want %d", n, tc.fetches)
+			}
+			if _, forced := s.StableTokenFetches(); forced != tc.forced {
+				t.Fatalf("force refreshes = %d, want %d", forced, tc.forced)
 			}
 			if n := s.Calls(ticketPath); n != 2 {
 				t.Fatalf("getticket calls = %d, want 2 (the rejected one and one retry)", n)

@@ -128,15 +128,19 @@ func TestTokenSharedThroughCache(t *testing.T) {
 	if err != nil || ta != tb || s.TokenFetches() != 1 {
 		t.Fatalf("second handle: %q %v, fetches %d", tb, err, s.TokenFetches())
 	}
-	if a.CacheKey() != "gowechat_officialaccount__access_token_"+s.AppID() {
-		t.Fatalf("cache key %q is not silenceper's", a.CacheKey())
+	if a.CacheKey() != "gowechat_officialaccount__stable_access_token_"+s.AppID() {
+		t.Fatalf("cache key %q is not silenceper's StableAccessToken key", a.CacheKey())
+	}
+	classic := NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL(), Source: TokenSourceClassic})
+	if classic.CacheKey() != "gowechat_officialaccount__access_token_"+s.AppID() {
+		t.Fatalf("classic cache key %q is not silenceper's DefaultAccessToken key", classic.CacheKey())
 	}
 }
 
 func TestTokenWaiterHonoursContext(t *testing.T) {
 	s := wechattest.NewServer(nil)
 	defer s.Close()
-	s.SetLatency("/cgi-bin/token", 300*time.Millisecond)
+	s.SetLatency("/cgi-bin/stable_token", 300*time.Millisecond)
 	h := NewAccessTokenHandle(s.AppID(), s.AppSecret(), nil, &TokenOptions{BaseURL: s.URL()})
 	done := make(chan error, 1)
 	go func() { _, err := h.GetAccessTokenContext(context.Background()); done <- err }()

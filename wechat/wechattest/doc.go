@@ -4,7 +4,9 @@
 //
 // A Server issues and checks access tokens (/cgi-bin/token and
 // /cgi-bin/stable_token; expired → 42001, unknown or revoked → 40001,
-// missing → 41001), issues wx_card and jsapi api_tickets, and keeps real state
+// missing → 41001; stable_token shares one token in normal mode, renews it
+// five minutes early, and rotates it on force_refresh within a daily quota and
+// a 30 s spacing, see StableTokenFetches), issues wx_card and jsapi api_tickets, and keeps real state
 // for every card operation of the wire reference (rows 1–49): cards and their
 // review status, stock, deposited and issued codes, redemption, member data,
 // activation forms, QR codes and landing pages, the test whitelist,
@@ -17,7 +19,9 @@
 // ScanQR, SubmitMemberForm, DeleteByUser, ViewCard, PayWithPayCell, Approve
 // and Reject simulate users and WeChat's review; with SetEventURL they push
 // the matching XML events (signed, and encrypted in safe mode) to the
-// merchant's handler, and Push sends any event. Calls, TokenFetches,
+// merchant's handler, and Push sends any event. ResetTokens resets every
+// access token out of band (as a second server or the console fetching a
+// new one would). Calls, TokenFetches, StableTokenFetches, TokenRejections,
 // TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist, Image and
 // Pushes inspect what happened. A path the server does not know answers
 // HTTP 404 with errcode 40066.
@@ -105,10 +109,13 @@
 //     pass as begin_id for the next page, 0 when there is none.
 //   - /card/paycell/set and /card/selfconsumecell/set need an approved card
 //     with location_id_list (40107).
-//   - A new access token ends the earlier ones five minutes later.
 //   - /cgi-bin/media/uploadimg answers 41005 for a missing, empty or
 //     unreadable buffer, 40009 above MaxImageBytes (1 MiB) and 40005 for
 //     content that is neither JPG nor PNG; images are never served back.
+//   - A new /cgi-bin/token token ends the earlier ones five minutes later;
+//     stable_token tokens are a separate kind (WeChat keeps the two apart).
+//   - A force_refresh within 30 s of the previous one answers the current
+//     token unchanged but still counts against the daily quota of 20.
 //
 // Pushes made by the simulation methods are sent before they return; pushes
 // caused by API calls (user_consume_card, update_member_card) are sent

@@ -182,6 +182,18 @@ func (s *Server) RestoreCredentials() {
 	s.revoked = false
 }
 
+// ResetTokens resets every access token out of band, as another server of
+// the same account (or the console) fetching a new token does: every token
+// issued so far answers 40001 from now on, and the next fetch gets a new
+// one (the app secret stays valid).
+func (s *Server) ResetTokens() {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	for _, t := range s.tokens {
+		t.state = 2
+	}
+}
+
 func (s *Server) credentialsRevoked() bool {
 	s.meta.Lock()
 	defer s.meta.Unlock()

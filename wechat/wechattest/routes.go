@@ -5,7 +5,7 @@ package wechattest
 // image upload).
 var routes = map[string]route{
 	"/cgi-bin/token":                        {h: hToken, methods: mGET, noToken: true},
-	"/cgi-bin/stable_token":                 {h: hToken, methods: mPOST, noToken: true},
+	"/cgi-bin/stable_token":                 {h: hStableToken, methods: mPOST, noToken: true},
 	"/cgi-bin/ticket/getticket":             {h: hGetTicket, methods: mGET},
 	"/cgi-bin/media/uploadimg":              {h: hUploadImg, methods: mPOST},
 	"/card/getcolors":                       {h: hColors, methods: mGET | mPOST},

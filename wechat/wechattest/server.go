@@ -60,6 +60,17 @@ type Options struct {
 	// report shows 40141 for a background_pic_url from another image API).
 	// Off by default, so that tests may use made-up URLs.
 	RequireUploadedImages bool
+	// StableTokenRenewal is how long before a stable_token expires a
+	// normal-mode call gets the next one (the old one stays valid until it
+	// expires). Default 5 minutes, as WeChat, or TokenTTL/10 when shorter.
+	StableTokenRenewal time.Duration
+	// ForceRefreshPerDay is the daily quota of stable_token force_refresh
+	// calls (default 20, as WeChat); further calls answer 45009.
+	ForceRefreshPerDay int
+	// ForceRefreshSpacing is the least time between two force refreshes that
+	// both rotate the token (default 30 s, as WeChat); a sooner one answers
+	// the current token unchanged.
+	ForceRefreshSpacing time.Duration
 }
 
 // Server is a stateful, loopback imitation of api.weixin.qq.com for the
@@ -84,6 +95,7 @@ type Server struct {
 	ansSeq   int64
 	tokens   map[string]*token
 	tokFetch int
+	stable   stableState
 	tickets  map[string]*ticket
 	tickFet  map[string]int
 	hintSeq  uint64
@@ -161,7 +173,8 @@ type fault struct {
 
 type token struct {
 	expires time.Time
-	state   int // 0 valid, 1 expired (forced), 2 revoked
+	state   int  // 0 valid, 1 expired (forced), 2 revoked
+	stable  bool // issued by /cgi-bin/stable_token
 }
 
 type ticket struct {
@@ -201,6 +214,7 @@ func NewServer(opts *Options) *Server {
 	if o.OriginalID == "" {
 		o.OriginalID = "gh_000000000001"
 	}
+	applyStableDefaults(&o)
 	if o.EncodingAESKey != "" {
 		if len(o.EncodingAESKey) != 43 {
 			panic("wechattest: EncodingAESKey must be 43 characters")
@@ -496,8 +510,10 @@ func (s *Server) checkToken(tok string) *apiError {
 	t := s.tokens[tok]
 	switch {
 	case t == nil || t.state == 2:
+		s.stable.rejected++
 		return errc(40001)
 	case t.state == 1 || !s.now().Before(t.expires):
+		s.stable.rejected++
 		return errc(42001)
 	}
 	return nil
@@ -592,20 +608,7 @@ func randomTicket(typ string) string {
 // ---- tokens and tickets ----
 
 func hToken(s *Server, rq *request) (any, *apiError) {
-	var grant, appid, secret string
-	if rq.r.Method == http.MethodPost { // /cgi-bin/stable_token
-		var in struct {
-			GrantType string `json:"grant_type"`
-			AppID     string `json:"appid"`
-			Secret    string `json:"secret"`
-		}
-		if err := decode(rq.body, &in); err != nil {
-			return nil, err
-		}
-		grant, appid, secret = in.GrantType, in.AppID, in.Secret
-	} else {
-		grant, appid, secret = rq.query("grant_type"), rq.query("appid"), rq.query("secret")
-	}
+	grant, appid, secret := rq.query("grant_type"), rq.query("appid"), rq.query("secret")
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	switch {
@@ -617,14 +620,12 @@ func hToken(s *Server, rq *request) (any, *apiError) {
 		return nil, errc(40125)
 	}
 	now := s.now()
-	// A new token ends the older ones five minutes later, as WeChat does.
+	s.forgetDeadTokensLocked(now)
+	// A new token ends the older ones five minutes later, as WeChat does;
+	// stable_token tokens are a separate kind and are not affected.
 	cut := now.Add(5 * time.Minute)
-	for k, t := range s.tokens {
-		if !now.Before(t.expires) && now.Sub(t.expires) > time.Hour {
-			delete(s.tokens, k) // forget long-dead tokens
-			continue
-		}
-		if t.expires.After(cut) {
+	for _, t := range s.tokens {
+		if !t.stable && t.expires.After(cut) {
 			t.expires = cut
 		}
 	}
