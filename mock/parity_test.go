@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -74,7 +73,7 @@ const uploadedLogo = "https://mmbiz.qpic.cn/mmbiz/parity-logo.png"
 func weChatAdapterSide(t *testing.T) *side {
 	s := wechattest.NewServer(nil)
 	t.Cleanup(s.Close)
-	p, err := wechat.NewFromConfig(&wxconfig.Config{AppID: s.AppID(), AppSecret: s.AppSecret()}, &wechat.Options{
+	p, err := wechat.NewFromCredentials(s.AppID(), s.AppSecret(), &wechat.Options{
 		BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL(), HTTPClient: s.HTTPClient(), Retry: card.RetryPolicy{Attempts: 2, Base: time.Millisecond}})
 	require.NoError(t, err)
 	sd := &side{name: "wechat provider on wechattest", p: p, logo: uploadedLogo}

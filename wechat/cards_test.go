@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
-	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
@@ -623,62 +620,6 @@ func FuzzDecodeCard(f *testing.F) {
 			t.Fatalf("decoded card does not re-encode: %v", err)
 		}
 	})
-}
-
-// catExampleProvider builds a Provider on a local wechattest server for the examples.
-func catExampleProvider(s *wechattest.Server) *Provider {
-	c := NewMemoryCache()
-	oa := wxsdk.NewOfficialAccount(&wxconfig.Config{AppID: s.AppID(), AppSecret: s.AppSecret(), Cache: c})
-	oa.SetAccessTokenHandle(NewAccessTokenHandle(s.AppID(), s.AppSecret(), c, &TokenOptions{BaseURL: s.URL()}))
-	p, err := New(oa, &Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-// Create a member card with points, then read it back.
-func ExampleProvider_CreateCard() {
-	s := wechattest.NewServer(nil)
-	defer s.Close()
-	p := catExampleProvider(s)
-	ctx := context.Background()
-
-	res, err := p.CreateCard(ctx, CreateCardRequest{Card: CardDefinition{
-		CardType: CardTypeMemberCard,
-		MemberCard: &MemberCardData{
-			BaseInfo: &BaseInfo{
-				LogoURL: "https://mmbiz.qpic.cn/logo.png", CodeType: CodeTypeQRCode,
-				BrandName: "示例咖啡", Title: "咖啡会员卡", Color: "Color010",
-				Notice: "出示会员卡", Description: "每消费1元积1分",
-				SKU:      &SKU{Quantity: 1000},
-				DateInfo: &DateInfo{Type: DateTypePermanent},
-			},
-			Prerogative:   "会员享九五折",
-			SupplyBonus:   card.Ptr(true),
-			SupplyBalance: card.Ptr(false),
-			BonusRule:     &BonusRule{CostMoneyUnit: card.Yuan(1), IncreaseBonus: 1},
-		},
-	}})
-	if err != nil {
-		panic(err)
-	}
-	got, err := p.GetCard(ctx, GetCardRequest{CardID: res.CardID})
-	if err != nil {
-		panic(err)
-	}
-	b := got.Card.Base()
-	fmt.Println(got.Card.CardType, b.Title, b.Status, b.Color, got.Card.MemberCard.BonusRule.CostMoneyUnit)
-	// Output: MEMBER_CARD 咖啡会员卡 CARD_STATUS_VERIFY_OK #55BD47 1.00
-}
-
-// catExampleMemberCard creates a minimal member card for the examples.
-func catExampleMemberCard(p *Provider) string {
-	res, err := p.CreateCard(context.Background(), CreateCardRequest{Card: catMemberCard()})
-	if err != nil {
-		panic(err)
-	}
-	return res.CardID
 }
 
 // BenchmarkCreateCardValidate measures the pre-wire validation of a full member card.

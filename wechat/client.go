@@ -284,7 +284,7 @@ func (p *Provider) send(ctx context.Context, method, path string, query url.Valu
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	}
-	return roundTrip(p.hc, req)
+	return roundTripLimit(p.hc, req, p.maxAnswer)
 }
 
 // accessToken gets the token from the official account's handle.

@@ -252,29 +252,6 @@ func TestUpdateAndMarkCode(t *testing.T) {
 	catWantInvalid(t, err, "MarkCode", "OpenID")
 }
 
-// Import 250 custom codes into a deposit-mode card: three calls of at most 100.
-func ExampleProvider_DepositCodes() {
-	s := wechattest.NewServer(nil)
-	defer s.Close()
-	p := catExampleProvider(s)
-	ctx := context.Background()
-	d := catMemberCard()
-	b := d.MemberCard.BaseInfo
-	b.UseCustomCode, b.GetCustomCodeMode, b.SKU.Quantity = card.Ptr(true), CustomCodeModeDeposit, 0
-	c, err := p.CreateCard(ctx, CreateCardRequest{Card: d})
-	if err != nil {
-		panic(err)
-	}
-
-	res, err := p.DepositCodes(ctx, DepositCodesRequest{CardID: c.CardID, Codes: catCodes("VIP", 250)})
-	if err != nil {
-		panic(err)
-	}
-	n, _ := p.GetDepositCount(ctx, GetDepositCountRequest{CardID: c.CardID})
-	fmt.Println(res.BatchesSent, len(res.Succeeded), n.Count, s.Calls("/card/code/deposit"))
-	// Output: 3 250 250 3
-}
-
 // BenchmarkDepositCodes10000 measures a 10,000-code import (100 calls) against the local fake.
 func BenchmarkDepositCodes10000(b *testing.B) {
 	p, _ := newTestProvider(b, nil)

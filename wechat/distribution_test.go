@@ -270,36 +270,6 @@ func TestLandingPageMpNewsWhitelist(t *testing.T) {
 	}
 }
 
-// Build the showqrcode address of a ticket; the base64 ticket is query-escaped.
-func ExampleProvider_ShowQRCodeURL() {
-	s := wechattest.NewServer(nil)
-	defer s.Close()
-	p := catExampleProvider(s)
-	u := p.ShowQRCodeURL("gQH98DoAAAAAAAAAASxodHRwOi8v+d2VpeGluLnFxLmNvbS9x/AAIE6SfgVQ==")
-	fmt.Println(strings.TrimPrefix(u, s.QRImageURL()))
-	// Output: /cgi-bin/showqrcode?ticket=gQH98DoAAAAAAAAAASxodHRwOi8v%2Bd2VpeGluLnFxLmNvbS9x%2FAAIE6SfgVQ%3D%3D
-}
-
-// Hand out a card with a QR code and fetch the image.
-func ExampleProvider_CreateQRCode() {
-	s := wechattest.NewServer(nil)
-	defer s.Close()
-	p := catExampleProvider(s)
-	ctx := context.Background()
-	cardID := catExampleMemberCard(p)
-
-	qr, err := p.CreateQRCode(ctx, CreateQRCodeRequest{ExpireSeconds: 1800, Card: &QRCard{CardID: cardID, OuterStr: "store-42"}})
-	if err != nil {
-		panic(err)
-	}
-	img, err := p.ShowQRCode(ctx, qr.Ticket)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(qr.ExpireSeconds, http.DetectContentType(img))
-	// Output: 1800 image/png
-}
-
 // failingTransport fails every request with an error that quotes the URL, as
 // net/http's does.
 type failingTransport struct{}

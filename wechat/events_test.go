@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/silenceper/wechat/v2/util"
+	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/wechat/wechattest"
@@ -155,7 +156,8 @@ func TestHandlerEndToEnd(t *testing.T) {
 				opts.EncodingAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 			}
 			p, s := newTestProvider(t, opts)
-			h := p.NewHandler(&HandlerOptions{EncodingAESKey: opts.EncodingAESKey})
+			h, herr := p.NewHandler(&HandlerOptions{EncodingAESKey: opts.EncodingAESKey})
+			require.NoError(t, herr)
 			var rec recorder
 			rec.attach(h)
 			eventServer(t, s, h)
@@ -213,7 +215,8 @@ func TestHandlerEndToEnd(t *testing.T) {
 
 func TestHandlerRejectsBadSignatures(t *testing.T) {
 	p, s := newTestProvider(t, nil)
-	h := p.NewHandler(nil)
+	h, herr := p.NewHandler(nil)
+	require.NoError(t, herr)
 	called := 0
 	h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
 	url := eventServer(t, s, h)
@@ -264,7 +267,8 @@ func TestHandlerRejectsBadSignatures(t *testing.T) {
 
 func TestHandlerCallbackErrorIs500(t *testing.T) {
 	p, s := newTestProvider(t, nil)
-	h := p.NewHandler(nil)
+	h, herr := p.NewHandler(nil)
+	require.NoError(t, herr)
 	h.On(EventUserDelCard, func(context.Context, *CardEvent) error { return errors.New("db down") })
 	eventServer(t, s, h)
 	err := s.Push(context.Background(), wechattest.Event{Event: "user_del_card", FromUserName: "o", CardId: "c", UserCardCode: "1"})
@@ -293,7 +297,8 @@ func TestHandlerFallback(t *testing.T) {
 			mu.Unlock()
 			_, _ = io.WriteString(w, "success")
 		})
-		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey, Fallback: fb})
+		h, herr := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey, Fallback: fb})
+		require.NoError(t, herr)
 		cardEvents := 0
 		h.OnCardEvent(func(context.Context, *CardEvent) error { cardEvents++; return nil })
 		url := eventServer(t, s, h)
@@ -329,10 +334,11 @@ func TestHandlerFallback(t *testing.T) {
 // fallback a non-card push is acknowledged.
 func TestHandlerFallbackAnswers(t *testing.T) {
 	status := http.StatusServiceUnavailable
-	h := NewHandler(HandlerOptions{Token: "tok", Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h, err := NewHandler(HandlerOptions{Token: "tok", Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, "reply")
 	})})
+	require.NoError(t, err)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	q := url.Values{"signature": {util.Signature("tok", ts, "n")}, "timestamp": {ts}, "nonce": {"n"}}
 	text := `<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>`
@@ -347,7 +353,8 @@ func TestHandlerFallbackAnswers(t *testing.T) {
 			t.Fatalf("HTTP %d %q, want %d", w.Code, w.Body.String(), want)
 		}
 	}
-	plain := NewHandler(HandlerOptions{Token: "tok"})
+	plain, herr := NewHandler(HandlerOptions{Token: "tok"})
+	require.NoError(t, herr)
 	w := httptest.NewRecorder()
 	plain.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(text)))
 	if w.Code != http.StatusOK || w.Body.String() != "success" {

@@ -92,8 +92,11 @@ func FuzzPushSignature(f *testing.F) {
 	f.Add(good, "1700000000", "n", "", []byte(sampleUserGetCard))
 	f.Add("0000", "1", "2", "", []byte(sampleUserGetCard))
 	f.Add(good, "1700000000", "n", "aes", []byte(`<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>`))
-	h := NewHandler(HandlerOptions{Token: "tok", EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", AppID: "wxapp",
+	h, err := NewHandler(HandlerOptions{Token: "tok", EncodingAESKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", AppID: "wxapp",
 		Clock: func() time.Time { return time.Unix(1700000000, 0) }}) // the seeds' timestamp is fresh
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, sig, ts, nonce, encType string, body []byte) {
 		called := false
 		h.OnCardEvent(func(_ context.Context, _ *CardEvent) error { called = true; return nil })

@@ -19,6 +19,7 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // HandlerOptions configure the event Handler. Empty fields are taken from the
@@ -199,15 +200,20 @@ func (o HandlerOptions) MarshalJSON() ([]byte, error) {
 	}{redactedIf(o.Token), redactedIf(o.EncodingAESKey), o.AppID, o.MaxAge.String()})
 }
 
-// NewHandler returns an event handler. It panics if Token is empty, or if
-// EncodingAESKey is set without AppID or is not 43 characters: a handler that
-// verifies nothing must not be built by accident.
-func NewHandler(opts HandlerOptions) *Handler {
+// NewHandler returns an event handler. An empty Token, or an EncodingAESKey
+// that is not 43 characters or comes without AppID, is an invalid-argument
+// error naming the field: a handler that verifies nothing is never built.
+func NewHandler(opts HandlerOptions) (*Handler, error) {
+	const op = "NewHandler"
 	if opts.Token == "" {
-		panic("wechat: NewHandler needs the push Token")
+		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("Token",
+			"is required: the server-configuration token WeChat signs pushes with (Options.PushToken, or HandlerOptions.Token)"))
 	}
-	if opts.EncodingAESKey != "" && (len(opts.EncodingAESKey) != 43 || opts.AppID == "") {
-		panic("wechat: NewHandler needs a 43-character EncodingAESKey and the AppID for safe mode")
+	if opts.EncodingAESKey != "" && len(opts.EncodingAESKey) != 43 {
+		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("EncodingAESKey", "must be 43 characters, got %d", len(opts.EncodingAESKey)))
+	}
+	if opts.EncodingAESKey != "" && opts.AppID == "" {
+		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("AppID", "is required in safe mode (with EncodingAESKey)"))
 	}
 	h := &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID,
 		maxAge: opts.MaxAge, now: opts.Clock, fallback: opts.Fallback, replay: opts.Replay,
@@ -219,12 +225,15 @@ func NewHandler(opts HandlerOptions) *Handler {
 		h.now = time.Now
 	}
 	h.seen = NewMemoryClaims(MaxReplayEntries, h.now)
-	return h
+	return h, nil
 }
 
 // NewHandler returns an event handler for this provider's official account:
-// empty options are filled from the account's config (Token, EncodingAESKey, AppID).
-func (p *Provider) NewHandler(opts *HandlerOptions) *Handler {
+// empty options are filled from the account's config (Token, EncodingAESKey,
+// AppID; Options.PushToken and Options.PushAESKey for a Provider built by
+// NewFromCredentials). A missing push token or a malformed AES key is an
+// invalid-argument error naming the field.
+func (p *Provider) NewHandler(opts *HandlerOptions) (*Handler, error) {
 	var o HandlerOptions
 	if opts != nil {
 		o = *opts

@@ -211,7 +211,7 @@ func (p *Provider) postMultipart(ctx context.Context, op, path string, body []by
 				return wrapCtx(ctx, op, scrubErr(err))
 			}
 			req.Header.Set("Content-Type", contentType)
-			raw, err := roundTrip(p.hc, req)
+			raw, err := roundTripLimit(p.hc, req, p.maxAnswer)
 			if err != nil {
 				return wrapCtx(ctx, op, err)
 			}

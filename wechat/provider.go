@@ -1,12 +1,15 @@
 package wechat
 
 import (
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	wxsdk "github.com/silenceper/wechat/v2/officialaccount"
+	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
@@ -59,6 +62,18 @@ type Options struct {
 	// outage does not burn WeChat's small ticket and token quotas. It must
 	// not block.
 	OnCacheError func(error)
+	// PushToken and PushAESKey are the server configuration WeChat signs
+	// (Token, 令牌) and, in safe mode, encrypts (EncodingAESKey, 43
+	// characters) event pushes with; NewHandler uses them. Only
+	// NewFromCredentials reads them (a Provider built on an official account
+	// takes them from its config). Never printed or logged.
+	PushToken  string
+	PushAESKey string
+	// MaxAnswerBytes bounds every card API answer read from WeChat (default
+	// DefaultMaxAnswerBytes). An answer over it is an unavailable error and
+	// nothing of it is decoded; a non-2xx answer is refused before its body
+	// is read.
+	MaxAnswerBytes int64
 	// Fleet, if set, shares the wx_card api_ticket (and, for a Provider built
 	// by NewFromConfig, the access token) with every process of the fleet,
 	// and, if it is also a ClaimStore, the push Handler's replay memory (see
@@ -80,7 +95,55 @@ type Provider struct {
 	levelField int
 	onCacheErr func(error)
 
+	maxAnswer int64
+
 	cardTicket *credCell // the wx_card api_ticket (ticket.go)
+}
+
+// DefaultMaxAnswerBytes is the default Options.MaxAnswerBytes: 4 MiB, far
+// above the largest answer of the card API (a datacube page or a
+// batchget of 50 cards is tens of kilobytes).
+const DefaultMaxAnswerBytes = 4 << 20
+
+// String formats the options for logs with PushToken and PushAESKey
+// redacted; %v, %+v and %s use it.
+func (o Options) String() string {
+	type plain Options
+	o.PushToken, o.PushAESKey = redactedIf(o.PushToken), redactedIf(o.PushAESKey)
+	return fmt.Sprintf("%+v", plain(o))
+}
+
+// GoString is String for %#v.
+func (o Options) GoString() string { return "wechat.Options" + o.String() }
+
+// LogValue formats the options for log/slog with the secrets redacted.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// MarshalJSON encodes the options with the secrets redacted.
+func (o Options) MarshalJSON() ([]byte, error) { return json.Marshal(o.String()) }
+
+// NewFromCredentials returns a Provider for the official account appID,
+// fetching access tokens with its app secret (stable_token by default, see
+// TokenOptions) from opts.BaseURL with opts.HTTPClient, and caching them
+// in memory (NewMemoryCache) or, with opts.Fleet, fleet-wide. It needs no
+// import of silenceper's packages; use New to bring an official account
+// of your own (with its own cache and access-token handle). opts may be
+// nil:
+//
+//	p, err := wechat.NewFromCredentials(appID, appSecret, &wechat.Options{PushToken: token})
+func NewFromCredentials(appID, appSecret string, opts *Options) (*Provider, error) {
+	const op = "NewFromCredentials"
+	if appID == "" {
+		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("appID", "is required"))
+	}
+	if appSecret == "" {
+		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("appSecret", "is required"))
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	return NewFromConfig(&wxconfig.Config{AppID: appID, AppSecret: appSecret, Token: o.PushToken, EncodingAESKey: o.PushAESKey}, opts)
 }
 
 // New returns a Provider that takes its access token from oa (whatever
@@ -113,8 +176,13 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 	if p.qrBaseURL == "" {
 		p.qrBaseURL = DefaultQRImageBaseURL
 	}
-	if p.hc == nil {
-		p.hc = &http.Client{Timeout: 30 * time.Second}
+	// Card calls never follow a redirect: a copy of the merchant's client
+	// (theirs is not changed) whose redirects fail as non-2xx answers, so
+	// neither the access token nor a body reaches another host.
+	p.hc = noRedirectClient(p.hc)
+	p.maxAnswer = o.MaxAnswerBytes
+	if p.maxAnswer <= 0 {
+		p.maxAnswer = DefaultMaxAnswerBytes
 	}
 	if p.retry == (retry.Policy{}) {
 		p.retry = retry.Default()

@@ -50,9 +50,11 @@ func TestCredentialLayerRedactsSecrets(t *testing.T) {
 	ticket, err := p.CardAPITicket(context.Background())
 	require.NoError(t, err)
 	opts := HandlerOptions{Token: push, EncodingAESKey: aesKey, AppID: s.AppID(), MaxAge: time.Minute}
+	handler, err := NewHandler(opts)
+	require.NoError(t, err)
 	values := map[string]any{
 		"*AccessTokenHandle": h,
-		"*Handler":           NewHandler(opts),
+		"*Handler":           handler,
 		"HandlerOptions":     opts,
 		"*HandlerOptions":    &opts,
 		"Credential":         Credential{Value: tok, Expiry: time.Now()},

@@ -44,7 +44,8 @@ func TestHandlerReplayWindow(t *testing.T) {
 		{"disabled, a year old", -1, unix(-365 * 24 * time.Hour), http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := NewHandler(HandlerOptions{Token: "tok", MaxAge: tc.maxAge, Clock: func() time.Time { return now }})
+			h, herr := NewHandler(HandlerOptions{Token: "tok", MaxAge: tc.maxAge, Clock: func() time.Time { return now }})
+			require.NoError(t, herr)
 			called := 0
 			h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
 			q := url.Values{"signature": {util.Signature("tok", tc.ts, "n1")}, "timestamp": {tc.ts}, "nonce": {"n1"}}
@@ -67,7 +68,8 @@ func TestHandlerRejectsReplayedPushEndToEnd(t *testing.T) {
 	for _, aesKey := range []string{"", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"} {
 		var lag atomic.Int64 // how far wechattest's clock is behind
 		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey, PushClock: func() time.Time { return time.Now().Add(-time.Duration(lag.Load())) }})
-		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
+		h, herr := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
+		require.NoError(t, herr)
 		called := 0
 		h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
 		eventServer(t, s, h)
@@ -97,7 +99,8 @@ func signedQuery(token, ts, nonce string) url.Values {
 // without encrypt_type=aes is refused with 403 even when its signature is
 // valid (the signature does not cover the body), and no callback runs.
 func TestHandlerSafeModeRefusesPlaintext(t *testing.T) {
-	h := NewHandler(HandlerOptions{Token: "tok", EncodingAESKey: strings.Repeat("a", 43), AppID: "wxapp"})
+	h, herr := NewHandler(HandlerOptions{Token: "tok", EncodingAESKey: strings.Repeat("a", 43), AppID: "wxapp"})
+	require.NoError(t, herr)
 	called := 0
 	h.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -109,7 +112,8 @@ func TestHandlerSafeModeRefusesPlaintext(t *testing.T) {
 			w.Code, strings.TrimSpace(w.Body.String()), called)
 	}
 	// The same push is accepted by a plaintext-mode handler.
-	h2 := NewHandler(HandlerOptions{Token: "tok"})
+	h2, herr := NewHandler(HandlerOptions{Token: "tok"})
+	require.NoError(t, herr)
 	h2.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
 	w = httptest.NewRecorder()
 	h2.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+q.Encode(), strings.NewReader(sampleConsume)))
@@ -125,7 +129,8 @@ func TestHandlerRefusesReplayedNonce(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	var clock atomic.Int64
 	clock.Store(now.Unix())
-	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	h, herr := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	require.NoError(t, herr)
 	called := 0
 	fail := false
 	h.OnCardEvent(func(context.Context, *CardEvent) error {
@@ -217,7 +222,8 @@ func TestReplayMemoryBoundedUnderFailingHooks(t *testing.T) {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	const pushes = 200_000
 	for _, hookFails := range []bool{true, false} {
-		h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+		h, herr := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+		require.NoError(t, herr)
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -248,7 +254,8 @@ func TestReplayMemoryBoundedUnderFailingHooks(t *testing.T) {
 // passes), and the memory stays bounded; a small memory keeps the test fast.
 func TestHandlerReplayBoundThroughServeHTTP(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	h, herr := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	require.NoError(t, herr)
 	h.seen = NewMemoryClaims(100, h.now)
 	h.OnCardEvent(func(context.Context, *CardEvent) error { return errors.New("db down") })
 	ts := strconv.FormatInt(now.Unix(), 10)
@@ -271,7 +278,8 @@ func TestHandlerReplayBoundThroughServeHTTP(t *testing.T) {
 // GET or for a POST with any body.
 func TestEchostrCheckUsesUpItsPair(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	h := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	h, herr := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now }})
+	require.NoError(t, herr)
 	called := 0
 	h.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
 	get := func(ts, nonce string) (int, string) {
@@ -302,7 +310,8 @@ func TestEchostrCheckUsesUpItsPair(t *testing.T) {
 func TestHandlerReplayedPushEndToEnd(t *testing.T) {
 	for _, aesKey := range []string{"", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"} {
 		p, s := newTestProvider(t, &wechattest.Options{EncodingAESKey: aesKey})
-		h := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
+		h, herr := p.NewHandler(&HandlerOptions{EncodingAESKey: aesKey})
+		require.NoError(t, herr)
 		called := 0
 		h.OnEvent(func(context.Context, card.Event) error { called++; return nil })
 		var captured *http.Request
@@ -332,7 +341,8 @@ func TestHandlerReplayedPushEndToEnd(t *testing.T) {
 func TestShiftedServerClockStillPushes(t *testing.T) {
 	ahead := 24 * time.Hour
 	p, s := newTestProvider(t, &wechattest.Options{Clock: func() time.Time { return time.Now().Add(ahead) }})
-	h := p.NewHandler(nil)
+	h, herr := p.NewHandler(nil)
+	require.NoError(t, herr)
 	var got []*CardEvent
 	var mu sync.Mutex
 	h.OnCardEvent(func(_ context.Context, ev *CardEvent) error {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	wxconfig "github.com/silenceper/wechat/v2/officialaccount/config"
-
 	"github.com/walletcard/card/internal/retry"
 	"github.com/walletcard/card/wechat/wechattest"
 )
@@ -31,10 +29,13 @@ func newProviderFor(t testing.TB, s *wechattest.Server, o *Options) *Provider {
 		opts = *o
 	}
 	opts.BaseURL, opts.QRImageBaseURL = s.URL(), s.QRImageURL()
+	if opts.PushToken == "" {
+		opts.PushToken = "test-push-token"
+	}
 	if opts.Retry == (retry.Policy{}) {
 		opts.Retry = retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond}
 	}
-	p, err := NewFromConfig(&wxconfig.Config{AppID: s.AppID(), AppSecret: s.AppSecret(), Token: "test-push-token"}, &opts)
+	p, err := NewFromCredentials(s.AppID(), s.AppSecret(), &opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,6 @@ import (
 	"log"
 	"os"
 
-	"github.com/silenceper/wechat/v2/officialaccount/config"
-
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
 	"github.com/walletcard/card/alipay/alipaytest"
@@ -257,7 +255,7 @@ func setupWeChat(ctx context.Context) (wallet, error) {
 		if os.Getenv("WECHAT_CARD_ID") == "" || os.Getenv("WECHAT_CARD_CODE") == "" {
 			return wallet{}, errors.New("WECHAT_CARD_ID and WECHAT_CARD_CODE are required with WECHAT_APP_ID: new WeChat cards need review, so use an approved card and a code a test user claimed")
 		}
-		p, err := wechat.NewFromConfig(&config.Config{AppID: id, AppSecret: os.Getenv("WECHAT_APP_SECRET")}, nil)
+		p, err := wechat.NewFromCredentials(id, os.Getenv("WECHAT_APP_SECRET"), nil)
 		if err != nil {
 			return wallet{}, err
 		}
@@ -270,7 +268,7 @@ func setupWeChat(ctx context.Context) (wallet, error) {
 	}
 	// The local server, like WeChat, takes only logos uploaded to it.
 	s := wechattest.NewServer(&wechattest.Options{RequireUploadedImages: true})
-	p, err := wechat.NewFromConfig(&config.Config{AppID: s.AppID(), AppSecret: s.AppSecret()}, &wechat.Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
+	p, err := wechat.NewFromCredentials(s.AppID(), s.AppSecret(), &wechat.Options{BaseURL: s.URL(), QRImageBaseURL: s.QRImageURL()})
 	if err != nil {
 		s.Close()
 		return wallet{}, err

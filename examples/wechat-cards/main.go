@@ -41,8 +41,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/silenceper/wechat/v2/officialaccount/config"
-
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/wechat"
 	"github.com/walletcard/card/wechat/wechattest"
@@ -75,9 +73,10 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintln(out, "using the real WeChat API for", appID)
 	}
 
-	// Cache nil means wechat.NewMemoryCache(); use cache.NewRedis(...) to share
-	// tokens and tickets between processes.
-	p, err := wechat.NewFromConfig(&config.Config{AppID: appID, AppSecret: secret, Token: pushToken, EncodingAESKey: aesKey}, opts)
+	// Tokens and tickets are kept in memory; set opts.Fleet
+	// (wechatredis.New) to share them between processes.
+	opts.PushToken, opts.PushAESKey = pushToken, aesKey
+	p, err := wechat.NewFromCredentials(appID, secret, opts)
 	if err != nil {
 		return err
 	}
@@ -90,9 +89,12 @@ func run(ctx context.Context, out io.Writer) error {
 		// Messages that are not card events (user messages, subscribe, menu
 		// clicks …) reach Fallback as verified, decrypted plaintext XML; a
 		// real programme would pass them to its message handling.
-		h := p.NewHandler(&wechat.HandlerOptions{Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, err := p.NewHandler(&wechat.HandlerOptions{Fallback: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "success")
 		})})
+		if err != nil {
+			return err
+		}
 		h.OnEvent(func(ctx context.Context, ev card.Event) error {
 			mu.Lock()
 			defer mu.Unlock()

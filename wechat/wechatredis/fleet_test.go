@@ -141,7 +141,8 @@ func TestPushReplayedToSecondInstanceRefused(t *testing.T) {
 		newInstance := func() (*wechat.Handler, *httptest.Server, *[]*http.Request, *[]string) {
 			store := New(newClient(t, r.Addr()), nil)
 			p := fleetProvider(t, targetOf(s), store, nil, nil, nil)
-			h := p.NewHandler(&wechat.HandlerOptions{EncodingAESKey: aesKey})
+			h, herr := p.NewHandler(&wechat.HandlerOptions{EncodingAESKey: aesKey})
+			require.NoError(t, herr)
 			h.OnEvent(wechat.DedupEvents(store, nil, hook))
 			var reqs []*http.Request
 			var bodies []string

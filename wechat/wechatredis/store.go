@@ -11,7 +11,7 @@
 //
 //	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"redis:6379"}})
 //	fleet := wechatredis.New(rdb, nil)
-//	p, err := wechat.NewFromConfig(cfg, &wechat.Options{Fleet: fleet})
+//	p, err := wechat.NewFromCredentials(appID, appSecret, &wechat.Options{Fleet: fleet})
 //	h := p.NewHandler(nil) // replay memory shared through fleet
 //	h.OnEvent(wechat.DedupEvents(fleet, nil, handle))
 //
