@@ -417,9 +417,6 @@ func credentialAnswer(body []byte, field string) (string, time.Duration, error) 
 	return v, tokenLifetime(exp), nil
 }
 
-// maxBody bounds how much of a WeChat card API answer is read.
-const maxBody = 16 << 20
-
 // errTooLarge is the error of an answer over the read limit.
 type errTooLarge struct{ limit int64 }
 
@@ -435,12 +432,6 @@ func (e errStatus) Error() string {
 		return fmt.Sprintf("HTTP status %d: redirects are not followed", e.code)
 	}
 	return fmt.Sprintf("HTTP status %d", e.code)
-}
-
-// roundTrip sends req and returns the body of a 2xx answer, read up to
-// maxBody. Transport errors are scrubbed of the URL's secrets.
-func roundTrip(hc *http.Client, req *http.Request) ([]byte, error) {
-	return roundTripLimit(hc, req, maxBody)
 }
 
 // roundTripLimit sends req and returns the body of a 2xx answer. The status
