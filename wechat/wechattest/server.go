@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -80,6 +81,7 @@ type Server struct {
 	latency  map[string]time.Duration
 	revoked  bool // RevokeCredentials: the app secret is refused
 	hostile  map[string]Hostile
+	streams  atomic.Int32        // hostile answers being written
 	answers  map[string][]Answer // recorded answers per path, oldest first
 	ansSeq   int64
 	tokens   map[string]*token
