@@ -398,6 +398,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
 	out, e := s.handle(r, rt, path, body)
 	a := answerRecord{path: path, request: requestText(r, body)}
 	if s.takeLost(path) {
@@ -427,8 +431,6 @@ func (s *Server) handle(r *http.Request, rt route, path string, body []byte) (an
 		if rt.methods&mPOST == 0 {
 			return nil, errc(43001)
 		}
-	default:
-		return nil, errm(43002, "require POST method (got %s)", r.Method)
 	}
 	q := r.URL.Query()
 	if rt.noToken {
