@@ -211,6 +211,7 @@ func TestUploadImageBadAnswers(t *testing.T) {
 		`{"url":""}`,
 		`{"url":"javascript:alert(1)"}`,
 		`{"url":"ftp://mmbiz.qpic.cn/x/0"}`,
+		`{"url":"HTTP://mmbiz.qpic.cn/x/0"}`,
 		`{"url":"/relative/0"}`,
 		`{"url":"http://mmbiz.qpic.cn/a b/0"}`,
 		`{"url":"http://u:p@evil.example/0"}`,
@@ -248,7 +249,7 @@ func FuzzUploadImageAnswer(f *testing.F) {
 	for _, s := range []string{
 		`{"url":"http://mmbiz.qpic.cn/mmbiz/iaL1LJM1mF9aRKPZJkmG8xXhiaHqkKSVMMWeN3hLut7X7hicFNjakmxibMLGWpXrEXB33367o7zHN0CwngnQY7zb7g/0"}`,
 		`{"url":"https://mmbiz.qpic.cn/mmbiz_png/x/0?wx_fmt=png"}`,
-		`{"url":""}`, `{}`, `null`, `{"url":"javascript:x"}`, `{"url":"http://\u2028/"}`,
+		`{"url":""}`, `{}`, `null`, `{"url":"javascript:x"}`, `{"url":"http://\u2028/"}`, `{"url":"HTTP://a/b"}`,
 	} {
 		f.Add([]byte(s))
 	}

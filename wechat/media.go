@@ -111,8 +111,9 @@ func multipartImage(filename string, image []byte) (body []byte, contentType str
 
 // decodeUploadImageAnswer reads the URL from WeChat's answer to
 // media/uploadimg, {"url":"http://mmbiz.qpic.cn/…"} (errcode already
-// checked). The URL must be an absolute http or https URL with a host and
-// no whitespace or control characters, at most 1 KiB.
+// checked). The URL must be an absolute http:// or https:// URL (scheme
+// in lower case, as WeChat writes it) with a host, no user info and no
+// whitespace or control characters, at most 1 KiB.
 func decodeUploadImageAnswer(body []byte) (string, error) {
 	var out struct {
 		URL string `json:"url"`
@@ -130,7 +131,7 @@ func decodeUploadImageAnswer(body []byte) (string, error) {
 		return "", errors.New("uploadimg answer url has whitespace or control characters")
 	}
 	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil {
+	if err != nil || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) || pu.Host == "" || pu.User != nil {
 		return "", errors.New("uploadimg answer url is not an absolute http(s) URL")
 	}
 	return u, nil

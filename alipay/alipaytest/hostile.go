@@ -216,6 +216,8 @@ const jsonContentType = "application/json;charset=utf-8"
 
 // serveHostile writes h as the answer to a request for method.
 func (s *Server) serveHostile(w http.ResponseWriter, r *http.Request, method string, h Hostile) {
+	s.streams.Add(1) // tests check that every answer ends
+	defer s.streams.Add(-1)
 	hdr := w.Header()
 	switch h.kind {
 	case hostileRaw:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,6 +181,8 @@ func TestEndlessBody(t *testing.T) {
 	assert.EqualValues(t, bound, n, "an endless answer goes past any bound")
 	cancel()
 	_ = resp.Body.Close()
+	require.Eventually(t, func() bool { return e.srv.streams.Load() == 0 }, 3*time.Second, 5*time.Millisecond,
+		"the endless answer must end when its client leaves")
 	e.ok(MethodTemplateBatchQuery, nil, nil) // the server goes on serving
 
 	// Close ends an endless answer still being read.
@@ -202,6 +205,59 @@ func TestEndlessBody(t *testing.T) {
 	}
 	assert.Less(t, time.Since(start), 3*time.Second)
 	_ = resp.Body.Close()
+}
+
+// TestOversizedBodyBoundedMemory: a 256 MiB answer is streamed, not held:
+// the process heap (server and a discarding client) grows by a few MiB at
+// most, so the tool does not distort a client's own memory measurements.
+func TestOversizedBodyBoundedMemory(t *testing.T) {
+	e := newEnv(t, nil)
+	const n = 256 << 20
+	e.srv.HostileNext(MethodCardQuery, OversizedBody(n))
+	peak := heapPeak(t, func() {
+		resp, err := e.srv.HTTPClient().PostForm(e.srv.URL(), e.signedValues(t, MethodCardQuery, `{}`))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		got, err := io.Copy(io.Discard, resp.Body)
+		require.NoError(t, err)
+		require.EqualValues(t, n, got)
+	})
+	t.Logf("peak heap growth while streaming %d MiB: %.1f MiB", n>>20, float64(peak)/(1<<20))
+	assert.Less(t, peak, uint64(16<<20))
+}
+
+// heapPeak runs f and returns the largest growth of the live heap over
+// its starting value seen while f ran (sampled every 2 ms).
+func heapPeak(t *testing.T, f func()) uint64 {
+	t.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > base && m.HeapAlloc-base > peak {
+				peak = m.HeapAlloc - base
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	return peak
 }
 
 // TestErrorStatus: a non-2xx status with a body of n bytes.

@@ -122,3 +122,16 @@ func TestExpireCredentials(t *testing.T) {
 	c.token = c.fetchToken()
 	c.ok("/card/getcolors", "{}")
 }
+
+// TestOtherHTTPMethods: PUT answers 405 without using up a rule.
+func TestOtherHTTPMethods(t *testing.T) {
+	c := newTC(t, nil)
+	c.s.FailNext("/card/getcolors", card.KindUnavailable, 1)
+	req, err := http.NewRequest(http.MethodPut, c.s.URL()+"/card/getcolors?access_token="+url.QueryEscape(c.token), nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	c.fail(-1, "/card/getcolors", "{}")
+}

@@ -234,6 +234,8 @@ func (s *Server) takeHostileLocked(path string) (Hostile, bool) {
 
 // serveHostile writes h as the answer to r.
 func (s *Server) serveHostile(w http.ResponseWriter, r *http.Request, h Hostile) {
+	s.streams.Add(1) // tests check that every answer ends
+	defer s.streams.Add(-1)
 	hdr := w.Header()
 	switch h.kind {
 	case hostileRaw:

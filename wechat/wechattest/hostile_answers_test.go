@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +145,8 @@ func TestEndlessBody(t *testing.T) {
 	assert.EqualValues(t, bound, n)
 	cancel()
 	_ = resp.Body.Close()
+	require.Eventually(t, func() bool { return c.s.streams.Load() == 0 }, 3*time.Second, 5*time.Millisecond,
+		"the endless answer must end when its client leaves")
 	c.ok("/card/getcolors", "{}")
 
 	s := NewServer(nil)
@@ -160,6 +163,43 @@ func TestEndlessBody(t *testing.T) {
 		t.Fatal("the endless answer did not end on Close")
 	}
 	_ = resp.Body.Close()
+}
+
+// TestOversizedBodyBoundedMemory: a 256 MiB answer is streamed, not held.
+func TestOversizedBodyBoundedMemory(t *testing.T) {
+	c := newTC(t, nil)
+	const n = 256 << 20
+	c.s.HostileNext("/card/get", OversizedBody(n))
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > before.HeapAlloc && m.HeapAlloc-before.HeapAlloc > peak {
+				peak = m.HeapAlloc - before.HeapAlloc
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	resp, err := http.Post(c.s.URL()+"/card/get?access_token="+url.QueryEscape(c.token), "application/json", strings.NewReader("{}"))
+	require.NoError(t, err)
+	got, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	close(stop)
+	<-done
+	require.NoError(t, err)
+	require.EqualValues(t, n, got)
+	t.Logf("peak heap growth while streaming %d MiB: %.1f MiB", n>>20, float64(peak)/(1<<20))
+	assert.Less(t, peak, uint64(16<<20))
 }
 
 // redirectCatcher records what a redirected client brings to another host.

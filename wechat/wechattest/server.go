@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -91,6 +92,7 @@ type Server struct {
 	latency  map[string]time.Duration
 	revoked  bool // RevokeCredentials: the app secret is refused
 	hostile  map[string]Hostile
+	streams  atomic.Int32        // hostile answers being written
 	answers  map[string][]Answer // recorded answers per path, oldest first
 	ansSeq   int64
 	tokens   map[string]*token
@@ -410,6 +412,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"errcode":40066,"errmsg":"invalid url"}`)
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
 	out, e := s.handle(r, rt, path, body)
 	a := answerRecord{path: path, request: requestText(r, body)}
 	if s.takeLost(path) {
@@ -439,8 +445,6 @@ func (s *Server) handle(r *http.Request, rt route, path string, body []byte) (an
 		if rt.methods&mPOST == 0 {
 			return nil, errc(43001)
 		}
-	default:
-		return nil, errm(43002, "require POST method (got %s)", r.Method)
 	}
 	q := r.URL.Query()
 	if rt.noToken {
