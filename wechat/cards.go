@@ -118,6 +118,18 @@ type GetCardResponse struct {
 	Card CardDefinition `json:"card"`
 }
 
+// bindAnswer: the card returned is the card asked for.
+func (r GetCardRequest) bindAnswer(out any) string {
+	a, ok := out.(*GetCardResponse)
+	if !ok {
+		return ""
+	}
+	if b := a.Card.Base(); b != nil {
+		return sameCard(r.CardID, b.ID)
+	}
+	return ""
+}
+
 // GetCard returns a card's definition and status (POST /card/get).
 func (p *Provider) GetCard(ctx context.Context, req GetCardRequest) (*GetCardResponse, error) {
 	return invoke[GetCardResponse](ctx, p, "GetCard", "/card/get", req)

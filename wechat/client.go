@@ -127,7 +127,7 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 		}
 		body = bytes.TrimRight(buf.Bytes(), "\n")
 	}
-	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in)}, out)
+	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in), in: in}, out)
 }
 
 // postOnce is postJSON for the neutral driver: one attempt (the pipeline
@@ -141,7 +141,7 @@ func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) e
 		return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
 	}
 	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: bytes.TrimRight(buf.Bytes(), "\n"),
-		safe: repeatSafe(path, in), once: true}, out)
+		safe: repeatSafe(path, in), once: true, in: in}, out)
 }
 
 // getJSON is postJSON for GET endpoints: query holds the parameters besides
@@ -183,6 +183,22 @@ type wireCall struct {
 	read bool
 	// once: one attempt, whatever safe says (the neutral pipeline retries).
 	once bool
+	// in is the request; when it is an answerBinder, the decoded answer
+	// must echo what it asked for.
+	in any
+}
+
+// answerBinder is implemented by requests whose answer echoes what they
+// asked for (a card_id, the values written): bindAnswer returns why the
+// decoded answer out cannot be the answer to this request, or nil. WeChat
+// signs nothing, so these echoes are all that ties an answer to its
+// request beyond TLS.
+type answerBinder interface{ bindAnswer(out any) string }
+
+// forgedAnswer is the error of an answer that does not match its request.
+func forgedAnswer(op, why string, read, safe bool) error {
+	return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Code: "FORGED_ANSWER",
+		Message: "the answer is not the answer to this request (" + why + "); it was refused"}, read, safe)
 }
 
 // call runs one API call with token refresh and, for a safe call, busy
@@ -229,6 +245,11 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 			if out != nil {
 				if err := json.Unmarshal(raw, out); err != nil {
 					return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
+				}
+				if b, ok := w.in.(answerBinder); ok {
+					if why := b.bindAnswer(out); why != "" {
+						return forgedAnswer(op, why, read, w.safe)
+					}
 				}
 			}
 			return nil

@@ -51,6 +51,29 @@ type GetCodeResponse struct {
 	OuterStr       string `json:"outer_str,omitempty"`
 }
 
+// sameCard reports why an answer naming card id got cannot answer a
+// request for want ("" when it can; an empty side is not compared).
+func sameCard(want, got string) string {
+	if want != "" && got != "" && want != got {
+		return "it is about card " + got + ", the request was for card " + want
+	}
+	return ""
+}
+
+func (r GetCodeRequest) bindAnswer(out any) string {
+	if a, ok := out.(*GetCodeResponse); ok {
+		return sameCard(r.CardID, a.Card.CardID)
+	}
+	return ""
+}
+
+func (r ConsumeCodeRequest) bindAnswer(out any) string {
+	if a, ok := out.(*ConsumeCodeResponse); ok {
+		return sameCard(r.CardID, a.Card.CardID)
+	}
+	return ""
+}
+
 // GetCode queries a code: its owner, validity and status.
 func (p *Provider) GetCode(ctx context.Context, req GetCodeRequest) (*GetCodeResponse, error) {
 	return invoke[GetCodeResponse](ctx, p, "GetCode", "/card/code/get", req)

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/walletcard/card/internal/walletrules"
 )
@@ -314,6 +315,21 @@ type UpdateMemberUserResponse struct {
 	ResultBonus   int64  `json:"result_bonus"`
 	ResultBalance int64  `json:"result_balance"`
 	OpenID        string `json:"openid"`
+}
+
+// bindAnswer: the answer shows the absolute values that were set.
+func (r UpdateMemberUserRequest) bindAnswer(out any) string {
+	a, ok := out.(*UpdateMemberUserResponse)
+	if !ok {
+		return ""
+	}
+	if r.Bonus != nil && a.ResultBonus != *r.Bonus {
+		return fmt.Sprintf("result_bonus %d, the request set %d", a.ResultBonus, *r.Bonus)
+	}
+	if r.Balance != nil && a.ResultBalance != *r.Balance {
+		return fmt.Sprintf("result_balance %d, the request set %d", a.ResultBalance, *r.Balance)
+	}
+	return ""
 }
 
 // UpdateMemberUser changes a member's points, balance or custom fields. A
