@@ -19,7 +19,8 @@
 //	ALIPAY_APP_ID        the app id
 //	ALIPAY_PRIVATE_KEY   the app's RSA private key (PEM or bare base64)
 //	ALIPAY_PUBLIC_KEY    Alipay's public key for the app
-//	ALIPAY_SANDBOX       "1" to use Alipay's sandbox (optional)
+//	ALIPAY_PRODUCTION    "1" to use Alipay's production gateway (default: the sandbox,
+//	                     as every example program)
 //	ALIPAY_TEMPLATE_ID   the card template to open (optional; without it the
 //	                     callback only redeems the code)
 //	ALIPAY_LISTEN        listen address, default 127.0.0.1:8080
@@ -259,7 +260,7 @@ func runReal() error {
 		redirect = "http://" + listen + "/alipay/callback"
 	}
 	p, err := alipay.NewFromKeys(os.Getenv("ALIPAY_APP_ID"), os.Getenv("ALIPAY_PRIVATE_KEY"), os.Getenv("ALIPAY_PUBLIC_KEY"),
-		&alipay.Options{Sandbox: os.Getenv("ALIPAY_SANDBOX") == "1"})
+		&alipay.Options{Sandbox: os.Getenv("ALIPAY_PRODUCTION") != "1"})
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,13 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
 
 // TestRunLocal runs the self-contained flow: authorize → callback → token →
 // card.open against alipaytest.
 func TestRunLocal(t *testing.T) {
-	if err := runLocal(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, runLocal())
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/walletcard/card/alipay"
 	"github.com/walletcard/card/alipay/alipaytest"
 )
@@ -18,13 +20,9 @@ func TestStateBoundToBrowser(t *testing.T) {
 	gw := alipaytest.NewServer(nil)
 	defer gw.Close()
 	client, err := gw.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p, err := alipay.New(client, &alipay.Options{AuthorizeURL: gw.AuthorizeURL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m := &merchant{p: p, redirect: "http://127.0.0.1/alipay/callback"}
 	h := m.routes()
 
@@ -36,13 +34,14 @@ func TestStateBoundToBrowser(t *testing.T) {
 			state = c
 		}
 	}
-	if state == nil || !state.HttpOnly || state.SameSite != http.SameSiteLaxMode || state.MaxAge <= 0 || state.Value == "" {
-		t.Fatalf("state cookie %+v", state)
-	}
-	loc, _ := url.Parse(rec.Header().Get("Location"))
-	if loc.Query().Get("state") != state.Value {
-		t.Fatalf("authorize URL state %q, cookie %q", loc.Query().Get("state"), state.Value)
-	}
+	require.NotNil(t, state)
+	assert.True(t, state.HttpOnly)
+	assert.Equal(t, http.SameSiteLaxMode, state.SameSite)
+	assert.Positive(t, state.MaxAge)
+	require.NotEmpty(t, state.Value)
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	require.NoError(t, err)
+	require.Equal(t, state.Value, loc.Query().Get("state"), "the authorize URL carries the cookie's state")
 
 	callback := func(stateParam string, cookie *http.Cookie) *httptest.ResponseRecorder {
 		q := url.Values{"app_id": {gw.AppID()}, "auth_code": {"code-unused"}, "scope": {"auth_ecard"}, "state": {stateParam}}
@@ -55,15 +54,9 @@ func TestStateBoundToBrowser(t *testing.T) {
 		return rec
 	}
 	// An attacker's callback (their own state, victim's browser without it).
-	if rec := callback(state.Value, nil); rec.Code != http.StatusBadRequest {
-		t.Errorf("no cookie: %d", rec.Code)
-	}
-	if rec := callback("attacker-state", state); rec.Code != http.StatusBadRequest {
-		t.Errorf("other state: %d", rec.Code)
-	}
-	if n := gw.Calls(alipay.MethodOAuthToken); n != 0 {
-		t.Errorf("%d code redemptions for refused callbacks", n)
-	}
+	assert.Equal(t, http.StatusBadRequest, callback(state.Value, nil).Code, "no cookie")
+	assert.Equal(t, http.StatusBadRequest, callback("attacker-state", state).Code, "other state")
+	assert.Zero(t, gw.Calls(alipay.MethodOAuthToken), "code redemptions for refused callbacks")
 	// The matching state passes the check (the made-up code then fails at
 	// the gateway) and the cookie is cleared.
 	rec = callback(state.Value, state)
@@ -71,7 +64,6 @@ func TestStateBoundToBrowser(t *testing.T) {
 	for _, c := range rec.Result().Cookies() {
 		cleared = cleared || (c.Name == stateCookie && c.MaxAge < 0)
 	}
-	if !cleared || gw.Calls(alipay.MethodOAuthToken) != 1 {
-		t.Errorf("matching state: cleared=%v redemptions=%d (%d %s)", cleared, gw.Calls(alipay.MethodOAuthToken), rec.Code, rec.Body)
-	}
+	assert.True(t, cleared, "the state cookie is cleared")
+	assert.Equal(t, 1, gw.Calls(alipay.MethodOAuthToken), "the matching state redeems the code")
 }
