@@ -255,12 +255,9 @@ func (h *AccessTokenHandle) fetch(ctx context.Context, force bool) (string, time
 }
 
 // String describes the handle without its secret or token.
-func (h *AccessTokenHandle) String() string {
-	if h == nil {
-		return "<nil *wechat.AccessTokenHandle>"
-	}
+func (h AccessTokenHandle) String() string {
 	fleet := "none"
-	if h.cell.fleet != nil {
+	if h.cell != nil && h.cell.fleet != nil {
 		fleet = "set"
 	}
 	return fmt.Sprintf("wechat.AccessTokenHandle{AppID:%s Secret:%s Source:%s BaseURL:%s Fleet:%s Token:%s}",
@@ -268,7 +265,10 @@ func (h *AccessTokenHandle) String() string {
 }
 
 // token is the token in memory ("" if none), for String.
-func (h *AccessTokenHandle) token() string {
+func (h AccessTokenHandle) token() string {
+	if h.cell == nil {
+		return ""
+	}
 	if v := h.cell.cur.Load(); v != nil {
 		return v.val
 	}
@@ -276,25 +276,19 @@ func (h *AccessTokenHandle) token() string {
 }
 
 // GoString is String: %#v never shows the secret.
-func (h *AccessTokenHandle) GoString() string { return h.String() }
+func (h AccessTokenHandle) GoString() string { return h.String() }
 
 // Format prints String for every verb (%v, %+v, %#v, %s …).
-func (h *AccessTokenHandle) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, h.String()) }
+func (h AccessTokenHandle) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, h.String()) }
 
 // LogValue logs the handle without its secret or token.
-func (h *AccessTokenHandle) LogValue() slog.Value {
-	if h == nil {
-		return slog.StringValue("<nil>")
-	}
+func (h AccessTokenHandle) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("app_id", h.appID), slog.String("secret", redactedIf(h.secret)),
 		slog.String("source", h.source.String()), slog.String("base_url", h.baseURL), slog.String("token", redactedIf(h.token())))
 }
 
 // MarshalJSON marshals the handle without its secret or token.
-func (h *AccessTokenHandle) MarshalJSON() ([]byte, error) {
-	if h == nil {
-		return []byte("null"), nil
-	}
+func (h AccessTokenHandle) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		AppID   string `json:"app_id"`
 		Secret  string `json:"secret"`
