@@ -421,9 +421,12 @@ func TestFleetLockHolderKilled(t *testing.T) {
 		killed.Sub(locked).Round(time.Millisecond), took.Round(time.Millisecond), lockTTL, ok, failed, maxMs, s.Calls(path))
 	require.Zero(t, failed, "%v", errs)
 	assert.Equal(t, 300, ok)
-	assert.LessOrEqual(t, took, lockTTL+500*time.Millisecond, "the next fetch waited longer than the lock's expiry")
+	// Slack: one poll interval, scheduling of 4 race-instrumented processes
+	// on a shared machine, and (for calls) the fetches after the lock.
+	const slack = time.Second
+	assert.LessOrEqual(t, took, lockTTL+slack, "the next fetch waited longer than the lock's expiry")
 	assert.GreaterOrEqual(t, took, lockTTL-300*time.Millisecond, "another member fetched while the lock was held")
-	assert.LessOrEqual(t, time.Duration(maxMs)*time.Millisecond, lockTTL+500*time.Millisecond, "a call waited longer than the lock's expiry")
+	assert.LessOrEqual(t, time.Duration(maxMs)*time.Millisecond, lockTTL+slack, "a call waited longer than the lock's expiry")
 	assert.Equal(t, 2, s.Calls(path), "token requests: the killed holder's and one more")
 }
 
