@@ -27,7 +27,7 @@ type MemoryClaims struct {
 
 	mu   sync.Mutex
 	m    map[claimKey]claimEntry
-	ring []claimSlot // insertion order, circular, len max
+	ring []claimSlot // insertion order, circular; grows up to max slots
 	head int
 	n    int
 	gen  uint64
@@ -130,16 +130,27 @@ func (c *MemoryClaims) Release(_ context.Context, key, value string) error {
 // putLocked records k in the map and at the ring's tail, dropping the
 // oldest slot when the ring is full.
 func (c *MemoryClaims) putLocked(k claimKey, value string, expiry int64) {
-	if c.ring == nil {
-		c.ring = make([]claimSlot, c.max)
-	}
-	if c.n == c.max {
-		c.dropOldestLocked()
+	if c.n == len(c.ring) {
+		if len(c.ring) < c.max {
+			c.growLocked()
+		} else {
+			c.dropOldestLocked()
+		}
 	}
 	c.gen++
 	c.m[k] = claimEntry{value: value, expiry: expiry, gen: c.gen}
-	c.ring[(c.head+c.n)%c.max] = claimSlot{key: k, expiry: expiry, gen: c.gen}
+	c.ring[(c.head+c.n)%len(c.ring)] = claimSlot{key: k, expiry: expiry, gen: c.gen}
 	c.n++
+}
+
+// growLocked doubles the ring (up to max), keeping the slots in order.
+func (c *MemoryClaims) growLocked() {
+	size := min(max(64, 2*len(c.ring)), c.max)
+	ring := make([]claimSlot, size)
+	for i := range c.n {
+		ring[i] = c.ring[(c.head+i)%len(c.ring)]
+	}
+	c.ring, c.head = ring, 0
 }
 
 // expireLocked drops slots from the head while they have expired.
@@ -157,7 +168,7 @@ func (c *MemoryClaims) dropOldestLocked() {
 		delete(c.m, s.key)
 	}
 	c.ring[c.head] = claimSlot{}
-	c.head = (c.head + 1) % c.max
+	c.head = (c.head + 1) % len(c.ring)
 	c.n--
 }
 

@@ -142,16 +142,6 @@ func (c *credCell) get(ctx context.Context, rejected string) (string, error) {
 	}
 }
 
-// forget drops the value in memory if it is v (tests, and callers that
-// learn a value is bad).
-func (c *credCell) forget(v string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.cur.Load(); cur != nil && cur.val == v {
-		c.cur.Store(nil)
-	}
-}
-
 // load gets a value other than rejected: from the fleet (or the cache), else
 // from WeChat. Only one load per cell runs at a time (the flight leader).
 func (c *credCell) load(ctx context.Context, rejected string) (string, time.Time, error) {

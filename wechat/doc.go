@@ -34,7 +34,11 @@
 // real host through silenceper's package-global HTTP client; AccessTokenHandle
 // (NewAccessTokenHandle) is a drop-in handle with its own base URL and
 // *http.Client, sharing silenceper's cache key, that fetches once for any
-// number of concurrent callers.
+// number of concurrent callers, from /cgi-bin/stable_token by default
+// (TokenSourceClassic for /cgi-bin/token). With Options.Fleet (a
+// CredentialStore such as wechatredis.Store) the token and the api_ticket
+// are shared by every process of a fleet: one fetch per expiry or rejection
+// fleet-wide, per-process fallback while the store is unreachable.
 //
 // When WeChat rejects a token (errcode 40001, 40014 or 42001) the call
 // refreshes it once and is repeated: a handle implementing TokenRefresher
@@ -59,14 +63,17 @@
 // duplicates (see DepositCodesResponse.ResentDuplicates and MaybeDeposited).
 //
 // The wx_card api_ticket for JS-SDK wx.addCard (CardAPITicket, CardExt) is
-// kept in the official account's cache under CardTicketCacheKey, so processes
-// sharing a Redis cache share one ticket. It is never the jsapi ticket.
+// shared through Options.Fleet, or else kept in the official account's cache
+// under CardTicketCacheKey, so processes sharing a Redis cache share one
+// ticket. It is never the jsapi ticket. Token and ticket answers are read up
+// to DefaultMaxCredentialAnswer bytes, status first, and their fetches never
+// follow a redirect.
 //
-// A cache that fails to store a fetched token or ticket (Redis down) never
-// fails the call: the value is kept in memory and used until it expires, so
-// an outage does not burn WeChat's small daily fetch quotas; the failure is
-// reported to Options.OnCacheError (TokenOptions.OnCacheError for a handle
-// built directly).
+// A cache or fleet store that fails (Redis down) never fails the call: the
+// value is kept in memory and used until it expires, so an outage does not
+// burn WeChat's small daily fetch quotas; the failure is reported to
+// Options.OnCacheError (TokenOptions.OnCacheError for a handle built
+// directly).
 //
 // # Errors
 //

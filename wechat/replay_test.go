@@ -378,3 +378,36 @@ func TestShiftedServerClockStillPushes(t *testing.T) {
 		t.Errorf("CreateTime is %v from now, want about %v (Clock)", d, ahead)
 	}
 }
+
+// TestMemoryClaimsGrowsInOrder: the ring grows while it wraps around, and
+// keeps every live claim and the expiry order.
+func TestMemoryClaimsGrowsInOrder(t *testing.T) {
+	now := time.Unix(1000, 0)
+	m := NewMemoryClaims(100, func() time.Time { return now })
+	ctx := context.Background()
+	claim := func(k string, ttl time.Duration) bool {
+		ok, _, err := m.Claim(ctx, k, "v", ttl)
+		require.NoError(t, err)
+		return ok
+	}
+	for i := range 32 {
+		require.True(t, claim("short"+strconv.Itoa(i), time.Second))
+	}
+	for i := range 32 {
+		require.True(t, claim("long"+strconv.Itoa(i), time.Hour))
+	}
+	now = now.Add(2 * time.Second) // the short ones expire: the head moves to the middle
+	for i := range 40 {            // wraps around, then grows past 64 slots
+		require.True(t, claim("new"+strconv.Itoa(i), time.Hour))
+	}
+	require.Equal(t, 72, m.Len())
+	for i := range 32 {
+		require.False(t, claim("long"+strconv.Itoa(i), time.Hour), "long%d lost in the growth", i)
+		require.True(t, claim("short"+strconv.Itoa(i)+"x", time.Hour))
+	}
+	require.LessOrEqual(t, m.slots(), 100)
+	require.LessOrEqual(t, m.Len(), 100)
+	for i := range 40 {
+		require.False(t, claim("new"+strconv.Itoa(i), time.Hour), "new%d lost", i)
+	}
+}

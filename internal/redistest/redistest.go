@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -24,10 +25,11 @@ import (
 
 // Server is one redis-server process owned by a test.
 type Server struct {
-	tb   testing.TB
-	bin  string
-	dir  string
-	port int
+	tb      testing.TB
+	bin     string
+	dir     string
+	port    int
+	cluster bool
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -58,11 +60,25 @@ func Binary() (string, error) {
 // test ends. It fails the test (t.Fatal) if the server cannot be started.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	return start(tb, false)
+}
+
+// StartCluster starts a one-node Redis Cluster (cluster mode, every hash
+// slot assigned to the node) on a free loopback port. It enforces what a
+// real cluster enforces on one client call, such as CROSSSLOT errors for
+// scripts whose keys hash to different slots.
+func StartCluster(tb testing.TB) *Server {
+	tb.Helper()
+	return start(tb, true)
+}
+
+func start(tb testing.TB, cluster bool) *Server {
+	tb.Helper()
 	bin, err := Binary()
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir()}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), cluster: cluster}
 	tb.Cleanup(s.Stop)
 	var last error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -107,14 +123,19 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bin,
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.dir,
 		"--save", "",
 		"--appendonly", "no",
 		"--protected-mode", "yes",
-	)
+	}
+	if s.cluster {
+		_ = os.Remove(filepath.Join(s.dir, "nodes.conf")) // a restarted node starts empty
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(s.dir, "nodes.conf"))
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	setParentDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
@@ -126,6 +147,14 @@ func (s *Server) start() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if err := ping(s.Addr()); err == nil {
+			if s.cluster {
+				if err := assignAllSlots(s.Addr(), deadline); err != nil {
+					_ = cmd.Process.Kill()
+					<-done
+					logf.Close()
+					return err
+				}
+			}
 			s.cmd, s.done, s.log = cmd, done, logf
 			return nil
 		}
@@ -153,6 +182,70 @@ func (s *Server) tail() string {
 		lines = lines[len(lines)-5:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// assignAllSlots gives every hash slot to the one node and waits until
+// the cluster state is ok.
+func assignAllSlots(addr string, deadline time.Time) error {
+	if _, err := Command(addr, "CLUSTER", "ADDSLOTSRANGE", "0", "16383"); err != nil {
+		return fmt.Errorf("assigning cluster slots: %w", err)
+	}
+	for {
+		info, err := Command(addr, "CLUSTER", "INFO")
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster state not ok: %q %v", info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Command sends one command to the server at addr and returns its reply
+// (a status, integer or bulk string reply; an error reply is an error).
+// It is enough for test setup; use a Redis client for anything else.
+func Command(addr string, args ...string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("empty reply")
+	}
+	switch line[0] {
+	case '+', ':':
+		return line[1:], nil
+	case '-':
+		return "", errors.New(line[1:])
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", err
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+	return "", fmt.Errorf("unsupported reply %q", line)
 }
 
 // ping sends PING and expects +PONG.

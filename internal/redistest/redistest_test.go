@@ -21,3 +21,16 @@ func TestStartStopRestart(t *testing.T) {
 	require.Equal(t, port, s.Port())
 	require.NoError(t, ping(s.Addr()))
 }
+
+// TestStartCluster: a one-node cluster owns every slot and refuses a
+// command whose keys hash to different slots.
+func TestStartCluster(t *testing.T) {
+	s := StartCluster(t)
+	info, err := Command(s.Addr(), "CLUSTER", "INFO")
+	require.NoError(t, err)
+	require.Contains(t, info, "cluster_state:ok")
+	_, err = Command(s.Addr(), "MSET", "a", "1", "b", "2")
+	require.ErrorContains(t, err, "CROSSSLOT")
+	_, err = Command(s.Addr(), "MSET", "{t}a", "1", "{t}b", "2")
+	require.NoError(t, err)
+}

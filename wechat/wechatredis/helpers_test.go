@@ -2,6 +2,7 @@ package wechatredis
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,18 +37,28 @@ type offsetClock struct{ off atomic.Int64 }
 func (c *offsetClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *offsetClock) Advance(d time.Duration) { c.off.Add(int64(d)) }
 
-// countingTransport counts requests to the token endpoints.
+// countingTransport records when this process sent a token request.
 type countingTransport struct {
-	base    http.RoundTripper
-	fetches atomic.Int64
+	base  http.RoundTripper
+	mu    sync.Mutex
+	times []int64 // unix ms
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	switch r.URL.Path {
 	case "/cgi-bin/stable_token", "/cgi-bin/token":
-		c.fetches.Add(1)
+		c.mu.Lock()
+		c.times = append(c.times, time.Now().UnixMilli())
+		c.mu.Unlock()
 	}
 	return c.base.RoundTrip(r)
+}
+
+// fetchTimes returns the times of this process's token requests.
+func (c *countingTransport) fetchTimes() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.times...)
 }
 
 // target is where a Provider talks to: a wechattest server, possibly

@@ -12,7 +12,7 @@
 //	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"redis:6379"}})
 //	fleet := wechatredis.New(rdb, nil)
 //	p, err := wechat.NewFromCredentials(appID, appSecret, &wechat.Options{Fleet: fleet})
-//	h := p.NewHandler(nil) // replay memory shared through fleet
+//	h, err := p.NewHandler(nil) // replay memory shared through fleet
 //	h.OnEvent(wechat.DedupEvents(fleet, nil, handle))
 //
 // When Redis is unreachable every operation fails within Options.Timeout;
