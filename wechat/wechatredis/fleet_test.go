@@ -112,8 +112,8 @@ func TestFleetRejectedTokenForceRefreshedOnce(t *testing.T) {
 		_, err := p.GetColors(ctx, wechat.GetColorsRequest{})
 		require.NoError(t, err)
 	}
-	old := s.StableToken()
-	s.FailNextCode("/card/getcolors", 40001, 4) // each Provider's next call is rejected
+	old := s.RejectStableToken() // WeChat refuses it, stable_token keeps serving it
+	require.NotEmpty(t, old)
 	errs := make([]error, len(ps))
 	var wg sync.WaitGroup
 	for i, p := range ps {

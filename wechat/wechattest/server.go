@@ -175,7 +175,7 @@ type fault struct {
 
 type token struct {
 	expires time.Time
-	state   int  // 0 valid, 1 expired (forced), 2 revoked
+	state   int  // 0 valid, 1 expired (forced), 2 revoked, 3 rejected but still served by stable_token
 	stable  bool // issued by /cgi-bin/stable_token
 }
 
@@ -513,7 +513,7 @@ func (s *Server) checkToken(tok string) *apiError {
 	defer s.meta.Unlock()
 	t := s.tokens[tok]
 	switch {
-	case t == nil || t.state == 2:
+	case t == nil || t.state == 2 || t.state == 3:
 		s.stable.rejected++
 		return errc(40001)
 	case t.state == 1 || !s.now().Before(t.expires):

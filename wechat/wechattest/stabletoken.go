@@ -118,9 +118,25 @@ func hStableToken(s *Server, rq *request) (any, *apiError) {
 	return s.issueStableLocked(now), nil
 }
 
-// stableValid reports whether a stable token is usable at now.
+// stableValid reports whether stable_token still serves t at now (a token
+// RejectStableToken marked is served although API calls refuse it).
 func stableValid(t *token, now time.Time) bool {
-	return t != nil && t.state == 0 && now.Before(t.expires)
+	return t != nil && (t.state == 0 || t.state == 3) && now.Before(t.expires)
+}
+
+// RejectStableToken makes API calls refuse the current stable token with
+// 40001 while stable_token in normal mode keeps handing it out, until a
+// force_refresh replaces it: the case where only force_refresh helps. It
+// returns the token ("" if there is none).
+func (s *Server) RejectStableToken() string {
+	s.meta.Lock()
+	defer s.meta.Unlock()
+	t := s.tokens[s.stable.current]
+	if !stableValid(t, s.now()) {
+		return ""
+	}
+	t.state = 3
+	return s.stable.current
 }
 
 // issueStableLocked makes a new current stable token.

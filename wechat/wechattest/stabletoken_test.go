@@ -158,3 +158,20 @@ func TestStableTokenBadRequests(t *testing.T) {
 	all, _ := c.s.StableTokenFetches()
 	assert.Zero(t, all)
 }
+
+// TestRejectStableToken: API calls refuse the marked token while
+// stable_token keeps serving it; a force refresh replaces it.
+func TestRejectStableToken(t *testing.T) {
+	c := newTC(t, nil)
+	assert.Empty(t, c.s.RejectStableToken(), "no stable token yet")
+	a, _, _ := c.stable(false)
+	require.Equal(t, a, c.s.RejectStableToken())
+	assert.Equal(t, 40001, c.works(a))
+	again, _, _ := c.stable(false)
+	assert.Equal(t, a, again, "normal mode must keep serving the rejected token")
+	b, _, code := c.stable(true)
+	require.Zero(t, code)
+	require.NotEqual(t, a, b)
+	assert.Zero(t, c.works(b))
+	assert.Equal(t, 40001, c.works(a))
+}
