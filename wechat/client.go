@@ -325,7 +325,7 @@ func (p *Provider) accessToken(ctx context.Context, op string) (string, error) {
 // With a handle implementing TokenRefresher (such as *AccessTokenHandle) it
 // calls RefreshAccessTokenContext. With any other handle (for example
 // silenceper's DefaultAccessToken or StableAccessToken) it deletes the cache
-// keys silenceper v2.1.6 uses for official-account tokens
+// keys silenceper (v2.1.6 through v2.1.10) uses for official-account tokens
 // ("gowechat_officialaccount__access_token_<appid>" and
 // "gowechat_officialaccount__stable_access_token_<appid>") from the account's
 // cache when they hold the rejected token, and asks the handle again; a
