@@ -114,9 +114,6 @@ func TestAnswersKeepTheLatest(t *testing.T) {
 	all := e.srv.Answers("")
 	require.Len(t, all, MaxRecordedAnswers+2) // + create + batchquery
 	assert.Equal(t, MethodTemplateBatchQuery, all[len(all)-1].Op)
-	for i := 1; i < len(all); i++ {
-		assert.Less(t, all[i-1].seq, all[i].seq)
-	}
 	// Answers returns copies.
 	all[0].Body[0] = 'X'
 	assert.NotEqual(t, byte('X'), e.srv.Answers("")[0].Body[0])

@@ -18,6 +18,7 @@ import (
 
 	alipay "github.com/smartwalle/alipay/v3"
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/hostile"
 )
 
 // DefaultAppID is the application id a Server uses when Options.AppID is empty.
@@ -146,8 +147,8 @@ type Server struct {
 	fails      map[string]*failRule
 	drops      map[string]int
 	latency    map[string]time.Duration
-	hostile    map[string]Hostile
-	answers    map[string][]Answer // recorded answers per method, oldest first
+	hostile    hostile.Queue    // pending hostile answers per method
+	answers    hostile.Recorder // recorded answers per method, oldest first
 	seq        int64
 	st         state
 }
@@ -179,8 +180,8 @@ func NewServer(opts *Options) *Server {
 		fails:    make(map[string]*failRule),
 		drops:    make(map[string]int),
 		latency:  make(map[string]time.Duration),
-		hostile:  make(map[string]Hostile),
-		answers:  make(map[string][]Answer),
+		hostile:  hostile.Queue{},
+		answers:  hostile.Recorder{Max: MaxRecordedAnswers},
 		st:       newState(),
 	}
 	if o.FreshKeys {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/hostile"
 )
 
 // Options configures a Server. The zero value (or a nil *Options) is valid.
@@ -91,10 +92,9 @@ type Server struct {
 	lost     map[string]int    // LoseAnswerNext: handled, then the connection is closed
 	latency  map[string]time.Duration
 	revoked  bool // RevokeCredentials: the app secret is refused
-	hostile  map[string]Hostile
-	streams  atomic.Int32        // hostile answers being written
-	answers  map[string][]Answer // recorded answers per path, oldest first
-	ansSeq   int64
+	hostile  hostile.Queue
+	streams  atomic.Int32     // hostile answers being written
+	answers  hostile.Recorder // recorded answers per path, oldest first
 	tokens   map[string]*token
 	tokFetch int
 	stable   stableState
@@ -233,8 +233,8 @@ func NewServer(opts *Options) *Server {
 		applied: map[string]*fault{},
 		lost:    map[string]int{},
 		latency: map[string]time.Duration{},
-		hostile: map[string]Hostile{},
-		answers: map[string][]Answer{},
+		hostile: hostile.Queue{},
+		answers: hostile.Recorder{Max: MaxRecordedAnswers},
 		images:  map[string]*uploadedImage{},
 		tokens:  map[string]*token{},
 		tickets: map[string]*ticket{},
