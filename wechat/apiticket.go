@@ -9,7 +9,6 @@ import (
 	"github.com/silenceper/wechat/v2/cache"
 
 	card "github.com/walletcard/card"
-	"github.com/walletcard/card/internal/retry"
 )
 
 // CardTicketCacheKey returns the cache key under which the wx_card api_ticket
@@ -49,56 +48,20 @@ func newCardTicketCell(p *Provider, fleet CredentialStore) *credCell {
 	}
 }
 
-// fetchCardTicket asks WeChat for the wx_card api_ticket. It refreshes the
-// access token once on 40001/40014/42001 and retries errcode -1 with p's
-// backoff, like every call, but sends the request itself so that the ticket
-// fetch never follows a redirect and reads at most DefaultMaxCredentialAnswer
-// bytes, whatever client the merchant supplied.
+// fetchCardTicket asks WeChat for the wx_card api_ticket, like every call
+// (exchange: the access token refreshed once on 40001/40014/42001, errcode
+// -1 resent with p's backoff, no redirect followed), reading at most
+// DefaultMaxCredentialAnswer bytes.
 func (p *Provider) fetchCardTicket(ctx context.Context, _ bool) (string, time.Duration, error) {
 	const op = "CardAPITicket"
-	hc := noRedirectClient(p.hc)
-	var (
-		ticket    string
-		ttl       time.Duration
-		refreshed bool
-	)
-	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
-		tok, err := p.accessToken(ctx, op)
-		if err != nil {
-			return err
-		}
-		for {
-			u := p.baseURL + "/cgi-bin/ticket/getticket?" + url.Values{"access_token": {tok}, "type": {"wx_card"}}.Encode()
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "bad getticket URL", Err: scrubErr(err)}
-			}
-			raw, err := roundTripLimit(hc, req, DefaultMaxCredentialAnswer)
-			if err != nil {
-				return wrapCtx(ctx, op, err)
-			}
-			ce, err := decodeErrcode(op, raw)
-			if err != nil {
-				return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable getticket answer", Err: err}
-			}
-			if ce != nil && isTokenErrcode(ce.ErrCode) && !refreshed {
-				refreshed = true
-				if tok, err = p.refreshToken(ctx, op, tok); err != nil {
-					return err
-				}
-				continue
-			}
-			if ce != nil {
-				return apiError(op, ce)
-			}
-			if ticket, ttl, err = credentialAnswer(raw, "ticket"); err != nil {
-				return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "getticket answer has no valid ticket", Err: err}
-			}
-			return nil
-		}
-	})
+	raw, err := p.exchange(ctx, wireCall{op: op, method: http.MethodGet, path: "/cgi-bin/ticket/getticket",
+		query: url.Values{"type": {"wx_card"}}, safe: true, read: true, limit: DefaultMaxCredentialAnswer})
 	if err != nil {
-		return "", 0, wrapCtx(ctx, op, err)
+		return "", 0, err
+	}
+	ticket, ttl, err := credentialAnswer(raw, "ticket")
+	if err != nil {
+		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "getticket answer has no valid ticket", Err: err}
 	}
 	return ticket, ttl, nil
 }

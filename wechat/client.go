@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -186,6 +187,10 @@ type wireCall struct {
 	// in is the request; when it is an answerBinder, the decoded answer
 	// must echo what it asked for.
 	in any
+	// contentType is the body's (default JSON); limit bounds the answer
+	// (default Options.MaxAnswerBytes).
+	contentType string
+	limit       int64
 }
 
 // answerBinder is implemented by requests whose answer echoes what they
@@ -201,12 +206,32 @@ func forgedAnswer(op, why string, read, safe bool) error {
 		Message: "the answer is not the answer to this request (" + why + "); it was refused"}, read, safe)
 }
 
-// call runs one API call with token refresh and, for a safe call, busy
-// retries. A failure after which WeChat may have applied a write (errcode
-// -1, a transport failure or an unreadable answer) is marked
-// OutcomeUnknown, and is of kind KindUnavailable (retryable) only when the
-// call is safe to send again.
+// call runs one API call (exchange) and decodes its answer into out (out
+// may be nil), checking that the answer echoes its request (answerBinder).
 func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
+	raw, err := p.exchange(ctx, w)
+	if err != nil || out == nil {
+		return err
+	}
+	read := w.read || readPaths[w.path]
+	if err := json.Unmarshal(raw, out); err != nil {
+		return unknownOutcome(&card.Error{Provider: ProviderName, Op: w.op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
+	}
+	if b, ok := w.in.(answerBinder); ok {
+		if why := b.bindAnswer(out); why != "" {
+			return forgedAnswer(w.op, why, read, w.safe)
+		}
+	}
+	return nil
+}
+
+// exchange sends one API call and returns the body of its success answer.
+// It refreshes the access token once on 40001/40014/42001 and, for a safe
+// call, resends after errcode -1 (Options.Retry). A failure after which
+// WeChat may have applied a write (errcode -1, a transport failure or an
+// unreadable answer) is marked OutcomeUnknown, and is of kind
+// KindUnavailable (retryable) only when the call is safe to send again.
+func (p *Provider) exchange(ctx context.Context, w wireCall) ([]byte, error) {
 	op := w.op
 	read := w.read || readPaths[w.path]
 	refreshed := false
@@ -214,13 +239,14 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 	if !w.safe || w.once {
 		pol.Attempts = 1
 	}
+	var out []byte
 	err := retry.Do(ctx, pol, isBusy, func(ctx context.Context) error {
 		tok, err := p.accessToken(ctx, op)
 		if err != nil {
 			return err
 		}
 		for {
-			raw, err := p.send(ctx, w.method, w.path, w.query, tok, w.body)
+			raw, err := p.send(ctx, w, tok)
 			if err != nil {
 				return unknownOutcome(wrapCtx(ctx, op, err), read, w.safe)
 			}
@@ -242,20 +268,11 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 				}
 				return e
 			}
-			if out != nil {
-				if err := json.Unmarshal(raw, out); err != nil {
-					return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
-				}
-				if b, ok := w.in.(answerBinder); ok {
-					if why := b.bindAnswer(out); why != "" {
-						return forgedAnswer(op, why, read, w.safe)
-					}
-				}
-			}
+			out = raw
 			return nil
 		}
 	})
-	return wrapCtx(ctx, op, err)
+	return out, wrapCtx(ctx, op, err)
 }
 
 // unknownOutcome marks err, a failure after which WeChat may have applied
@@ -276,36 +293,40 @@ func unknownOutcome(err error, read, safe bool) error {
 	return &c
 }
 
-// send performs one HTTP request; the body is rebuilt on every attempt.
-func (p *Provider) send(ctx context.Context, method, path string, query url.Values, tok string, body []byte) ([]byte, error) {
-	u := p.baseURL + path + "?access_token=" + url.QueryEscape(tok)
-	if len(query) > 0 {
+// send performs one HTTP request with the token; the body is rebuilt on
+// every attempt, and the answer is read up to w.limit (Options.MaxAnswerBytes
+// when zero).
+func (p *Provider) send(ctx context.Context, w wireCall, tok string) ([]byte, error) {
+	u := p.baseURL + w.path + "?access_token=" + url.QueryEscape(tok)
+	if len(w.query) > 0 {
 		q := url.Values{}
-		for k, v := range query {
+		for k, v := range w.query {
 			if k != "access_token" {
 				q[k] = v
 			}
 		}
 		u += "&" + q.Encode()
 	}
-	var rd *bytes.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	var body io.Reader
+	if w.body != nil {
+		body = bytes.NewReader(w.body)
 	}
-	var req *http.Request
-	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, method, u, rd)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, u, nil)
-	}
+	req, err := http.NewRequestWithContext(ctx, w.method, u, body)
 	if err != nil {
 		return nil, scrubErr(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if w.body != nil {
+		ct := w.contentType
+		if ct == "" {
+			ct = "application/json; charset=utf-8"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
-	return roundTripLimit(p.hc, req, p.maxAnswer)
+	limit := w.limit
+	if limit <= 0 {
+		limit = p.maxAnswer
+	}
+	return roundTripLimit(p.hc, req, limit)
 }
 
 // accessToken gets the token from the official account's handle.

@@ -17,7 +17,6 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
-	"github.com/walletcard/card/internal/retry"
 )
 
 // Image upload (POST /cgi-bin/media/uploadimg).
@@ -193,46 +192,9 @@ func (p *Provider) UploadImage(ctx context.Context, filename string, image []byt
 	return u, nil
 }
 
-// postMultipart POSTs a multipart body to BaseURL+path?access_token=TOKEN
-// and returns the answer's body once its errcode is 0 or absent. Like
-// call (client.go), it refreshes the token once on 40001/40014/42001,
-// retries errcode -1 with the Provider's backoff honouring ctx, and turns
-// any other errcode into a *card.Error.
+// postMultipart POSTs a multipart body to BaseURL+path like every call
+// (exchange: token refresh, -1 resent — a second upload of one image is
+// harmless) and returns the answer's body once its errcode is 0 or absent.
 func (p *Provider) postMultipart(ctx context.Context, op, path string, body []byte, contentType string) ([]byte, error) {
-	refreshed := false
-	var out []byte
-	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
-		tok, err := p.accessToken(ctx, op)
-		if err != nil {
-			return err
-		}
-		for {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.baseURL+path+"?access_token="+url.QueryEscape(tok), bytes.NewReader(body))
-			if err != nil {
-				return wrapCtx(ctx, op, scrubErr(err))
-			}
-			req.Header.Set("Content-Type", contentType)
-			raw, err := roundTripLimit(p.hc, req, p.maxAnswer)
-			if err != nil {
-				return wrapCtx(ctx, op, err)
-			}
-			ce, err := decodeErrcode(op, raw)
-			if err != nil {
-				return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable WeChat answer", Err: err}
-			}
-			if ce != nil && isTokenErrcode(ce.ErrCode) && !refreshed {
-				refreshed = true
-				if tok, err = p.refreshToken(ctx, op, tok); err != nil {
-					return err
-				}
-				continue
-			}
-			if ce != nil {
-				return apiError(op, ce)
-			}
-			out = raw
-			return nil
-		}
-	})
-	return out, wrapCtx(ctx, op, err)
+	return p.exchange(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, contentType: contentType, safe: true})
 }
