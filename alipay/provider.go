@@ -157,7 +157,7 @@ type Provider struct {
 	callbackURL  string
 	followAppID  string
 	maxAnswer    int64
-	updates      cardLocks // serializes Update per card (read-back binding)
+	updates      *cardLocks // serializes Update per card (read-back binding)
 }
 
 var (
@@ -258,6 +258,7 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 		callbackURL:  o.ClaimCallbackURL,
 		followAppID:  o.FollowAppID,
 		maxAnswer:    max,
+		updates:      new(cardLocks),
 	}
 	if p.policy == (retry.Policy{}) {
 		p.policy = retry.Default()
