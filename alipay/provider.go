@@ -91,13 +91,12 @@ type Options struct {
 	// HTTPClient is the HTTP client smartwalle uses. Default: a client with
 	// a 30-second overall timeout (DefaultHTTPTimeout), so that a gateway
 	// that never answers cannot hold a call forever when ctx has no deadline,
-	// and that follows no redirect. The client given is never changed: the
-	// Provider uses a copy whose transport wraps the client's (bounded
-	// answers, see MaxAnswerBytes) and whose redirect policy refuses, before
-	// anything is sent, every redirect to another scheme or host — the form
-	// body (biz_content, auth_token, app_auth_token) never leaves the
-	// gateway's host; same-host redirects follow the client's own
-	// CheckRedirect.
+	// The client given is never changed: the Provider uses a copy whose
+	// transport wraps the client's (bounded answers, see MaxAnswerBytes) and
+	// which follows no redirect — the gateway never redirects, and a
+	// redirect is refused (card.ErrUnavailable, Code REDIRECT_REFUSED)
+	// before anything is sent, so the form body (biz_content, auth_token,
+	// app_auth_token) never leaves the gateway's host.
 	HTTPClient *http.Client
 
 	// MaxAnswerBytes is the largest gateway answer read, in bytes; 0 means
@@ -184,10 +183,10 @@ const DefaultHTTPTimeout = 30 * time.Second
 // HTTP: New replaces the client's HTTP client (its exported Client field)
 // by a guarded copy — the *http.Client itself is never changed: answers are
 // bounded (Options.MaxAnswerBytes) and judged by their status before they
-// are read, and redirects never take a request to another host (the
-// default http.DefaultClient follows no redirect at all; a client of your
-// own follows same-host redirects by its own CheckRedirect). This writes to
-// the smartwalle client too, and protects every user of it.
+// are read, and no redirect is followed (REDIRECT_REFUSED), so a request
+// never goes to another host. This writes to the smartwalle client (once:
+// a client already guarded with the same limit is left alone), and
+// protects every user of it.
 //
 // Security: a smartwalle client built with production=true downloads and
 // trusts, without checking it against any root, whatever certificate the
@@ -240,7 +239,7 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 	// A client already guarded with this limit is not written to again, so
 	// that a second Provider may be built on a client in use.
 	if g, ok := guarded(client.Client); !ok || g.max != max {
-		client.Client = guardClient(client.Client, max, isOwnClient(client.Client))
+		client.Client = guardClient(client.Client, max)
 	}
 	probe := probeClient(client)
 	if !probe.beijing {
@@ -392,17 +391,11 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 			gateway = SandboxGateway
 		}
 	}
-	// newProvider guards the client (bounded answers, no redirect off the
-	// host); a client made here follows no redirect at all.
-	hc, own := o.HTTPClient, o.HTTPClient == nil
-	if own {
+	// newProvider guards the client: bounded answers, no redirect.
+	hc := o.HTTPClient
+	if hc == nil {
 		hc = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
-	max := o.MaxAnswerBytes
-	if max <= 0 {
-		max = DefaultMaxAnswerBytes
-	}
-	hc = guardClient(hc, max, own)
 	// Always production=false, whatever the gateway: in production mode
 	// smartwalle downloads and trusts, unchecked, any certificate an answer
 	// names (see New). The gateway URL alone decides where calls go.

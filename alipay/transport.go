@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	card "github.com/walletcard/card"
@@ -17,10 +16,6 @@ import (
 // kilobytes).
 const DefaultMaxAnswerBytes = 4 << 20
 
-// maxRedirects is how many same-host redirects a merchant client may follow
-// when its own CheckRedirect is nil (net/http's default).
-const maxRedirects = 10
-
 // guardedTransport bounds every answer a Provider's HTTP client receives:
 // the status is judged before the body is read (2xx answers are read,
 // redirects are left to the client's CheckRedirect, anything else is refused
@@ -30,10 +25,8 @@ const maxRedirects = 10
 type guardedTransport struct {
 	base http.RoundTripper
 	max  int64
-	// orig is the client as it was before it was guarded; own records
-	// whether no redirect at all is followed.
+	// orig is the client as it was before it was guarded.
 	orig *http.Client
-	own  bool
 }
 
 // RoundTrip sends req through the base transport and applies the limits.
@@ -142,39 +135,28 @@ func asAnswerError(err error) (*answerError, bool) {
 
 // guardClient returns a copy of hc whose transport bounds every answer to
 // max bytes and judges its status before reading it, and whose redirect
-// policy never lets a request leave the host it was sent to: with own (a
-// client this package made, or http.DefaultClient) no redirect is followed
-// at all; otherwise (the merchant's client) a redirect to the same scheme
-// and host follows the client's own CheckRedirect and any other is refused
-// before anything is sent — so the form body (biz_content, auth_token,
-// app_auth_token, the signature) never reaches another host. hc itself is
-// never changed. A client guardClient returned is guarded again from the
-// client it was made from.
-func guardClient(hc *http.Client, max int64, own bool) *http.Client {
+// policy follows no redirect: the refusal happens before anything is sent,
+// so the form body (biz_content, auth_token, app_auth_token, the
+// signature) never reaches another host. (A same-host redirect could not be
+// followed either: the certificate-download guard of every call, see
+// guardDownloads, lets no second request start once an answer has begun.)
+// hc itself is never changed. A client guardClient returned is guarded again
+// from the client it was made from.
+func guardClient(hc *http.Client, max int64) *http.Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	if g, ok := hc.Transport.(*guardedTransport); ok && g.orig != nil {
-		hc, own = g.orig, own || g.own
+	if g, ok := guarded(hc); ok {
+		hc = g.orig
 	}
 	c := *hc
 	base := c.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c.Transport = &guardedTransport{base: base, max: max, orig: hc, own: own}
-	merchant := hc.CheckRedirect
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if own || len(via) == 0 || !sameOrigin(req.URL, via[0].URL) {
-			return &answerError{redirect: req.URL.Host}
-		}
-		if merchant != nil {
-			return merchant(req, via)
-		}
-		if len(via) >= maxRedirects {
-			return errors.New("stopped after " + strconv.Itoa(maxRedirects) + " redirects")
-		}
-		return nil
+	c.Transport = &guardedTransport{base: base, max: max, orig: hc}
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		return &answerError{redirect: req.URL.Host}
 	}
 	return &c
 }
@@ -187,13 +169,3 @@ func guarded(hc *http.Client) (*guardedTransport, bool) {
 	g, ok := hc.Transport.(*guardedTransport)
 	return g, ok && g.orig != nil
 }
-
-// sameOrigin reports whether a and b have the same scheme and host (with
-// port).
-func sameOrigin(a, b *url.URL) bool {
-	return a != nil && b != nil && a.Scheme == b.Scheme && a.Host == b.Host
-}
-
-// isOwnClient reports whether hc is a client the merchant did not choose:
-// nil or http.DefaultClient (smartwalle's default).
-func isOwnClient(hc *http.Client) bool { return hc == nil || hc == http.DefaultClient }
