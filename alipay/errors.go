@@ -280,9 +280,15 @@ func redactErr(err error, secrets []string) error {
 	return err
 }
 
-// CodeUnsignedResponse is the Code of the error of an answer that claims
-// success (code 10000, or none) without a signature: forged or broken, it is
-// never accepted, and the outcome of the call is unknown.
+// CodeUnsignedResponse is the Code of the error of every answer that came
+// without a signature. One that claims success (code 10000, or none) is
+// forged or broken: never accepted, KindUnknown. An unsigned error is
+// classified by its code only (see unsignedError); its code and sub_code
+// stay readable in the *alipaysdk.Error inside (errors.As), but are never
+// the error's Code, so that no rule keyed on a sub_code (a repeated
+// delete's CARD_IS_DELETED_ALREADY, an open's CARD_HAS_OPENED) ever acts
+// on an unsigned answer. For a call that changes something the outcome is
+// unknown.
 const CodeUnsignedResponse = "UNSIGNED_RESPONSE"
 
 // unsignedCause is the cause of the error of an unsigned error answer: the
@@ -295,10 +301,7 @@ func (u *unsignedCause) Error() string { return "unsigned answer: " + u.sdk.Erro
 func (u *unsignedCause) Unwrap() error { return u.sdk }
 
 // isUnsigned reports whether ce is the error of an unsigned answer.
-func isUnsigned(ce *card.Error) bool {
-	var u *unsignedCause
-	return ce.Code == CodeUnsignedResponse || errors.As(ce.Err, &u)
-}
+func isUnsigned(ce *card.Error) bool { return ce.Code == CodeUnsignedResponse }
 
 // unsignedError classifies an answer that came without a signature — an
 // {"error_response":…} or a method node with no sign. Anyone on the path
@@ -332,7 +335,7 @@ func unsignedError(c call, ae *alipaysdk.Error) *card.Error {
 		kind, h = k, hh
 	}
 	ge := gatewayError(c, code, ae.Msg, sub, ae.SubMsg)
-	e := &card.Error{Kind: kind, Code: ge.Code,
+	e := &card.Error{Kind: kind, Code: CodeUnsignedResponse,
 		Message: "unsigned answer, classified by its code only (an unsigned answer never decides a business outcome)",
 		Err:     &unsignedCause{sdk: ge.Err.(*alipaysdk.Error)}}
 	switch {
