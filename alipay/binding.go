@@ -36,9 +36,10 @@ import (
 //     template_id, when echoed, equal to the request's;
 //   - activateurl.apply: the template_id of apply_card_url, when the link
 //     has one, equal to the request's;
-//   - consume.sync: external_card_no present, and equal to the target for
-//     EXTERNAL_CARD or to card_info.external_card_no when the request sets
-//     it;
+//   - consume.sync: external_card_no present, and equal to
+//     card_info.external_card_no when the request sets it;
+//   - activateform.query: infos present; benefit.modify and benefit.delete:
+//     result present;
 //   - benefit.query: every benefit's template_id and benefit_id equal to the
 //     request's when it names them;
 //   - every answer: no member that only another method's answers carry
@@ -51,9 +52,11 @@ import (
 // the same bytes for every call of the three), card.delete (biz_serial_no
 // is Alipay's own serial), template.create (the id of the template made by
 // whichever request), template.query and template.batchquery,
-// activateform.query, benefit.create, benefit.modify and benefit.delete,
-// image upload, oauth.token and user.info.share — is accepted when
-// replayed from another call of the same method; so is a failure answer
+// activateform.query, consume.sync without card_info.external_card_no,
+// benefit.create, benefit.modify and benefit.delete, benefit.query of a
+// template without benefits, image upload, oauth.token and
+// user.info.share — is accepted when replayed from another call of the
+// same method (for the three bare ones, from one another); so is a failure answer
 // (code, msg, sub_code and sub_msg only), and an earlier genuine answer
 // about the same card or template. The neutral Update closes its gap by
 // reading the card back (see Update).

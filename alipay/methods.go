@@ -269,7 +269,8 @@ func (r ActivateURLApplyRequest) call() call {
 // user's auth_token and returns what the user submitted.
 func (p *Provider) ActivateFormQuery(ctx context.Context, req ActivateFormQueryRequest) (*ActivateFormQueryResponse, error) {
 	req.BizType = orDefault(req.BizType, BizTypeMemberCard)
-	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true, read: true})
+	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true, read: true,
+		bind: presentMember("infos")})
 }
 
 // ConsumeSync calls alipay.marketing.card.consume.sync. It is not retried
@@ -277,10 +278,7 @@ func (p *Provider) ActivateFormQuery(ctx context.Context, req ActivateFormQueryR
 func (p *Provider) ConsumeSync(ctx context.Context, req ConsumeSyncRequest) (*ConsumeSyncResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
 	ext := "" // the external number the answer must echo, when the request knows it
-	switch {
-	case req.TargetCardNoType == CardNoExternal:
-		ext = req.TargetCardNo
-	case req.CardInfo != nil:
+	if req.CardInfo != nil {
 		ext = req.CardInfo.ExternalCardNo
 	}
 	return invoke[ConsumeSyncResponse](ctx, p, req, call{method: MethodConsumeSync, biz: req.wire(),
@@ -311,7 +309,7 @@ func (p *Provider) BenefitCreate(ctx context.Context, req BenefitCreateRequest) 
 
 // BenefitModify calls alipay.marketing.card.benefit.modify.
 func (p *Provider) BenefitModify(ctx context.Context, req BenefitModifyRequest) (*BenefitResult, error) {
-	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitModify, biz: req, retry: true})
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitModify, biz: req, retry: true, bind: presentMember("result")})
 }
 
 // BenefitQuery calls alipay.marketing.card.benefit.query.
@@ -324,7 +322,7 @@ func (p *Provider) BenefitQuery(ctx context.Context, req BenefitQueryRequest) (*
 // repeat of a delete whose answer was lost is answered BENEFIT_NOT_EXIST,
 // which cannot be told apart from a wrong benefit id.
 func (p *Provider) BenefitDelete(ctx context.Context, req BenefitDeleteRequest) (*BenefitResult, error) {
-	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req})
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req, bind: presentMember("result")})
 }
 
 // ImageUpload calls alipay.offline.material.image.upload, sending the image as
