@@ -224,3 +224,28 @@ func pointsOf(s *alipaytest.Server, cardNo string) card.Points {
 
 // member2 is member (helpers_test.go), named apart from the local type.
 func member2(s *alipaytest.Server) (string, string) { return member(s) }
+
+// TestRepeatedKeyedDeleteOfGoneCard: a delete whose answer was lost is
+// reported with its outcome unknown; the caller's repeat with the same key
+// finds the card gone and is success — whether the gateway replays the
+// first answer to the serial or forgets it (ForgetSerials). A new delete
+// (no key of the caller's) of the deleted card is still ErrNotFound.
+func TestRepeatedKeyedDeleteOfGoneCard(t *testing.T) {
+	for _, forget := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ForgetSerials=%v", forget), func(t *testing.T) {
+			s := alipaytest.NewServer(&alipaytest.Options{ForgetSerials: forget})
+			t.Cleanup(s.Close)
+			p := newProvider(t, s, func(o *alipay.Options) { o.Retry = retry.Policy{Attempts: 1} })
+			c := openCard(t, s, p, newTemplate(t, p))
+			s.LoseAnswerNext(alipay.MethodCardDelete, 1)
+			req := card.DeleteRequest{Ref: c.Ref, IdempotencyKey: "mine"}
+			err := p.Delete(ctx(t), req)
+			require.ErrorIs(t, err, card.ErrOutcomeUnknown)
+			st, _ := s.Card(c.Ref.CardNo)
+			require.True(t, st.Deleted, "the lost delete was applied")
+			require.NoError(t, p.Delete(ctx(t), req), "the caller's repeat")
+			err = p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}) // a new delete, its key generated
+			require.ErrorIs(t, err, card.ErrNotFound)
+		})
+	}
+}
