@@ -96,15 +96,39 @@
 // reconciled with card.query by external card number and counts as success
 // when the user's card has that number.
 //
-// A response whose signature is missing, wrong, made with another key, or whose
-// body was changed after signing is never accepted. Gateway-level errors
-// (error_response, or codes 20000, 20001, 40001–40003, 40005, 40006) may come
-// unsigned from the real gateway and are reported by their code; an unsigned
-// success or business result (10000, 40004) is rejected.
+// # Trust boundaries
 //
-// Secrets (private keys, auth tokens, access and refresh tokens, auth codes)
-// never appear in an error message: they are removed from anything the gateway
-// echoes back.
+// A response whose signature is missing, wrong, made with another key, or whose
+// body was changed after signing is never accepted. An answer that came
+// without a signature — {"error_response":…} or a method node with no sign
+// — never decides a business outcome: it is classified by its code only, as
+// unauthenticated, unavailable or invalid argument (never NotFound,
+// AlreadyExists or Conflict, whatever its sub_code), its Code is
+// CodeUnsignedResponse, and for a call that changes something its outcome
+// is unknown. An unsigned success is refused. The real gateway signs its
+// own errors (bad request signature, stale timestamp) under the method's
+// node; both shapes are handled.
+//
+// A valid signature is not a valid answer: Alipay signs the node's bytes,
+// not its name nor the request. An answer is accepted only when its node
+// carries no member of another method's answer and echoes the identifiers
+// of the request (card numbers, external card number, template id); else
+// it is refused with Code CodeForgedAnswer, outcome unknown for a mutation.
+// CodeForgedAnswer lists each method's binding and the protocol's limits
+// (answers that echo nothing of their request). Update confirms its
+// card.update by reading the card back (CodeUpdateNotConfirmed).
+//
+// Answers are read through a limit (Options.MaxAnswerBytes, default 4 MiB)
+// after their HTTP status was judged (a non-2xx answer is refused unread),
+// and no redirect is followed, by any client: the form body, with the
+// auth_token and app_auth_token, never goes to another host. The
+// merchant's *http.Client is never changed; a guarded copy is used.
+//
+// Secrets (private keys, auth tokens, access and refresh tokens, auth codes,
+// the app auth token) never appear in an error message — they are removed
+// from anything the gateway echoes back — nor in any printed or logged
+// value: Provider, Options, Token, the requests that carry tokens and
+// ActivationCallback redact them in fmt's verbs, log/slog and JSON.
 //
 // # Time
 //

@@ -46,7 +46,17 @@ func (p *Provider) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 }
 
 // Update sets absolute values with alipay.marketing.card.update (occur_time
-// now, Beijing time) and then reads the card back with card.query.
+// now, Beijing time) and then reads the card back with card.query. Alipay's
+// card.update answer echoes nothing of its request, so the read-back binds
+// it: when the card does not show every value just written (another
+// writer's update came in between, or the success answer was not this
+// update's), Update sends the same values again (without the member
+// message) and reads back, up to three times in all; then it returns an
+// error of Code CodeUpdateNotConfirmed whose outcome is unknown
+// (card.ErrOutcomeUnknown), never success. Updates of one card through one
+// Provider run one at a time, so that they never make each other
+// unconfirmed; writers elsewhere (other processes) can, and then the last
+// to confirm its values wins.
 // PointsChange becomes merchant_card_msg_info.changed_point, the message
 // Alipay shows the member; it is sent on the first attempt only, so a retry
 // after a lost answer never shows the member the message twice. Note is not
@@ -220,11 +230,65 @@ func (d cardDriver) Update(ctx context.Context, c driver.Call, req card.UpdateRe
 	}
 	// Absolute values: repeating the update is safe (the message goes with
 	// the first attempt only).
-	wire := call{method: MethodCardUpdate, biz: u.wire(), retry: true, once: true}
-	if _, err := send[CardUpdateResponse](ctx, d.p, wire); err != nil {
-		return nil, neutral(err)
+	unlock, err := d.p.updates.lock(ctx, req.Ref.CardNo)
+	if err != nil {
+		return nil, err
 	}
-	return d.query(ctx, req.Ref)
+	defer unlock()
+	for try := 1; ; try++ {
+		wire := call{method: MethodCardUpdate, biz: u.wire(), retry: true, once: true}
+		if _, err := send[CardUpdateResponse](ctx, d.p, wire); err != nil {
+			if try > 1 {
+				// An earlier card.update of this call was answered success.
+				return nil, neutral(outcome(err, wire, true))
+			}
+			return nil, neutral(err)
+		}
+		got, err := d.query(ctx, req.Ref)
+		if err != nil {
+			return nil, err
+		}
+		field := unconfirmed(req, got)
+		if field == "" {
+			return got, nil
+		}
+		if try == updateConfirmations || ctx.Err() != nil {
+			return nil, &card.Error{Kind: card.KindUnknown, Code: CodeUpdateNotConfirmed, Field: field, OutcomeUnknown: true,
+				Message: MethodCardUpdate + " answered success but " + MethodCardQuery + " shows another " + field +
+					": the answer may not be this update's (Alipay's card.update answer carries nothing of its request), " +
+					"or other updates keep coming in between; the outcome is unknown, read the card before repeating the update"}
+		}
+		// Another writer, or an answer that was not this update's: send the
+		// same absolute values again, without the member message.
+		u.MerchantCardMsgInfo = nil
+	}
+}
+
+// updateConfirmations is how many times Update sends card.update and reads
+// the card back before it reports CodeUpdateNotConfirmed.
+const updateConfirmations = 3
+
+// CodeUpdateNotConfirmed is the Code of the error of an Update whose
+// card.update was answered success but whose read-back (card.query) does
+// not show every value it set (Field names the first that differs). The
+// outcome is unknown (card.ErrOutcomeUnknown): card.update's answer node
+// echoes nothing of its request, so a genuine success answer of another
+// update, replayed by someone on the path, looks exactly like this one's;
+// another writer may also have changed the card in between.
+const CodeUpdateNotConfirmed = "UPDATE_NOT_CONFIRMED"
+
+// unconfirmed returns the name of the first value req sets that c does not
+// show, or "".
+func unconfirmed(req card.UpdateRequest, c *card.Card) string {
+	switch {
+	case req.Level != nil && c.Level != *req.Level:
+		return "Level"
+	case req.Points != nil && c.Points != *req.Points:
+		return "Points"
+	case req.Balance != nil && c.Balance != *req.Balance:
+		return "Balance"
+	}
+	return ""
 }
 
 func (d cardDriver) Delete(ctx context.Context, c driver.Call, req card.DeleteRequest) error {

@@ -179,6 +179,10 @@ func decodeResponse(c call, raw []byte, out any) error {
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return &card.Error{Kind: card.KindUnknown, Message: "cannot decode the response node", Err: err}
 	}
+	success := (env.Code == "" && c.noCode) || alipaysdk.Code(env.Code).IsSuccess()
+	if err := checkAnswer(c, raw, success); err != nil {
+		return err
+	}
 	switch {
 	case env.Code == "" && c.noCode:
 	case alipaysdk.Code(env.Code).IsSuccess():
@@ -274,4 +278,71 @@ func redactErr(err error, secrets []string) error {
 		return errors.New(r)
 	}
 	return err
+}
+
+// CodeUnsignedResponse is the Code of the error of every answer that came
+// without a signature. One that claims success (code 10000, or none) is
+// forged or broken: never accepted, KindUnknown. An unsigned error is
+// classified by its code only (see unsignedError); its code and sub_code
+// stay readable in the *alipaysdk.Error inside (errors.As), but are never
+// the error's Code, so that no rule keyed on a sub_code (a repeated
+// delete's CARD_IS_DELETED_ALREADY, an open's CARD_HAS_OPENED) ever acts
+// on an unsigned answer. For a call that changes something the outcome is
+// unknown.
+const CodeUnsignedResponse = "UNSIGNED_RESPONSE"
+
+// unsignedCause is the cause of the error of an unsigned error answer: the
+// gateway's answer as smartwalle decoded it, marked as unsigned.
+type unsignedCause struct{ sdk *alipaysdk.Error }
+
+func (u *unsignedCause) Error() string { return "unsigned answer: " + u.sdk.Error() }
+
+// Unwrap returns the *alipaysdk.Error, so errors.As still finds it.
+func (u *unsignedCause) Unwrap() error { return u.sdk }
+
+// isUnsigned reports whether ce is the error of an unsigned answer.
+func isUnsigned(ce *card.Error) bool { return ce.Code == CodeUnsignedResponse }
+
+// unsignedError classifies an answer that came without a signature — an
+// {"error_response":…} or a method node with no sign. Anyone on the path
+// can write one, so it never decides a business outcome: its kind comes from
+// its code alone (20000, 40003, 40004, 40005 and unknown codes:
+// unavailable; 20001, 40006: unauthenticated; 40001, 40002: invalid
+// argument), refined by its sub_code only within those three kinds
+// (isv.invalid-signature is unauthenticated, not invalid argument), never
+// NotFound, AlreadyExists, Conflict or any other kind a sub_code such as
+// CARD_NOT_EXIT would give a signed answer. An unsigned success is refused
+// as CodeUnsignedResponse. For a call that changes something the outcome is
+// unknown (outcomeUnknown): the unsigned answer may stand in place of the
+// gateway's.
+func unsignedError(c call, ae *alipaysdk.Error) *card.Error {
+	code, sub := string(ae.Code), ae.SubCode
+	var kind card.Kind
+	switch code {
+	case "", "10000":
+		return &card.Error{Kind: card.KindUnknown, Code: CodeUnsignedResponse,
+			Message: "the gateway's answer to " + c.method + " carried no signature and was rejected; the outcome is unknown"}
+	case "20001", "40006":
+		kind = card.KindUnauthenticated
+	case "40001", "40002":
+		kind = card.KindInvalidArgument
+	default:
+		kind = card.KindUnavailable
+	}
+	h := hintNone
+	switch k, hh := classify(code, sub); k {
+	case card.KindUnauthenticated, card.KindUnavailable, card.KindInvalidArgument:
+		kind, h = k, hh
+	}
+	ge := gatewayError(c, code, ae.Msg, sub, ae.SubMsg)
+	e := &card.Error{Kind: kind, Code: CodeUnsignedResponse,
+		Message: "unsigned answer, classified by its code only (an unsigned answer never decides a business outcome)",
+		Err:     &unsignedCause{sdk: ge.Err.(*alipaysdk.Error)}}
+	switch {
+	case h == hintUserToken && c.tokenCall():
+		e.Message += "; " + tokenHint(orDefault(c.scope, ScopeECard))
+	case h == hintAppAuth:
+		e.Message += "; " + appAuthHint
+	}
+	return e
 }

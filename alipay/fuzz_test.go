@@ -1,6 +1,7 @@
 package alipay
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -120,6 +121,61 @@ func FuzzRedact(f *testing.F) {
 		out := redact(msg, []string{secret})
 		if strings.Contains(out, secret) {
 			t.Fatalf("redact(%q) = %q still holds %q", msg, out, secret)
+		}
+	})
+}
+
+// bindTargets are calls whose answers checkAnswer binds, with their
+// requests' identifiers.
+func bindTargets() []call {
+	return []call{
+		CardOpenRequest{CardExtInfo: MerchantCard{ExternalCardNo: "EXT1"}}.call(),
+		CardQueryRequest{TargetCardNo: "C1"}.call(),
+		CardQueryRequest{TargetCardNo: "EXT1", TargetCardNoType: CardNoExternal, TemplateID: "T1"}.call(),
+		CardDeleteRequest{OutSerialNo: "k", TargetCardNo: "C1"}.call(),
+		TemplateCreateRequest{RequestID: "r"}.call(),
+		TemplateQueryRequest{TemplateID: "T1"}.call(),
+		ActivateURLApplyRequest{TemplateID: "T1"}.call(),
+		{method: MethodCardUpdate},
+		{method: MethodBenefitQuery, bind: benefitsOf("T1", "B1")},
+		{method: MethodConsumeSync, bind: echoes("external_card_no", "EXT1", true)},
+		{method: MethodOAuthToken, noCode: true},
+	}
+}
+
+// FuzzCheckAnswer feeds arbitrary verified-node bytes to the binding
+// check of every kind of call: it never panics, refuses only with a
+// KindUnknown FORGED_ANSWER *card.Error whose text quotes nothing of the
+// answer, and decides the same way twice.
+func FuzzCheckAnswer(f *testing.F) {
+	f.Add(uint8(0), true, []byte(`{"code":"10000","msg":"Success","card_info":{"biz_card_no":"C9","external_card_no":"EXT1"}}`))
+	f.Add(uint8(1), true, []byte(`{"code":"10000","msg":"Success","card_info":{"biz_card_no":"C2"},"schema_url":"x"}`))
+	f.Add(uint8(3), true, []byte(`{"code":"10000","msg":"Success","card_info":{"biz_card_no":"C1"}}`))
+	f.Add(uint8(6), true, []byte(`{"code":"10000","apply_card_url":"https%3A%2F%2Fm.alipay.com%2Factivecard.htm%3Ftemplate_id%3DT2"}`))
+	f.Add(uint8(8), true, []byte(`{"code":"10000","mcard_template_benefit_query":[{"benefit_id":"B1","template_id":"T2"}]}`))
+	f.Add(uint8(7), false, []byte(`{"code":"40004","sub_code":"CARD_NOT_EXIT","template_id":"T1"}`))
+	f.Fuzz(func(t *testing.T, which uint8, success bool, raw []byte) {
+		targets := bindTargets()
+		c := targets[int(which)%len(targets)]
+		err := checkAnswer(c, raw, success)
+		again := checkAnswer(c, raw, success)
+		if (err == nil) != (again == nil) {
+			t.Fatalf("not deterministic: %v / %v", err, again)
+		}
+		if err == nil {
+			return
+		}
+		ce, ok := err.(*card.Error)
+		if !ok || ce.Kind != card.KindUnknown || ce.Code != CodeForgedAnswer {
+			t.Fatalf("error %T %v", err, err)
+		}
+		if !utf8.ValidString(ce.Message) {
+			t.Fatalf("message is not UTF-8: %q", ce.Message)
+		}
+		for _, v := range []string{"C9", "C2", "T2", "EXT9"} {
+			if bytes.Contains(raw, []byte(v)) && strings.Contains(ce.Message, v) {
+				t.Fatalf("message quotes the answer: %s", ce.Message)
+			}
 		}
 	})
 }

@@ -83,7 +83,9 @@ func (p *Provider) CardOpen(ctx context.Context, req CardOpenRequest) (*CardOpen
 }
 
 func (r CardOpenRequest) call() call {
-	return call{method: MethodCardOpen, biz: r, authToken: r.AuthToken, retry: true, keyParam: "out_serial_no", key: r.OutSerialNo}
+	ext := r.CardExtInfo.ExternalCardNo
+	return call{method: MethodCardOpen, biz: r, authToken: r.AuthToken, retry: true, keyParam: "out_serial_no", key: r.OutSerialNo,
+		bind: allOf(presentMember("card_info.biz_card_no"), echoes("card_info.external_card_no", ext, ext != ""))}
 }
 
 // cardOpen sends card.open as c and reconciles a CARD_HAS_OPENED answer to
@@ -142,7 +144,15 @@ func (r CardQueryRequest) call() call {
 		d := u.withDefaults()
 		r.CardUserInfo = &d
 	}
-	return call{method: MethodCardQuery, biz: r, retry: true, read: true}
+	var target binder // D_QR_CODE and D_BAR_CODE answers echo nothing of the code
+	switch r.TargetCardNoType {
+	case CardNoBiz:
+		target = echoes("card_info.biz_card_no", r.TargetCardNo, true)
+	case CardNoExternal:
+		target = allOf(presentMember("card_info.biz_card_no"), echoes("card_info.external_card_no", r.TargetCardNo, true))
+	}
+	return call{method: MethodCardQuery, biz: r, retry: true, read: true,
+		bind: allOf(target, echoes("card_info.template_id", r.TemplateID, false))}
 }
 
 // CardUpdate calls alipay.marketing.card.update. CardInfo carries absolute
@@ -183,7 +193,8 @@ func (p *Provider) CardDelete(ctx context.Context, req CardDeleteRequest) (*Card
 func (r CardDeleteRequest) call() call {
 	r.TargetCardNoType = orDefault(r.TargetCardNoType, CardNoBiz)
 	return call{method: MethodCardDelete, biz: r.wire(), retry: true,
-		keyParam: "out_serial_no", key: r.OutSerialNo, doneIfRepeated: []string{"CARD_IS_DELETED_ALREADY"}}
+		keyParam: "out_serial_no", key: r.OutSerialNo, doneIfRepeated: []string{"CARD_IS_DELETED_ALREADY"},
+		bind: presentMember("biz_serial_no")}
 }
 
 // TemplateCreate calls alipay.marketing.card.template.create. An empty
@@ -198,7 +209,8 @@ func (p *Provider) TemplateCreate(ctx context.Context, req TemplateCreateRequest
 }
 
 func (r TemplateCreateRequest) call() call {
-	return call{method: MethodTemplateCreate, biz: r, params: []string{"notify_url", r.NotifyURL}, retry: true, keyParam: "request_id", key: r.RequestID}
+	return call{method: MethodTemplateCreate, biz: r, params: []string{"notify_url", r.NotifyURL}, retry: true, keyParam: "request_id", key: r.RequestID,
+		bind: presentMember("template_id")}
 }
 
 // TemplateModify calls alipay.marketing.card.template.modify. An empty
@@ -209,7 +221,7 @@ func (p *Provider) TemplateModify(ctx context.Context, req TemplateModifyRequest
 		req.RequestID = card.NewIdempotencyKey()
 	}
 	return invoke[TemplateModifyResponse](ctx, p, req, call{method: MethodTemplateModify, biz: req, retry: true,
-		keyParam: "request_id", key: req.RequestID})
+		keyParam: "request_id", key: req.RequestID, bind: echoes("template_id", req.TemplateID, true)})
 }
 
 // TemplateQuery calls alipay.marketing.card.template.query.
@@ -218,7 +230,8 @@ func (p *Provider) TemplateQuery(ctx context.Context, req TemplateQueryRequest) 
 }
 
 func (r TemplateQueryRequest) call() call {
-	return call{method: MethodTemplateQuery, biz: r, retry: true, read: true}
+	return call{method: MethodTemplateQuery, biz: r, retry: true, read: true,
+		bind: allOf(hasObject("template_style_info"), echoes("template_id", r.TemplateID, false))}
 }
 
 // TemplateBatchQuery calls alipay.marketing.card.template.batchquery.
@@ -249,21 +262,27 @@ func (p *Provider) ActivateURLApply(ctx context.Context, req ActivateURLApplyReq
 }
 
 func (r ActivateURLApplyRequest) call() call {
-	return call{method: MethodActivateURLApply, biz: r, retry: true}
+	return call{method: MethodActivateURLApply, biz: r, retry: true, bind: applyURLTemplate(r.TemplateID)}
 }
 
 // ActivateFormQuery calls alipay.marketing.card.activateform.query with the
 // user's auth_token and returns what the user submitted.
 func (p *Provider) ActivateFormQuery(ctx context.Context, req ActivateFormQueryRequest) (*ActivateFormQueryResponse, error) {
 	req.BizType = orDefault(req.BizType, BizTypeMemberCard)
-	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true, read: true})
+	return invoke[ActivateFormQueryResponse](ctx, p, req, call{method: MethodActivateFormQuery, biz: req, authToken: req.AuthToken, retry: true, read: true,
+		bind: presentMember("infos")})
 }
 
 // ConsumeSync calls alipay.marketing.card.consume.sync. It is not retried
 // (Alipay documents no idempotency key for it).
 func (p *Provider) ConsumeSync(ctx context.Context, req ConsumeSyncRequest) (*ConsumeSyncResponse, error) {
 	req.TargetCardNoType = orDefault(req.TargetCardNoType, CardNoBiz)
-	return invoke[ConsumeSyncResponse](ctx, p, req, call{method: MethodConsumeSync, biz: req.wire()})
+	ext := "" // the external number the answer must echo, when the request knows it
+	if req.CardInfo != nil {
+		ext = req.CardInfo.ExternalCardNo
+	}
+	return invoke[ConsumeSyncResponse](ctx, p, req, call{method: MethodConsumeSync, biz: req.wire(),
+		bind: echoes("external_card_no", ext, true)})
 }
 
 // MessageNotify calls alipay.marketing.card.message.notify. An empty
@@ -290,19 +309,20 @@ func (p *Provider) BenefitCreate(ctx context.Context, req BenefitCreateRequest) 
 
 // BenefitModify calls alipay.marketing.card.benefit.modify.
 func (p *Provider) BenefitModify(ctx context.Context, req BenefitModifyRequest) (*BenefitResult, error) {
-	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitModify, biz: req, retry: true})
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitModify, biz: req, retry: true, bind: presentMember("result")})
 }
 
 // BenefitQuery calls alipay.marketing.card.benefit.query.
 func (p *Provider) BenefitQuery(ctx context.Context, req BenefitQueryRequest) (*BenefitQueryResponse, error) {
-	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true, read: true})
+	return invoke[BenefitQueryResponse](ctx, p, req, call{method: MethodBenefitQuery, biz: req, retry: true, read: true,
+		bind: benefitsOf(req.TemplateID, req.BenefitID)})
 }
 
 // BenefitDelete calls alipay.marketing.card.benefit.delete. Not retried: a
 // repeat of a delete whose answer was lost is answered BENEFIT_NOT_EXIST,
 // which cannot be told apart from a wrong benefit id.
 func (p *Provider) BenefitDelete(ctx context.Context, req BenefitDeleteRequest) (*BenefitResult, error) {
-	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req})
+	return invoke[BenefitResult](ctx, p, req, call{method: MethodBenefitDelete, biz: req, bind: presentMember("result")})
 }
 
 // ImageUpload calls alipay.offline.material.image.upload, sending the image as

@@ -90,8 +90,26 @@ type Options struct {
 	BaseURL string
 	// HTTPClient is the HTTP client smartwalle uses. Default: a client with
 	// a 30-second overall timeout (DefaultHTTPTimeout), so that a gateway
-	// that never answers cannot hold a call forever when ctx has no deadline.
+	// that never answers cannot hold a call forever when ctx has no deadline,
+	// The client given is never changed: the Provider uses a copy whose
+	// transport wraps the client's (bounded answers, see MaxAnswerBytes) and
+	// which follows no redirect — the gateway never redirects, and a
+	// redirect is refused (card.ErrUnavailable, Code REDIRECT_REFUSED)
+	// before anything is sent, so the form body (biz_content, auth_token,
+	// app_auth_token) never leaves the gateway's host.
 	HTTPClient *http.Client
+
+	// MaxAnswerBytes is the largest gateway answer read, in bytes; 0 means
+	// DefaultMaxAnswerBytes (4 MiB). An answer's HTTP status is judged
+	// before its body is read: a non-2xx answer is refused unread, and a
+	// body over the limit is refused as soon as the limit is passed (an
+	// endless answer costs at most the limit in memory). Both are
+	// card.ErrUnavailable errors (Code BAD_HTTP_STATUS or ANSWER_TOO_LARGE),
+	// with nothing decoded; for a call that changes something the outcome is
+	// unknown (card.ErrOutcomeUnknown). Negative is refused. It applies to
+	// every constructor: the limit sits in the transport of the client's
+	// HTTP client (see New).
+	MaxAnswerBytes int64
 
 	// AllowProductionClient lets New accept a smartwalle client built with
 	// production=true. Such a client downloads and trusts, unchecked, any
@@ -137,6 +155,8 @@ type Provider struct {
 	authorizeURL string
 	callbackURL  string
 	followAppID  string
+	maxAnswer    int64
+	updates      *cardLocks // serializes Update per card (read-back binding)
 }
 
 var (
@@ -159,6 +179,14 @@ const DefaultHTTPTimeout = 30 * time.Second
 // alipaysdk.WithTimeLocation(card.Beijing()) to avoid this), New sets its
 // time location, which writes to the client: call New before the client is
 // in use by other goroutines.
+//
+// HTTP: New replaces the client's HTTP client (its exported Client field)
+// by a guarded copy — the *http.Client itself is never changed: answers are
+// bounded (Options.MaxAnswerBytes) and judged by their status before they
+// are read, and no redirect is followed (REDIRECT_REFUSED), so a request
+// never goes to another host. This writes to the smartwalle client (once:
+// a client already guarded with the same limit is left alone), and
+// protects every user of it.
 //
 // Security: a smartwalle client built with production=true downloads and
 // trusts, without checking it against any root, whatever certificate the
@@ -201,6 +229,18 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 	if opts != nil {
 		o = *opts
 	}
+	max := o.MaxAnswerBytes
+	switch {
+	case max < 0:
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("Options.MaxAnswerBytes", "must not be negative"))
+	case max == 0:
+		max = DefaultMaxAnswerBytes
+	}
+	// A client already guarded with this limit is not written to again, so
+	// that a second Provider may be built on a client in use.
+	if g, ok := guarded(client.Client); !ok || g.max != max {
+		client.Client = guardClient(client.Client, max)
+	}
 	probe := probeClient(client)
 	if !probe.beijing {
 		alipaysdk.WithTimeLocation(card.Beijing())(client)
@@ -216,6 +256,8 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 		authorizeURL: o.AuthorizeURL,
 		callbackURL:  o.ClaimCallbackURL,
 		followAppID:  o.FollowAppID,
+		maxAnswer:    max,
+		updates:      new(cardLocks),
 	}
 	if p.policy == (retry.Policy{}) {
 		p.policy = retry.Default()
@@ -349,6 +391,7 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 			gateway = SandboxGateway
 		}
 	}
+	// newProvider guards the client: bounded answers, no redirect.
 	hc := o.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: DefaultHTTPTimeout}
@@ -450,6 +493,9 @@ type call struct {
 	// once sends the call one time: the neutral pipeline, not the wire
 	// layer, retries neutral calls.
 	once bool
+	// bind checks that a success answer belongs to this request (see
+	// CodeForgedAnswer); nil when the answer echoes nothing to compare.
+	bind binder
 }
 
 // filePart is a file sent as a multipart part.
@@ -597,12 +643,21 @@ func outcome(err error, c call, lost bool) error {
 }
 
 // outcomeUnknown reports whether err leaves open whether the gateway applied
-// the call: an unavailable error that is not the gateway's own answer (a
-// transport failure, a lost or unreadable answer). A signed 20000 or an
-// error_response is an answer: the call was not applied.
+// the call: an unavailable error that is not the gateway's own signed answer
+// (a transport failure, a lost, refused or unreadable answer), an unsigned
+// answer of any kind (anyone on the path can write one in place of the
+// gateway's) and a signed answer that is not the answer to this request
+// (CodeForgedAnswer). A signed 20000 is an answer: the call was not applied.
 func outcomeUnknown(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *card.Error
+	if errors.As(err, &ce) && (ce.Code == CodeForgedAnswer || isUnsigned(ce)) {
+		return true
+	}
 	var ae *alipaysdk.Error
-	return err != nil && isUnavailable(err) && !errors.As(err, &ae)
+	return isUnavailable(err) && !errors.As(err, &ae)
 }
 
 // wrapErr finishes an error of a call made with ctx by card.WrapContext: the
@@ -739,20 +794,17 @@ func (p *Provider) requestError(ctx context.Context, c call, err error) error {
 	if cerr := ctx.Err(); cerr != nil && driver.IsContextError(err) {
 		return cerr
 	}
+	if ae, ok := asAnswerError(err); ok {
+		// A non-2xx status, an answer over Options.MaxAnswerBytes or a
+		// refused redirect: nothing was decoded.
+		return ae.cardError()
+	}
 	var ae *alipaysdk.Error
 	if errors.As(err, &ae) {
 		// smartwalle returns *Error for error_response and for a method node
-		// that came without a signature. Only gateway-level codes may come
-		// unsigned; a success or business result without a signature is forged
-		// or broken, and never accepted.
-		switch ae.Code {
-		case alipaysdk.CodeUnknowError, alipaysdk.CodeInvalidAuthToken, alipaysdk.CodeMissingParam,
-			alipaysdk.CodeInvalidParam, alipaysdk.CodeInsufficientConditions, alipaysdk.CodeCallLimited,
-			alipaysdk.CodePermissionDenied:
-			return gatewayError(c, string(ae.Code), ae.Msg, ae.SubCode, ae.SubMsg)
-		}
-		return &card.Error{Kind: card.KindUnknown, Code: "UNSIGNED_RESPONSE",
-			Message: "the gateway's response carried no signature and was rejected; the outcome is unknown"}
+		// that came without a signature: anyone on the path can write one,
+		// so it never decides a business outcome (unsignedError).
+		return unsignedError(c, ae)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
