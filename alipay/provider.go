@@ -415,19 +415,6 @@ func newClient(appID, privateKey string, opts *Options) (*alipaysdk.Client, erro
 // Name returns "alipay".
 func (p *Provider) Name() string { return Name }
 
-// String describes the provider by its app id; it never shows the app auth
-// token or the keys its client holds.
-func (p Provider) String() string { return "alipay.Provider{AppID:" + p.appID + "}" }
-
-// GoString is String for %#v.
-func (p Provider) GoString() string { return p.String() }
-
-// Format prints String for every verb.
-func (p Provider) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, p.String()) }
-
-// LogValue logs the provider by its app id.
-func (p Provider) LogValue() slog.Value { return slog.StringValue(p.String()) }
-
 // AppID returns the Alipay app id the provider signs requests for.
 func (p *Provider) AppID() string { return p.appID }
 

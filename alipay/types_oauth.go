@@ -3,7 +3,6 @@ package alipay
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"time"
 )
 
@@ -73,23 +72,6 @@ func (t Token) String() string {
 // GoString is String, so %#v does not print the secrets either.
 func (t Token) GoString() string { return t.String() }
 
-// LogValue logs the token without its secrets.
-func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
-
-// MarshalJSON encodes the token with AccessToken and RefreshToken
-// redacted, so that a logged or serialised Token never carries them; store
-// the two fields yourself (encrypted) where you keep a member's token.
-func (t Token) MarshalJSON() ([]byte, error) {
-	type plain Token
-	if t.AccessToken != "" {
-		t.AccessToken = redacted
-	}
-	if t.RefreshToken != "" {
-		t.RefreshToken = redacted
-	}
-	return json.Marshal(plain(t))
-}
-
 // UnmarshalJSON decodes the token node; expires_in may be a number or a string.
 func (t *Token) UnmarshalJSON(b []byte) error {
 	var w struct {
@@ -154,10 +136,3 @@ func (r OAuthTokenRequest) String() string {
 
 // GoString is String, so %#v does not print the secrets either.
 func (r OAuthTokenRequest) GoString() string { return r.String() }
-
-// LogValue logs the request without its code or refresh token.
-func (r OAuthTokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
-
-// MarshalJSON encodes the request without its code or refresh token (it
-// travels as top-level parameters, never as JSON).
-func (r OAuthTokenRequest) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }

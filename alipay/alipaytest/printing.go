@@ -47,23 +47,3 @@ func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
 
 // MarshalJSON encodes String as a JSON string.
 func (o Options) MarshalJSON() ([]byte, error) { return json.Marshal(o.String()) }
-
-// String describes the answer without its body, which may hold tokens
-// (oauth.token answers) and user data: the method, the status and the
-// body's size.
-func (a Answer) String() string {
-	status := a.Status
-	if status == 0 {
-		status = 200
-	}
-	return fmt.Sprintf("alipaytest.Answer{Op:%s Status:%d Body:%d bytes}", a.Op, status, len(a.Body))
-}
-
-// GoString is String, for %#v.
-func (a Answer) GoString() string { return a.String() }
-
-// LogValue is String, for log/slog.
-func (a Answer) LogValue() slog.Value { return slog.StringValue(a.String()) }
-
-// MarshalJSON encodes String as a JSON string.
-func (a Answer) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }

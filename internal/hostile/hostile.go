@@ -11,7 +11,9 @@ package hostile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -296,3 +298,18 @@ func (rec *Recorder) Answers(op string) []Recorded {
 	}
 	return out
 }
+
+// String describes the answer by its operation, status and size; never
+// its body or request, which may carry tokens.
+func (r Recorded) String() string {
+	return fmt.Sprintf("Answer{Op:%s Status:%d Body:%d bytes}", r.Op, r.Status, len(r.Body))
+}
+
+// GoString is String, for %#v.
+func (r Recorded) GoString() string { return r.String() }
+
+// LogValue is String, for log/slog.
+func (r Recorded) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// MarshalJSON encodes String as a JSON string.
+func (r Recorded) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
