@@ -41,7 +41,7 @@ func secretField(typeName, field string) bool {
 			return false // about a secret (its type, lifetime, where it comes from), not the secret
 		}
 	}
-	for _, s := range []string{"token", "secret", "passw", "aeskey", "privatekey", "privkey", "apiticket", "cardticket"} {
+	for _, s := range []string{"token", "secret", "passw", "aeskey", "privatekey", "privkey", "apiticket", "cardticket", "authcode"} {
 		if strings.Contains(f, s) {
 			return true
 		}
@@ -53,6 +53,8 @@ func secretField(typeName, field string) bool {
 	case (t == "credential" || t == "credcell") && f == "value":
 		return true
 	case t == "acquired" && (f == "stale" || f == "current"):
+		return true
+	case t == "oauthtokenrequest" && f == "code": // the auth_code being redeemed
 		return true
 	}
 	return false

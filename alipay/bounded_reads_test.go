@@ -118,8 +118,7 @@ func TestOversizedAndErrorStatusAnswers(t *testing.T) {
 	assert.Contains(t, err.Error(), "65536 bytes")
 
 	// A 502 page of 50 MB is refused by its status, unread.
-	var peak uint64
-	peak = heapPeak(func() {
+	peak := heapPeak(func() {
 		s.HostileNext(alipay.MethodCardQuery, alipaytest.ErrorStatus(http.StatusBadGateway, 50<<20))
 		_, err = p.Get(ctx(t), c.Ref)
 	})
