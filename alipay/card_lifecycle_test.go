@@ -176,7 +176,7 @@ func TestOpenRequiresAuthTokenAndHolder(t *testing.T) {
 			t.Errorf("missing %s: %v", tc.field, err)
 		}
 	}
-	if n := s.Calls(""); n != 0 {
+	if n := s.CallCount(""); n != 0 {
 		t.Errorf("%d calls reached the gateway", n)
 	}
 }

@@ -61,7 +61,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 	}, nil
 }
 
-func (h *harness) WireCalls() int { return h.s.Calls("") }
+func (h *harness) WireCalls() int { return h.s.CallCount("") }
 
 func (h *harness) Capabilities() providertest.Capabilities {
 	return providertest.Capabilities{FractionalPoints: true, LevelOnGet: true, Levels: []string{"GOLD", "SILVER"}}

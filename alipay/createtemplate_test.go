@@ -28,7 +28,7 @@ func TestCreateTemplateImagesAndColour(t *testing.T) {
 			t.Errorf("%s: message %q does not say to upload", field, ce.Message)
 		}
 	}
-	if n := s.Calls(alipay.MethodTemplateCreate); n != 0 {
+	if n := s.CallCount(alipay.MethodTemplateCreate); n != 0 {
 		t.Fatalf("%d template.create calls", n)
 	}
 	tpl, err := p.CreateTemplate(ctx(t), card.TemplateSpec{Title: "金卡", BrandName: "b", LogoURL: "LOGO0001", Color: "#3770b3"})

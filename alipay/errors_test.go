@@ -83,7 +83,7 @@ func TestGatewayFailures(t *testing.T) {
 			if ae := sdkError(t, err); string(ae.Code) != tc.code || ae.SubCode != tc.sub || ae.SubMsg != "失败" {
 				t.Errorf("vendor error %+v", ae)
 			}
-			if n := s.Calls(alipay.MethodCardQuery); n != tc.calls {
+			if n := s.CallCount(alipay.MethodCardQuery); n != tc.calls {
 				t.Errorf("%d calls, want %d", n, tc.calls)
 			}
 		})
@@ -101,7 +101,7 @@ func TestRetriedOpenCreatesOneCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Calls(alipay.MethodCardOpen); n != 2 {
+	if n := s.CallCount(alipay.MethodCardOpen); n != 2 {
 		t.Errorf("%d open calls, want 2", n)
 	}
 	if n := s.CardCount() - before; n != 1 {
@@ -136,8 +136,8 @@ func TestRetryHonoursContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
-	if s.Calls(alipay.MethodCardQuery) != 1 {
-		t.Errorf("calls = %d", s.Calls(alipay.MethodCardQuery))
+	if s.CallCount(alipay.MethodCardQuery) != 1 {
+		t.Errorf("calls = %d", s.CallCount(alipay.MethodCardQuery))
 	}
 }
 
@@ -186,7 +186,7 @@ func TestTamperedResponses(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Kind == card.KindUnavailable || ce.Provider != "alipay" {
 				t.Errorf("err = %v (kind %v)", err, ce.Kind)
 			}
-			if n := s.Calls(alipay.MethodCardQuery); n != 1 {
+			if n := s.CallCount(alipay.MethodCardQuery); n != 1 {
 				t.Errorf("%d calls: a tampered answer must not be retried", n)
 			}
 			// The same call succeeds once the tampering stops.
@@ -321,7 +321,7 @@ func TestRetriedDeleteReusesSerial(t *testing.T) {
 	if err := p.Delete(ctx(t), card.DeleteRequest{Ref: c.Ref}); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Calls(alipay.MethodCardDelete); n != 2 {
+	if n := s.CallCount(alipay.MethodCardDelete); n != 2 {
 		t.Errorf("%d delete calls, want 2", n)
 	}
 	// The answer to the applied delete is lost; repeating with the same key

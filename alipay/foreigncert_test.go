@@ -50,7 +50,7 @@ func TestForeignCertNewFromKeys(t *testing.T) {
 	tpl := newTemplate(t, p)
 	c := openCard(t, s, p, tpl)
 	checkForeignCertRejected(t, s, p, c.Ref)
-	if n := s.Calls(alipaytest.MethodCertDownload); n != 0 {
+	if n := s.CallCount(alipaytest.MethodCertDownload); n != 0 {
 		t.Errorf("%d certificate downloads", n)
 	}
 }
@@ -66,7 +66,7 @@ func TestForeignCertNewFromCerts(t *testing.T) {
 	tpl := newTemplate(t, p)
 	c := openCard(t, s, p, tpl)
 	checkForeignCertRejected(t, s, p, c.Ref)
-	if n := s.Calls(alipaytest.MethodCertDownload); n != 0 {
+	if n := s.CallCount(alipaytest.MethodCertDownload); n != 0 {
 		t.Errorf("%d certificate downloads", n)
 	}
 }
@@ -127,7 +127,7 @@ func TestForeignCertAcceptedByUnguardedClient(t *testing.T) {
 	if err := raw.Request(ctx(t), pl, &out); err != nil {
 		t.Fatalf("unguarded production client refused the forgery (the fake's attack no longer works): %v", err)
 	}
-	if s.Calls(alipaytest.MethodCertDownload) != 1 {
+	if s.CallCount(alipaytest.MethodCertDownload) != 1 {
 		t.Fatal("no certificate download")
 	}
 }
@@ -194,8 +194,8 @@ func TestNewRefusesProductionClient(t *testing.T) {
 			t.Fatalf("New(production client, %v) = %v, %v", o, p, err)
 		}
 	}
-	if s.Calls("") != 0 {
-		t.Errorf("New sent %d requests", s.Calls(""))
+	if s.CallCount("") != 0 {
+		t.Errorf("New sent %d requests", s.CallCount(""))
 	}
 	if _, err := alipay.New(raw, &alipay.Options{AllowProductionClient: true}); err != nil {
 		t.Fatalf("opt-in: %v", err)

@@ -85,10 +85,10 @@ func TestRedirectsNeverLeaveTheHost(t *testing.T) {
 
 	// Same host: not followed either, by any client.
 	for name, p := range providers {
-		before := s.Calls(alipay.MethodTemplateQuery)
+		before := s.CallCount(alipay.MethodTemplateQuery)
 		s.HostileNext(alipay.MethodTemplateQuery, alipaytest.Redirect(http.StatusTemporaryRedirect, s.URL()))
 		_, err := p.GetTemplate(ctx(t), "", tpl)
 		assert.Equal(t, "REDIRECT_REFUSED", codeOfErr(err), name)
-		assert.Equal(t, before+1, s.Calls(alipay.MethodTemplateQuery), name)
+		assert.Equal(t, before+1, s.CallCount(alipay.MethodTemplateQuery), name)
 	}
 }

@@ -199,10 +199,10 @@ func TestReplayedAnswersRefused(t *testing.T) {
 	perTarget := map[string]int{}
 	for _, tg := range targets {
 		for _, a := range corpus {
-			before := s.Calls(tg.method)
+			before := s.CallCount(tg.method)
 			s.ReplayNext(tg.method, renamed(a, tg.method))
 			ok := tg.call()
-			require.Greater(t, s.Calls(tg.method), before, "%s: the forged answer was not served", tg.name)
+			require.Greater(t, s.CallCount(tg.method), before, "%s: the forged answer was not served", tg.name)
 			s.HostileNext(tg.method, alipaytest.Hostile{}) // a call that stopped early leaves nothing pending
 			if tg.limit {
 				triedLimit++
@@ -267,11 +267,11 @@ func TestForgedAnswerOutcome(t *testing.T) {
 	require.NoError(t, err)
 	upd := s.Answers(alipay.MethodCardUpdate)
 	s.ReplayNext(alipay.MethodCardUpdate, upd[len(upd)-1])
-	n := s.Calls(alipay.MethodCardUpdate)
+	n := s.CallCount(alipay.MethodCardUpdate)
 	got, err := p.Update(ctx(t), card.UpdateRequest{Ref: b.Ref, Level: card.Ptr("VIP2")})
 	require.NoError(t, err)
 	assert.Equal(t, "VIP2", got.Level)
-	assert.Equal(t, n+2, s.Calls(alipay.MethodCardUpdate))
+	assert.Equal(t, n+2, s.CallCount(alipay.MethodCardUpdate))
 	// Every update answer forged (an on-path attacker answering each
 	// card.update itself): unknown, never success.
 	forge := &updateForger{base: http.DefaultTransport, body: upd[len(upd)-1].Body}

@@ -76,10 +76,10 @@ func TestTemplateMethods(t *testing.T) {
 		t.Errorf("missing template: %v", err)
 	}
 	// Validation happens before the wire.
-	before := s.Calls("")
+	before := s.CallCount("")
 	_, err = p.TemplateCreate(ctx(t), alipay.TemplateCreateRequest{TemplateConfig: alipay.TemplateConfig{BizNoSuffixLen: 40,
 		TemplateStyleInfo: alipay.TemplateStyleInfo{CardShowName: "x"}}})
-	if !errors.Is(err, card.ErrInvalidArgument) || s.Calls("") != before {
+	if !errors.Is(err, card.ErrInvalidArgument) || s.CallCount("") != before {
 		t.Errorf("bad suffix len: %v", err)
 	}
 }
@@ -330,10 +330,10 @@ func TestImageUpload(t *testing.T) {
 	if !ok || !bytes.Equal(got, png) || res.ImageURL == "" {
 		t.Errorf("stored image %v %d bytes, url %q", ok, len(got), res.ImageURL)
 	}
-	before := s.Calls("")
+	before := s.CallCount("")
 	_, err = p.ImageUpload(ctx(t), alipay.ImageUploadRequest{ImageType: "png", ImageName: "big.png", Content: make([]byte, alipay.MaxImageSize+1)})
 	var ce *card.Error
-	if !errors.As(err, &ce) || ce.Field != "Content" || s.Calls("") != before {
+	if !errors.As(err, &ce) || ce.Field != "Content" || s.CallCount("") != before {
 		t.Errorf("oversized image: %v", err)
 	}
 }

@@ -153,7 +153,7 @@ func TestValidationSendsNothing(t *testing.T) {
 			t.Errorf("want invalid %s, got %v", tc.field, tc.err)
 		}
 	}
-	if n := s.Calls(""); n != 0 {
+	if n := s.CallCount(""); n != 0 {
 		t.Errorf("%d invalid requests reached the gateway", n)
 	}
 }

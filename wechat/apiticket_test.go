@@ -76,7 +76,7 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 			if _, forced := s.StableTokenFetches(); forced != tc.forced {
 				t.Fatalf("force refreshes = %d, want %d", forced, tc.forced)
 			}
-			if n := s.Calls(ticketPath); n != 2 {
+			if n := s.CallCount(ticketPath); n != 2 {
 				t.Fatalf("getticket calls = %d, want 2 (the rejected one and one retry)", n)
 			}
 		})
@@ -94,7 +94,7 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 		if err != nil || got != s.CardTicket() {
 			t.Fatalf("after the failure: %q %v", got, err)
 		}
-		if n := s.Calls(ticketPath); n != 2 {
+		if n := s.CallCount(ticketPath); n != 2 {
 			t.Fatalf("getticket calls = %d, want 2", n)
 		}
 	})

@@ -27,13 +27,13 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 
 	// add_bonus: applied once, not resent, error says so.
 	s.ApplyThenFailNext(upd, -1, 1)
-	before := s.Calls(upd)
+	before := s.CallCount(upd)
 	_, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, AddBonus: card.Ptr(int64(10))})
 	var ce *card.Error
 	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "may have applied") {
 		t.Fatalf("add_bonus answered -1: err = %v, want an unknown outcome, not retryable, saying it may have been applied", err)
 	}
-	if n := s.Calls(upd) - before; n != 1 {
+	if n := s.CallCount(upd) - before; n != 1 {
 		t.Fatalf("add_bonus POSTed %d times, want 1", n)
 	}
 	if m := member(t, s, id, code); m.Bonus != 110 {
@@ -42,22 +42,22 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 
 	// Absolute bonus: resent, succeeds, same final state.
 	s.ApplyThenFailNext(upd, -1, 1)
-	before = s.Calls(upd)
+	before = s.CallCount(upd)
 	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(200))}); err != nil {
 		t.Fatalf("absolute bonus after -1: %v", err)
 	}
-	if n := s.Calls(upd) - before; n != 2 || member(t, s, id, code).Bonus != 200 {
-		t.Fatalf("absolute bonus: %d POSTs, bonus %d; want 2, 200", s.Calls(upd)-before, member(t, s, id, code).Bonus)
+	if n := s.CallCount(upd) - before; n != 2 || member(t, s, id, code).Bonus != 200 {
+		t.Fatalf("absolute bonus: %d POSTs, bonus %d; want 2, 200", s.CallCount(upd)-before, member(t, s, id, code).Bonus)
 	}
 
 	// Absolute bonus with add_bonus (absolute wins): resent, succeeds, same final state.
 	s.ApplyThenFailNext(upd, -1, 1)
-	before = s.Calls(upd)
+	before = s.CallCount(upd)
 	if _, err := p.UpdateMemberUser(ctx, UpdateMemberUserRequest{Code: code, CardID: id, Bonus: card.Ptr(int64(210)), AddBonus: card.Ptr(int64(10))}); err != nil {
 		t.Fatalf("bonus+add_bonus after -1: %v", err)
 	}
-	if n := s.Calls(upd) - before; n != 2 || member(t, s, id, code).Bonus != 210 {
-		t.Fatalf("bonus+add_bonus: %d POSTs, bonus %d; want 2, 210", s.Calls(upd)-before, member(t, s, id, code).Bonus)
+	if n := s.CallCount(upd) - before; n != 2 || member(t, s, id, code).Bonus != 210 {
+		t.Fatalf("bonus+add_bonus: %d POSTs, bonus %d; want 2, 210", s.CallCount(upd)-before, member(t, s, id, code).Bonus)
 	}
 
 	// The neutral Update sends absolute values: resent.
@@ -68,11 +68,11 @@ func TestBusyNotResentForNonIdempotentCalls(t *testing.T) {
 
 	// card/create: sent once.
 	s.ApplyThenFailNext("/card/create", -1, 1)
-	before = s.Calls("/card/create")
+	before = s.CallCount("/card/create")
 	if _, err := p.CreateTemplate(ctx, testSpec); !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) {
 		t.Fatalf("create answered -1: %v", err)
 	}
-	if n := s.Calls("/card/create") - before; n != 1 {
+	if n := s.CallCount("/card/create") - before; n != 1 {
 		t.Fatalf("card/create POSTed %d times, want 1", n)
 	}
 
@@ -135,15 +135,15 @@ func TestConsumeAppliedThenBusy(t *testing.T) {
 	if !errors.Is(err, card.ErrOutcomeUnknown) || card.IsRetryable(err) || errors.Is(err, card.ErrConflict) {
 		t.Fatalf("consume applied then -1: %v, want an unknown outcome (not success, not conflict)", err)
 	}
-	if m := member(t, s, id, code); m.Status != "CONSUMED" || s.Calls("/card/code/consume") != 1 {
-		t.Fatalf("status %s after %d consume POSTs, want CONSUMED after 1", m.Status, s.Calls("/card/code/consume"))
+	if m := member(t, s, id, code); m.Status != "CONSUMED" || s.CallCount("/card/code/consume") != 1 {
+		t.Fatalf("status %s after %d consume POSTs, want CONSUMED after 1", m.Status, s.CallCount("/card/code/consume"))
 	}
 	// A second Consume of the same code is a conflict (no -1 before the 40099).
-	getBefore := s.Calls("/card/code/get")
+	getBefore := s.CallCount("/card/code/get")
 	if err := p.Consume(ctx, card.ConsumeRequest{Ref: ref(code)}); !errors.Is(err, card.ErrConflict) {
 		t.Fatalf("second consume: %v, want ErrConflict", err)
 	}
-	if s.Calls("/card/code/get") != getBefore {
+	if s.CallCount("/card/code/get") != getBefore {
 		t.Fatal("a plain 40099 read the code back")
 	}
 
@@ -207,7 +207,7 @@ func TestOpenAppliedThenBusy(t *testing.T) {
 	if err != nil || c.ExternalNo != "M1" || c.Points != card.WholePoints(5) || c.Status != card.StatusActive {
 		t.Fatalf("Open applied then -1: %+v, %v", c, err)
 	}
-	if n := s.Calls(act); n != 1 {
+	if n := s.CallCount(act); n != 1 {
 		t.Fatalf("activate sent %d times, want 1", n)
 	}
 
@@ -216,7 +216,7 @@ func TestOpenAppliedThenBusy(t *testing.T) {
 	if _, err := p.Open(ctx, card.OpenRequest{TemplateID: id, Code: code2, ExternalNo: "M2"}); err != nil {
 		t.Fatalf("Open after an unapplied -1: %v", err)
 	}
-	if n := s.Calls(act); n != 3 || !member(t, s, id, code2).Activated {
+	if n := s.CallCount(act); n != 3 || !member(t, s, id, code2).Activated {
 		t.Fatalf("activate sent %d times in all, want 3", n)
 	}
 }

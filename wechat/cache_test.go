@@ -45,8 +45,8 @@ func TestNewFromConfigTalksToTheConfiguredHost(t *testing.T) {
 	if _, err := p.GetColors(context.Background(), GetColorsRequest{}); err != nil {
 		t.Fatalf("GetColors through NewFromConfig: %v", err)
 	}
-	if s.TokenFetches() != 1 || s.Calls("/card/getcolors") != 1 {
-		t.Fatalf("token fetches %d, getcolors calls %d; want 1 and 1", s.TokenFetches(), s.Calls("/card/getcolors"))
+	if s.TokenFetches() != 1 || s.CallCount("/card/getcolors") != 1 {
+		t.Fatalf("token fetches %d, getcolors calls %d; want 1 and 1", s.TokenFetches(), s.CallCount("/card/getcolors"))
 	}
 	_, err = NewFromConfig(&wxconfig.Config{AppID: "wx1"}, nil)
 	var ce *card.Error

@@ -78,11 +78,11 @@ func TestCardExtUsesCachedWxCardTicket(t *testing.T) {
 	if v := c.Get(CardTicketCacheKey(s.AppID())); v != s.CardTicket() {
 		t.Fatalf("cache holds %v", v)
 	}
-	before := s.Calls("")
+	before := s.CallCount("")
 	if _, err := p.CardExt(ctx, CardExtRequest{CardID: "", OpenID: "x"}); !errors.Is(err, card.ErrInvalidArgument) {
 		t.Fatalf("invalid: %v", err)
 	}
-	if s.Calls("") != before {
+	if s.CallCount("") != before {
 		t.Fatal("invalid request reached the server")
 	}
 }

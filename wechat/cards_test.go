@@ -233,7 +233,7 @@ func TestCreateCardInvalidSendsNothing(t *testing.T) {
 	d.MemberCard.BaseInfo.Title = strings.Repeat("字", 10)
 	_, err := p.CreateCard(context.Background(), CreateCardRequest{Card: d})
 	catWantInvalid(t, err, "CreateCard", "Card.MemberCard.BaseInfo.Title")
-	if n := s.Calls(""); n != 0 {
+	if n := s.CallCount(""); n != 0 {
 		t.Fatalf("server got %d calls, want 0", n)
 	}
 }
@@ -390,7 +390,7 @@ func TestCreateCardEveryType(t *testing.T) {
 			}
 		})
 	}
-	if n := s.Calls("/card/create"); n != len(catAllTypes()) {
+	if n := s.CallCount("/card/create"); n != len(catAllTypes()) {
 		t.Errorf("create calls = %d", n)
 	}
 }
@@ -415,8 +415,8 @@ func TestCreateCardCouponRefused(t *testing.T) {
 			t.Errorf("%s: vendor error not reachable: %v", d.CardType, err)
 		}
 	}
-	if s.Calls("/card/create") != 5 {
-		t.Errorf("coupons must still be sent: %d calls", s.Calls("/card/create"))
+	if s.CallCount("/card/create") != 5 {
+		t.Errorf("coupons must still be sent: %d calls", s.CallCount("/card/create"))
 	}
 	// A member card is not touched by the coupon explanation.
 	s.FailNextCode("/card/create", 40071, 1)

@@ -54,7 +54,7 @@ func TestTokenRefreshedOnceOnTokenErrors(t *testing.T) {
 			if n := s.TokenFetches(); n != 2 {
 				t.Fatalf("token fetches = %d, want 2 (one refresh)", n)
 			}
-			if n := s.Calls(colorsPath); n != 3 {
+			if n := s.CallCount(colorsPath); n != 3 {
 				t.Fatalf("calls = %d, want 3 (ok, rejected, retried)", n)
 			}
 		})
@@ -68,7 +68,7 @@ func TestTokenErrorRetriedOnlyOnce(t *testing.T) {
 	if !errors.Is(err, card.ErrUnauthenticated) {
 		t.Fatalf("err = %v, want unauthenticated after one refresh", err)
 	}
-	if n := s.Calls(colorsPath); n != 2 {
+	if n := s.CallCount(colorsPath); n != 2 {
 		t.Fatalf("calls = %d, want 2", n)
 	}
 }
@@ -79,7 +79,7 @@ func TestBusyRetriedWithBackoff(t *testing.T) {
 	if err := getColors(context.Background(), p); err != nil {
 		t.Fatalf("after two busy answers: %v", err)
 	}
-	if n := s.Calls(colorsPath); n != 3 {
+	if n := s.CallCount(colorsPath); n != 3 {
 		t.Fatalf("calls = %d, want 3", n)
 	}
 	s.FailNextCode(colorsPath, -1, 5)
@@ -88,7 +88,7 @@ func TestBusyRetriedWithBackoff(t *testing.T) {
 	if !errors.Is(err, card.ErrUnavailable) || !errors.As(err, &ce) || ce.ErrCode != -1 {
 		t.Fatalf("err = %v, want unavailable wrapping errcode -1", err)
 	}
-	if n := s.Calls(colorsPath); n != 6 {
+	if n := s.CallCount(colorsPath); n != 6 {
 		t.Fatalf("calls = %d, want 6 (3 attempts)", n)
 	}
 }

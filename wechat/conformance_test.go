@@ -59,7 +59,7 @@ func (h *harness) NewOpenRequest(ctx context.Context) (card.OpenRequest, error) 
 	}, nil
 }
 
-func (h *harness) WireCalls() int { return h.s.Calls("") }
+func (h *harness) WireCalls() int { return h.s.CallCount("") }
 
 func (h *harness) Capabilities() providertest.Capabilities {
 	return providertest.Capabilities{FractionalPoints: false, Levels: []string{"金卡", "银卡"}}
@@ -94,7 +94,7 @@ func TestConformance(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if n := s.Calls("/card/membercard/activate"); n != 1 {
+				if n := s.CallCount("/card/membercard/activate"); n != 1 {
 					t.Fatalf("activate calls = %d, want 1", n)
 				}
 				other := req

@@ -99,7 +99,7 @@ func TestTokenTimeoutSharedByWaiters(t *testing.T) {
 	for i, err := range errs {
 		wantTransportTimeout(t, fmt.Sprint("caller ", i), "GetAccessToken", err)
 	}
-	if n := s.Calls("/cgi-bin/stable_token"); n != 1 {
+	if n := s.CallCount("/cgi-bin/stable_token"); n != 1 {
 		t.Fatalf("%d token requests, want 1", n)
 	}
 }

@@ -76,8 +76,8 @@ func TestDatacubeValidation(t *testing.T) {
 	catWantInvalid(t, err, "GetMemberCardInfo", "BeginDate")
 	_, err = p.GetMemberCardDetail(ctx, GetMemberCardDetailRequest{BeginDate: d2, EndDate: d1})
 	catWantInvalid(t, err, "GetMemberCardDetail", "CardID")
-	if s.Calls("") != 0 {
-		t.Errorf("%d calls reached the server", s.Calls(""))
+	if s.CallCount("") != 0 {
+		t.Errorf("%d calls reached the server", s.CallCount(""))
 	}
 }
 

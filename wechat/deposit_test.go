@@ -43,7 +43,7 @@ func TestDepositCodes10000(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Calls("/card/code/deposit"); n != 100 {
+	if n := s.CallCount("/card/code/deposit"); n != 100 {
 		t.Fatalf("deposit calls = %d, want 100", n)
 	}
 	if res.BatchesSent != 100 || res.BatchesTotal != 100 || len(res.Succeeded) != 10000 || len(res.Duplicate) != 0 || len(res.NotDeposited) != 0 {
@@ -69,12 +69,12 @@ func TestDepositCodes10000(t *testing.T) {
 
 	// checkcode: 250 codes → 3 calls, aggregated
 	check := append(catCodes("D", 200), catCodes("X", 50)...)
-	before := s.Calls("/card/code/checkcode")
+	before := s.CallCount("/card/code/checkcode")
 	cr, err := p.CheckCodes(ctx, CheckCodesRequest{CardID: id, Codes: check})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Calls("/card/code/checkcode") - before; n != 3 {
+	if n := s.CallCount("/card/code/checkcode") - before; n != 3 {
 		t.Errorf("checkcode calls = %d, want 3", n)
 	}
 	if len(cr.ExistCode) != 200 || len(cr.NotExistCode) != 50 || cr.NotExistCode[0] != "X00000000" {
@@ -169,7 +169,7 @@ func TestDepositCodesCancel(t *testing.T) {
 	if res.BatchesSent != 2 || len(res.Succeeded) != 200 || len(res.NotDeposited) != 800 {
 		t.Errorf("res = %d sent, %d ok, %d left", res.BatchesSent, len(res.Succeeded), len(res.NotDeposited))
 	}
-	if c := s.Calls("/card/code/deposit"); c != 2 {
+	if c := s.CallCount("/card/code/deposit"); c != 2 {
 		t.Errorf("deposit calls = %d, want 2", c)
 	}
 }
@@ -195,8 +195,8 @@ func TestDepositValidation(t *testing.T) {
 	}
 	_, err := p.GetDepositCount(ctx, GetDepositCountRequest{})
 	catWantInvalid(t, err, "GetDepositCount", "CardID")
-	if s.Calls("") != 0 {
-		t.Errorf("invalid requests reached the server: %d calls", s.Calls(""))
+	if s.CallCount("") != 0 {
+		t.Errorf("invalid requests reached the server: %d calls", s.CallCount(""))
 	}
 }
 
@@ -288,7 +288,7 @@ func TestDepositCodesResendsAfterBusy(t *testing.T) {
 		t.Fatalf("res: %d ok, %d dup, %d resent dup, %d sent, %d not, %d maybe", len(res.Succeeded), len(res.Duplicate),
 			len(res.ResentDuplicates), res.BatchesSent, len(res.NotDeposited), len(res.MaybeDeposited))
 	}
-	if c := s.Calls("/card/code/deposit"); c != 3 {
+	if c := s.CallCount("/card/code/deposit"); c != 3 {
 		t.Errorf("deposit calls = %d, want 3 (batch 1 twice)", c)
 	}
 	if n, _ := p.GetDepositCount(ctx, GetDepositCountRequest{CardID: id}); n.Count != 150 {
@@ -324,7 +324,7 @@ func TestDepositCodesBusyEveryAttempt(t *testing.T) {
 		len(res.NotDeposited) != 50 || res.NotDeposited[0] != codes[200] {
 		t.Fatalf("res: sent %d, %d ok, %d maybe, %d not", res.BatchesSent, len(res.Succeeded), len(res.MaybeDeposited), len(res.NotDeposited))
 	}
-	if c := s.Calls("/card/code/deposit"); c != 4 {
+	if c := s.CallCount("/card/code/deposit"); c != 4 {
 		t.Errorf("deposit calls = %d, want 4 (batch 1, batch 2 three times)", c)
 	}
 	if cnt, _ := p.GetDepositCount(ctx, GetDepositCountRequest{CardID: id}); cnt.Count != 200 {

@@ -77,7 +77,7 @@ func TestCreateQRCode(t *testing.T) {
 		t.Errorf("QR_MULTIPLE_CARD wire = %s", b)
 	}
 
-	calls := s.Calls("/card/qrcode/create")
+	calls := s.CallCount("/card/qrcode/create")
 	six := make([]QRMultipleCardItem, 6)
 	for i := range six {
 		six[i].CardID = id
@@ -98,15 +98,15 @@ func TestCreateQRCode(t *testing.T) {
 		_, err := p.CreateQRCode(ctx, tc.req)
 		catWantInvalid(t, err, "CreateQRCode", tc.field)
 	}
-	if s.Calls("/card/qrcode/create") != calls {
+	if s.CallCount("/card/qrcode/create") != calls {
 		t.Error("an invalid QR request was sent")
 	}
 	// WeChat documents no card_list maximum: a long list is sent, and the
 	// answer 45039 (wechattest's emulated limit is 5) is an invalid argument.
 	_, err = p.CreateQRCode(ctx, CreateQRCodeRequest{MultipleCards: six})
 	var ce *card.Error
-	if !errors.Is(err, card.ErrInvalidArgument) || !errors.As(err, &ce) || ce.Code != "45039" || s.Calls("/card/qrcode/create") != calls+1 {
-		t.Fatalf("six-card QR: %v, %d calls; want errcode 45039 from the server", err, s.Calls("/card/qrcode/create")-calls)
+	if !errors.Is(err, card.ErrInvalidArgument) || !errors.As(err, &ce) || ce.Code != "45039" || s.CallCount("/card/qrcode/create") != calls+1 {
+		t.Fatalf("six-card QR: %v, %d calls; want errcode 45039 from the server", err, s.CallCount("/card/qrcode/create")-calls)
 	}
 	if _, err := p.CreateQRCode(ctx, CreateQRCodeRequest{MultipleCards: six[:5]}); err != nil {
 		t.Fatalf("five-card QR: %v", err)
@@ -260,12 +260,12 @@ func TestLandingPageMpNewsWhitelist(t *testing.T) {
 	if string(b) != `{"openid":[],"username":["u"]}` {
 		t.Errorf("whitelist wire = %s", b)
 	}
-	calls := s.Calls("/card/testwhitelist/set")
+	calls := s.CallCount("/card/testwhitelist/set")
 	_, err = p.SetTestWhitelist(ctx, SetTestWhitelistRequest{OpenIDs: make([]string, 6), Usernames: make([]string, 5)})
 	catWantInvalid(t, err, "SetTestWhitelist", "OpenIDs")
 	_, err = p.SetTestWhitelist(ctx, SetTestWhitelistRequest{OpenIDs: []string{"o", ""}})
 	catWantInvalid(t, err, "SetTestWhitelist", "OpenIDs[1]")
-	if s.Calls("/card/testwhitelist/set") != calls {
+	if s.CallCount("/card/testwhitelist/set") != calls {
 		t.Error("invalid whitelist sent")
 	}
 }

@@ -168,7 +168,7 @@ func ExampleProvider_DepositCodes() {
 		panic(err)
 	}
 	n, _ := p.GetDepositCount(ctx, wechat.GetDepositCountRequest{CardID: c.CardID})
-	fmt.Println(res.BatchesSent, len(res.Succeeded), n.Count, s.Calls("/card/code/deposit"))
+	fmt.Println(res.BatchesSent, len(res.Succeeded), n.Count, s.CallCount("/card/code/deposit"))
 	// Output: 3 250 250 3
 }
 

@@ -62,7 +62,7 @@ func TestGeneralCard(t *testing.T) {
 		t.Errorf("activate wire = %s", b)
 	}
 
-	calls := s.Calls("")
+	calls := s.CallCount("")
 	for _, tc := range []struct {
 		err   error
 		op    string
@@ -96,7 +96,7 @@ func TestGeneralCard(t *testing.T) {
 	} {
 		catWantInvalid(t, tc.err, tc.op, tc.field)
 	}
-	if s.Calls("") != calls {
+	if s.CallCount("") != calls {
 		t.Error("an invalid general-card request was sent")
 	}
 

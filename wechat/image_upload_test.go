@@ -113,7 +113,7 @@ func TestUploadImageRefusedBeforeSending(t *testing.T) {
 			assert.Equal(t, ProviderName, ce.Provider)
 		})
 	}
-	assert.Zero(t, s.Calls("/cgi-bin/media/uploadimg"), "nothing may be sent")
+	assert.Zero(t, s.CallCount("/cgi-bin/media/uploadimg"), "nothing may be sent")
 
 	// Exactly the limit is sent.
 	limit := append(append([]byte(nil), png...), make([]byte, MaxImageBytes)...)[:MaxImageBytes]
@@ -147,7 +147,7 @@ func TestUploadImageTokenRefresh(t *testing.T) {
 			_, ok := s.Image(u)
 			assert.True(t, ok)
 			assert.Equal(t, before+tc.fetches, s.TokenFetches(), "token fetches")
-			assert.Equal(t, 3, s.Calls(mediaUploadImgPath))
+			assert.Equal(t, 3, s.CallCount(mediaUploadImgPath))
 		})
 	}
 
@@ -179,7 +179,7 @@ func TestUploadImageWeChatFailures(t *testing.T) {
 	u, err := p.UploadImage(ctx, "", pngImage(t))
 	require.NoError(t, err, "busy answers are retried")
 	assert.NotEmpty(t, u)
-	assert.Equal(t, 3, s.Calls(mediaUploadImgPath))
+	assert.Equal(t, 3, s.CallCount(mediaUploadImgPath))
 
 	for code := range imageRefusals {
 		s.FailNextCode(mediaUploadImgPath, int(code), 1)
@@ -239,7 +239,7 @@ func TestMissingLogoNamesUploadImage(t *testing.T) {
 	assert.Equal(t, "LogoURL", ce.Field)
 	assert.Contains(t, ce.Message, "UploadImage")
 	assert.Contains(t, ce.Message, "media/uploadimg")
-	assert.Zero(t, s.Calls("/card/create"))
+	assert.Zero(t, s.CallCount("/card/create"))
 }
 
 // FuzzUploadImageAnswer: the decoder of uploadimg answers never panics and

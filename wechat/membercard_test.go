@@ -101,7 +101,7 @@ func TestMemberCardValidation(t *testing.T) {
 		op, err := sendTyped(ctx, p, tc.req)
 		catWantInvalid(t, err, op, tc.field)
 	}
-	if n := s.Calls(""); n != 0 {
+	if n := s.CallCount(""); n != 0 {
 		t.Fatalf("%d requests reached the server", n)
 	}
 }

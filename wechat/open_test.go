@@ -34,13 +34,13 @@ func TestOpenValidatesBeforeWire(t *testing.T) {
 		{"code too long", with(ok, func(r *card.OpenRequest) { r.Code = strings.Repeat("1", 21) }), "Code"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := s.Calls("")
+			before := s.CallCount("")
 			_, err := p.Open(ctx, tc.req)
 			var ce *card.Error
 			if !errors.Is(err, card.ErrInvalidArgument) || !errors.As(err, &ce) || ce.Field != tc.field || ce.Op != "Open" {
 				t.Fatalf("err = %v (field %q), want InvalidArgument naming %s", err, fieldOf(err), tc.field)
 			}
-			if n := s.Calls("") - before; n != 0 {
+			if n := s.CallCount("") - before; n != 0 {
 				t.Fatalf("%d calls sent before the rejection", n)
 			}
 		})
@@ -74,12 +74,12 @@ func TestClaimLinkFieldNames(t *testing.T) {
 		{with(ok, func(r *card.ClaimLinkRequest) { r.TemplateID = strings.Repeat("p", 40) }), "TemplateID"},
 		{with(ok, func(r *card.ClaimLinkRequest) { r.Channel = strings.Repeat("c", 200) }), "Channel"},
 	} {
-		before := s.Calls("")
+		before := s.CallCount("")
 		_, err := p.ClaimLink(ctx, tc.req)
 		if !errors.Is(err, card.ErrInvalidArgument) || fieldOf(err) != tc.field {
 			t.Errorf("err = %v (field %q), want InvalidArgument naming %s", err, fieldOf(err), tc.field)
 		}
-		if n := s.Calls("") - before; n != 0 {
+		if n := s.CallCount("") - before; n != 0 {
 			t.Errorf("%s: %d calls sent", tc.field, n)
 		}
 	}
@@ -93,10 +93,10 @@ func TestUnavailableReasonLimit(t *testing.T) {
 	ctx := context.Background()
 	id := newCardID(t, p)
 	code := claim(t, s, id, "oUSER1")
-	before := s.Calls("")
+	before := s.CallCount("")
 	err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id, Reason: strings.Repeat("r", MaxUnavailableReasonBytes+1)})
-	if !errors.Is(err, card.ErrInvalidArgument) || fieldOf(err) != "Reason" || s.Calls("") != before {
-		t.Fatalf("over the limit: %v, %d calls", err, s.Calls("")-before)
+	if !errors.Is(err, card.ErrInvalidArgument) || fieldOf(err) != "Reason" || s.CallCount("") != before {
+		t.Fatalf("over the limit: %v, %d calls", err, s.CallCount("")-before)
 	}
 	// 126 bytes of ASCII plus one 2-byte character: 128 bytes, 127 characters.
 	if err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id, Reason: strings.Repeat("r", MaxUnavailableReasonBytes-2) + "é"}); err != nil {

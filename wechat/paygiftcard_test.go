@@ -57,7 +57,7 @@ func TestPayGiftCard(t *testing.T) {
 		t.Error("deleted rule still readable")
 	}
 
-	calls := s.Calls("")
+	calls := s.CallCount("")
 	for _, tc := range []struct {
 		mod   func(*PayGiftRuleInfo)
 		field string
@@ -80,7 +80,7 @@ func TestPayGiftCard(t *testing.T) {
 	catWantInvalid(t, err, "PayGiftCardBatchGet", "Count")
 	_, err = p.PayGiftCardDelete(ctx, PayGiftCardDeleteRequest{})
 	catWantInvalid(t, err, "PayGiftCardDelete", "RuleID")
-	if s.Calls("") != calls {
+	if s.CallCount("") != calls {
 		t.Error("an invalid rule was sent")
 	}
 }

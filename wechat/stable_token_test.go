@@ -26,7 +26,7 @@ func TestTokensComeFromStableTokenByDefault(t *testing.T) {
 	b, err := q.accessToken(ctx, "X")
 	require.NoError(t, err)
 	assert.Equal(t, a, b, "two processes got different stable tokens")
-	assert.Equal(t, 0, s.Calls("/cgi-bin/token"))
+	assert.Equal(t, 0, s.CallCount("/cgi-bin/token"))
 	all, forced := s.StableTokenFetches()
 	assert.Equal(t, 2, all)
 	assert.Zero(t, forced)
@@ -42,8 +42,8 @@ func TestClassicTokenSource(t *testing.T) {
 	tok, err := h.GetAccessTokenContext(context.Background())
 	require.NoError(t, err)
 	require.NotEmpty(t, tok)
-	assert.Equal(t, 1, s.Calls("/cgi-bin/token"))
-	assert.Equal(t, 0, s.Calls("/cgi-bin/stable_token"))
+	assert.Equal(t, 1, s.CallCount("/cgi-bin/token"))
+	assert.Equal(t, 0, s.CallCount("/cgi-bin/stable_token"))
 	assert.Equal(t, TokenSourceClassic, h.Source())
 }
 

@@ -70,7 +70,7 @@ func TestSubMerchants(t *testing.T) {
 		t.Errorf("first page = %+v", all)
 	}
 
-	calls := s.Calls("")
+	calls := s.CallCount("")
 	for _, tc := range []struct {
 		run   func() error
 		op    string
@@ -120,7 +120,7 @@ func TestSubMerchants(t *testing.T) {
 	} {
 		catWantInvalid(t, tc.run(), tc.op, tc.field)
 	}
-	if s.Calls("") != calls {
+	if s.CallCount("") != calls {
 		t.Error("an invalid sub-merchant request was sent")
 	}
 }

@@ -28,7 +28,7 @@ func TestCreateTemplateKeepsCardIDWhenReadFails(t *testing.T) {
 	if tpl.ID == "" || tpl.Status != card.TemplatePending || tpl.Title != "Gold" || tpl.Stock != 500 || tpl.Provider != ProviderName {
 		t.Fatalf("template %+v", tpl)
 	}
-	if n := s.Calls("/card/create"); n != 1 {
+	if n := s.CallCount("/card/create"); n != 1 {
 		t.Fatalf("%d card/create calls, want 1", n)
 	}
 	got, err := p.GetTemplate(ctx, ProviderName, tpl.ID)

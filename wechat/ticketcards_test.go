@@ -58,7 +58,7 @@ func TestTickets(t *testing.T) {
 		t.Error("movie update on a meeting ticket succeeded")
 	}
 
-	calls := s.Calls("")
+	calls := s.CallCount("")
 	for _, tc := range []struct {
 		field string
 		req   validatable
@@ -77,7 +77,7 @@ func TestTickets(t *testing.T) {
 		op, err := sendTyped(ctx, p, tc.req)
 		catWantInvalid(t, err, op, tc.field)
 	}
-	if s.Calls("") != calls {
+	if s.CallCount("") != calls {
 		t.Error("an invalid ticket request was sent")
 	}
 }

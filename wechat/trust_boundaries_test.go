@@ -204,7 +204,7 @@ func TestBadTextNeverReachesWeChat(t *testing.T) {
 			return err
 		}},
 	}
-	before := s.Calls("")
+	before := s.CallCount("")
 	reached := 0
 	for _, f := range fields {
 		for _, v := range bad {
@@ -214,7 +214,7 @@ func TestBadTextNeverReachesWeChat(t *testing.T) {
 			}
 		}
 	}
-	reached = s.Calls("") - before
+	reached = s.CallCount("") - before
 	assert.Zero(t, reached, "requests that reached WeChat with bad text")
 	t.Logf("%d text fields × %d bad values: %d requests reached the fake", len(fields), len(bad), reached)
 
@@ -224,5 +224,5 @@ func TestBadTextNeverReachesWeChat(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "Balance", ce.Field)
 	assert.True(t, strings.Contains(ce.Message, "limit"))
-	assert.Equal(t, before, s.Calls(""))
+	assert.Equal(t, before, s.CallCount(""))
 }

@@ -138,7 +138,7 @@ func TestCertDownload(t *testing.T) {
 	e := &env{t: t, srv: srv, c: c}
 	e.ok(MethodTemplateBatchQuery, nil, nil)
 	e.ok(MethodTemplateBatchQuery, nil, nil)
-	if n := srv.Calls(MethodCertDownload); n != 1 {
+	if n := srv.CallCount(MethodCertDownload); n != 1 {
 		t.Fatalf("downloads = %d, want 1 (then cached)", n)
 	}
 	e.fails(MethodCertDownload, map[string]any{"alipay_cert_sn": "00"}, nil, "40004", "INVALID_PARAMETER")

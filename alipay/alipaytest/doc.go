@@ -119,7 +119,7 @@
 // <method>_response; see GatewayErrorShape for the sources) or the unsigned
 // shapes found in other public fixtures.
 //
-// Calls counts requests per method; Card, CardCount, Consumptions,
+// CallCount counts requests per method; Card, CardCount, Consumptions,
 // Messages and Image show the stored state.
 //
 // # Keys

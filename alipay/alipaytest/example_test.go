@@ -126,7 +126,7 @@ func ExampleServer_ReplayNext() {
 
 	srv.ReplayNext("alipay.marketing.card.template.query", recorded)
 	r := query("20240101000000000000000000000002")
-	fmt.Println(r.Code, r.SubCode, srv.Calls("alipay.marketing.card.template.query"))
+	fmt.Println(r.Code, r.SubCode, srv.CallCount("alipay.marketing.card.template.query"))
 	// Output:
 	// {"template_id":"20240101000000000000000000000001"}
 	// 40004 TEMPLATE_NOT_EXIT 2

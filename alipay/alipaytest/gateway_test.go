@@ -250,7 +250,7 @@ func TestRejectedBySmartwalle(t *testing.T) {
 
 	// The right client works, and all of these were counted.
 	e.ok(MethodTemplateBatchQuery, map[string]any{"page_no": 1}, nil)
-	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 4 {
+	if got := e.srv.CallCount(MethodTemplateBatchQuery); got != 4 {
 		t.Fatalf("Calls = %d, want 4 (rejected ones included)", got)
 	}
 }
@@ -422,10 +422,10 @@ func TestCallsAndParseErrors(t *testing.T) {
 	if !strings.Contains(string(b), `"code":"10000"`) || !strings.Contains(string(b), `"sign":"`) {
 		t.Fatalf("split request: %s", b)
 	}
-	if got := e.srv.Calls(""); got != 3 {
+	if got := e.srv.CallCount(""); got != 3 {
 		t.Fatalf("Calls(\"\") = %d, want 3", got)
 	}
-	if got := e.srv.Calls(MethodTemplateBatchQuery); got != 2 {
+	if got := e.srv.CallCount(MethodTemplateBatchQuery); got != 2 {
 		t.Fatalf("Calls(batchquery) = %d, want 2", got)
 	}
 }
@@ -504,7 +504,7 @@ func TestConcurrentOpens(t *testing.T) {
 		}
 		seen[no] = true
 	}
-	if e.srv.CardCount() != n || e.srv.Calls(MethodCardOpen) != n {
-		t.Fatalf("CardCount %d Calls %d", e.srv.CardCount(), e.srv.Calls(MethodCardOpen))
+	if e.srv.CardCount() != n || e.srv.CallCount(MethodCardOpen) != n {
+		t.Fatalf("CardCount %d Calls %d", e.srv.CardCount(), e.srv.CallCount(MethodCardOpen))
 	}
 }

@@ -76,7 +76,7 @@ func Redirect(status int, location string) Hostile { return hostile.Redirect(sta
 // HostileNext makes the server answer the next request to op, a method
 // name (e.g. "alipay.marketing.card.query"; "" = whichever comes next), with h
 // instead of its own answer. The request never reaches the gateway: it is
-// counted by Calls but not checked, not applied and not recorded, as when
+// counted by CallCount but not checked, not applied and not recorded, as when
 // an on-path attacker or a broken proxy answers in the gateway's place. A
 // later call for the same op replaces a pending one; the zero Hostile
 // removes it.

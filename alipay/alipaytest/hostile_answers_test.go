@@ -75,7 +75,7 @@ func TestReplayRecordedAnswer(t *testing.T) {
 	r := e.ok(MethodCardQuery, q(b), nil) // smartwalle verifies the signature: it is genuine
 	assert.Equal(t, a, cardNo(t, r), "the replayed answer is card A's")
 	assert.Len(t, e.srv.Answers(MethodCardQuery), 2, "a replayed answer is not recorded")
-	assert.Equal(t, 3, e.srv.Calls(MethodCardQuery))
+	assert.Equal(t, 3, e.srv.CallCount(MethodCardQuery))
 	e.ok(MethodCardQuery, q(b), nil) // used up
 }
 
@@ -129,7 +129,7 @@ func TestRawBody(t *testing.T) {
 	resp, body := e.rawPost(t, e.signedValues(t, MethodTemplateCreate, biz))
 	assert.Equal(t, forged, body)
 	assert.Equal(t, "application/json;charset=utf-8", resp.Header.Get("Content-Type"))
-	assert.Equal(t, 1, e.srv.Calls(MethodTemplateCreate))
+	assert.Equal(t, 1, e.srv.CallCount(MethodTemplateCreate))
 	var total int
 	e.ok(MethodTemplateBatchQuery, nil, nil).obj(t, "template_total", &total)
 	assert.Zero(t, total, "the request answered by RawBody must not run")

@@ -341,10 +341,10 @@ func (s *Server) TamperNext(method string, mode Tamper) {
 	s.tampers[method] = mode
 }
 
-// Calls returns how many gateway requests for op (their "method"
+// CallCount returns how many gateway requests for op (their "method"
 // parameter) the server received, including rejected ones. op "" counts
 // every gateway request, including those without a method.
-func (s *Server) Calls(op string) int {
+func (s *Server) CallCount(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if op == "" {

@@ -54,7 +54,7 @@ func TestTemplateMethods(t *testing.T) {
 			t.Errorf("case %d: got %s %s", i, r.Code, r.SubCode)
 		}
 	}
-	if e.srv.Calls(MethodTemplateCreate) != len(bad) {
+	if e.srv.CallCount(MethodTemplateCreate) != len(bad) {
 		t.Fatal("Calls")
 	}
 

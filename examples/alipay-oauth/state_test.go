@@ -56,7 +56,7 @@ func TestStateBoundToBrowser(t *testing.T) {
 	// An attacker's callback (their own state, victim's browser without it).
 	assert.Equal(t, http.StatusBadRequest, callback(state.Value, nil).Code, "no cookie")
 	assert.Equal(t, http.StatusBadRequest, callback("attacker-state", state).Code, "other state")
-	assert.Zero(t, gw.Calls(alipay.MethodOAuthToken), "code redemptions for refused callbacks")
+	assert.Zero(t, gw.CallCount(alipay.MethodOAuthToken), "code redemptions for refused callbacks")
 	// The matching state passes the check (the made-up code then fails at
 	// the gateway) and the cookie is cleared.
 	rec = callback(state.Value, state)
@@ -65,5 +65,5 @@ func TestStateBoundToBrowser(t *testing.T) {
 		cleared = cleared || (c.Name == stateCookie && c.MaxAge < 0)
 	}
 	assert.True(t, cleared, "the state cookie is cleared")
-	assert.Equal(t, 1, gw.Calls(alipay.MethodOAuthToken), "the matching state redeems the code")
+	assert.Equal(t, 1, gw.CallCount(alipay.MethodOAuthToken), "the matching state redeems the code")
 }

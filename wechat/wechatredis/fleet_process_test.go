@@ -348,7 +348,7 @@ func TestFleetProcessesOutOfBandResets(t *testing.T) {
 			t.Cleanup(s.Close)
 			fetches := func() int {
 				if source == "classic" {
-					return s.Calls("/cgi-bin/token")
+					return s.CallCount("/cgi-bin/token")
 				}
 				n, _ := s.StableTokenFetches()
 				return n
@@ -394,7 +394,7 @@ func TestFleetLockHolderKilled(t *testing.T) {
 	waitCalls := func(n int) time.Time {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
-		for s.Calls(path) < n {
+		for s.CallCount(path) < n {
 			require.True(t, time.Now().Before(deadline), "token request %d never arrived", n)
 			time.Sleep(time.Millisecond)
 		}
@@ -418,7 +418,7 @@ func TestFleetLockHolderKilled(t *testing.T) {
 	ok, failed, errs, maxMs := sum(rs)
 	took := second.Sub(locked)
 	t.Logf("lock holder SIGKILLed %v after taking the lock; next fetch %v after the lock was taken (lock TTL %v); other members: %d ok, %d failed, slowest call %d ms; %d token requests in all",
-		killed.Sub(locked).Round(time.Millisecond), took.Round(time.Millisecond), lockTTL, ok, failed, maxMs, s.Calls(path))
+		killed.Sub(locked).Round(time.Millisecond), took.Round(time.Millisecond), lockTTL, ok, failed, maxMs, s.CallCount(path))
 	require.Zero(t, failed, "%v", errs)
 	assert.Equal(t, 300, ok)
 	// Slack: one poll interval, scheduling of 4 race-instrumented processes
@@ -427,7 +427,7 @@ func TestFleetLockHolderKilled(t *testing.T) {
 	assert.LessOrEqual(t, took, lockTTL+slack, "the next fetch waited longer than the lock's expiry")
 	assert.GreaterOrEqual(t, took, lockTTL-300*time.Millisecond, "another member fetched while the lock was held")
 	assert.LessOrEqual(t, time.Duration(maxMs)*time.Millisecond, lockTTL+slack, "a call waited longer than the lock's expiry")
-	assert.Equal(t, 2, s.Calls(path), "token requests: the killed holder's and one more")
+	assert.Equal(t, 2, s.CallCount(path), "token requests: the killed holder's and one more")
 }
 
 // TestFleetRedisStoppedAndRestarted: 4 processes call continuously while

@@ -84,8 +84,8 @@ func TestConcurrentClaimsAndUpdates(t *testing.T) {
 	if m, _ := c.s.Member(id, code); m.Bonus != workers*each {
 		t.Fatalf("bonus %d, want %d", m.Bonus, workers*each)
 	}
-	if c.s.Calls("/card/membercard/updateuser") != workers*each {
-		t.Fatalf("calls %d", c.s.Calls("/card/membercard/updateuser"))
+	if c.s.CallCount("/card/membercard/updateuser") != workers*each {
+		t.Fatalf("calls %d", c.s.CallCount("/card/membercard/updateuser"))
 	}
 }
 

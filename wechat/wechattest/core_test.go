@@ -121,11 +121,11 @@ func TestFaultsAndCalls(t *testing.T) {
 	if n, _ := c.s.Stock(id); n != 1000 {
 		t.Fatalf("stock changed by a faulted call: %d", n)
 	}
-	if c.s.Calls("/card/get") != 3 || c.s.Calls("/card/modifystock") != 1 {
-		t.Fatalf("calls: %d %d", c.s.Calls("/card/get"), c.s.Calls("/card/modifystock"))
+	if c.s.CallCount("/card/get") != 3 || c.s.CallCount("/card/modifystock") != 1 {
+		t.Fatalf("calls: %d %d", c.s.CallCount("/card/get"), c.s.CallCount("/card/modifystock"))
 	}
-	if c.s.Calls("") != 6 { // token, create, 3 get, modifystock
-		t.Fatalf("total calls %d", c.s.Calls(""))
+	if c.s.CallCount("") != 6 { // token, create, 3 get, modifystock
+		t.Fatalf("total calls %d", c.s.CallCount(""))
 	}
 }
 
@@ -185,7 +185,7 @@ func TestCloseCutsLatency(t *testing.T) {
 		}
 		errc <- err
 	}()
-	for s.Calls("") == 0 {
+	for s.CallCount("") == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	start := time.Now()

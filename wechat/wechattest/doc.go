@@ -21,7 +21,7 @@
 // the matching XML events (signed, and encrypted in safe mode) to the
 // merchant's handler, and Push sends any event. ResetTokens resets every
 // access token out of band (as a second server or the console fetching a
-// new one would). Calls, TokenFetches, StableTokenFetches, TokenRejections,
+// new one would). CallCount, TokenFetches, StableTokenFetches, TokenRejections,
 // TicketFetches, CardTicket, Member, Stock, CardStatus, Whitelist, Image and
 // Pushes inspect what happened. A path the server does not know answers
 // HTTP 404 with errcode 40066.

@@ -95,7 +95,7 @@ func Redirect(status int, location string) Hostile { return hostile.Redirect(sta
 // HostileNext makes the server answer the next request to op, an API path (e.g.
 // "/card/membercard/userinfo/get", "/cgi-bin/token"; "" = whichever comes
 // next) with h instead of its own answer. The request never reaches the
-// server's logic: it is counted by Calls but not checked, not applied and
+// server's logic: it is counted by CallCount but not checked, not applied and
 // not recorded, as when an on-path attacker or a broken proxy answers in
 // WeChat's place. A later call for the same op replaces a pending one;
 // the zero Hostile removes it.

@@ -57,7 +57,7 @@ func TestReplayRecordedAnswer(t *testing.T) {
 	_, body := c.rawPost(t, "/card/membercard/userinfo/get", `{"card_id":"`+id+`","code":"`+b+`"}`)
 	assert.Equal(t, got[0].Body, body, "served byte for byte")
 	assert.Len(t, c.s.Answers("/card/membercard/userinfo/get"), 2, "a replayed answer is not recorded")
-	assert.Equal(t, 3, c.s.Calls("/card/membercard/userinfo/get"))
+	assert.Equal(t, 3, c.s.CallCount("/card/membercard/userinfo/get"))
 
 	// Across paths: an updateuser success served to a consume does not consume.
 	c.ok("/card/membercard/updateuser", map[string]any{"card_id": id, "code": a, "bonus": 5})

@@ -313,9 +313,9 @@ func (s *Server) currentTicketLocked(typ string) *ticket {
 	return t
 }
 
-// Calls reports how many requests arrived for op, an API path ("" = all
+// CallCount reports how many requests arrived for op, an API path ("" = all
 // paths on the API host), including failed and rejected ones.
-func (s *Server) Calls(op string) int {
+func (s *Server) CallCount(op string) int {
 	s.meta.Lock()
 	defer s.meta.Unlock()
 	if op == "" {
