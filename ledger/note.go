@@ -22,9 +22,9 @@ type Change struct {
 	Known bool
 	// Points and Balance are set when the push changes them; PointsDelta and
 	// BalanceDelta are the change since the values the card last showed.
-	Points, Balance           bool
-	PointsDelta               card.Points
-	BalanceDelta              card.Money
+	Points, Balance bool
+	PointsDelta     card.Points
+	BalanceDelta    card.Money
 	// Level is the new level when the push changes it, else empty.
 	Level string
 	// Transactions is 1 when the card showed the member's previous version,
