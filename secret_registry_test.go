@@ -9,6 +9,10 @@ import (
 	r_alipay "github.com/walletcard/card/alipay"
 	r_alipay_alipaytest "github.com/walletcard/card/alipay/alipaytest"
 	r_driver "github.com/walletcard/card/driver"
+	r_ledger "github.com/walletcard/card/ledger"
+	r_ledger_pgstore "github.com/walletcard/card/ledger/pgstore"
+	r_ledger_sqlitestore "github.com/walletcard/card/ledger/sqlitestore"
+	r_ledger_storetest "github.com/walletcard/card/ledger/storetest"
 	r_mock "github.com/walletcard/card/mock"
 	r_provider "github.com/walletcard/card/provider"
 	r_provider_providertest "github.com/walletcard/card/provider/providertest"
@@ -129,6 +133,37 @@ func secretRegistry() map[string]reflect.Type {
 		"driver.Options":                         reflect.TypeOf((*r_driver.Options)(nil)).Elem(),
 		"driver.Pipeline":                        reflect.TypeOf((*r_driver.Pipeline)(nil)).Elem(),
 		"driver.Rules":                           reflect.TypeOf((*r_driver.Rules)(nil)).Elem(),
+		"ledger.Change":                          reflect.TypeOf((*r_ledger.Change)(nil)).Elem(),
+		"ledger.Failure":                         reflect.TypeOf((*r_ledger.Failure)(nil)).Elem(),
+		"ledger.Fields":                          reflect.TypeOf((*r_ledger.Fields)(nil)).Elem(),
+		"ledger.Job":                             reflect.TypeOf((*r_ledger.Job)(nil)).Elem(),
+		"ledger.Ledger":                          reflect.TypeOf((*r_ledger.Ledger)(nil)).Elem(),
+		"ledger.Link":                            reflect.TypeOf((*r_ledger.Link)(nil)).Elem(),
+		"ledger.LinkRequest":                     reflect.TypeOf((*r_ledger.LinkRequest)(nil)).Elem(),
+		"ledger.LinkState":                       reflect.TypeOf((*r_ledger.LinkState)(nil)).Elem(),
+		"ledger.LinkedMember":                    reflect.TypeOf((*r_ledger.LinkedMember)(nil)).Elem(),
+		"ledger.Member":                          reflect.TypeOf((*r_ledger.Member)(nil)).Elem(),
+		"ledger.NewLink":                         reflect.TypeOf((*r_ledger.NewLink)(nil)).Elem(),
+		"ledger.Op":                              reflect.TypeOf((*r_ledger.Op)(nil)).Elem(),
+		"ledger.OpenRequest":                     reflect.TypeOf((*r_ledger.OpenRequest)(nil)).Elem(),
+		"ledger.Options":                         reflect.TypeOf((*r_ledger.Options)(nil)).Elem(),
+		"ledger.Outcome":                         reflect.TypeOf((*r_ledger.Outcome)(nil)).Elem(),
+		"ledger.OutcomeKind":                     reflect.TypeOf((*r_ledger.OutcomeKind)(nil)).Elem(),
+		"ledger.Progress":                        reflect.TypeOf((*r_ledger.Progress)(nil)).Elem(),
+		"ledger.ReconcileOptions":                reflect.TypeOf((*r_ledger.ReconcileOptions)(nil)).Elem(),
+		"ledger.ReconcileSummary":                reflect.TypeOf((*r_ledger.ReconcileSummary)(nil)).Elem(),
+		"ledger.Request":                         reflect.TypeOf((*r_ledger.Request)(nil)).Elem(),
+		"ledger.Status":                          reflect.TypeOf((*r_ledger.Status)(nil)).Elem(),
+		"ledger.SyncSummary":                     reflect.TypeOf((*r_ledger.SyncSummary)(nil)).Elem(),
+		"ledger.Transaction":                     reflect.TypeOf((*r_ledger.Transaction)(nil)).Elem(),
+		"ledger.TransactionQuery":                reflect.TypeOf((*r_ledger.TransactionQuery)(nil)).Elem(),
+		"ledger.Values":                          reflect.TypeOf((*r_ledger.Values)(nil)).Elem(),
+		"ledger.WalletRules":                     reflect.TypeOf((*r_ledger.WalletRules)(nil)).Elem(),
+		"ledger/pgstore.Options":                 reflect.TypeOf((*r_ledger_pgstore.Options)(nil)).Elem(),
+		"ledger/pgstore.Store":                   reflect.TypeOf((*r_ledger_pgstore.Store)(nil)).Elem(),
+		"ledger/sqlitestore.Options":             reflect.TypeOf((*r_ledger_sqlitestore.Options)(nil)).Elem(),
+		"ledger/sqlitestore.Store":               reflect.TypeOf((*r_ledger_sqlitestore.Store)(nil)).Elem(),
+		"ledger/storetest.NewStore":              reflect.TypeOf((*r_ledger_storetest.NewStore)(nil)).Elem(),
 		"mock.Alipay":                            reflect.TypeOf((*r_mock.Alipay)(nil)).Elem(),
 		"mock.Call":                              reflect.TypeOf((*r_mock.Call)(nil)).Elem(),
 		"mock.Options":                           reflect.TypeOf((*r_mock.Options)(nil)).Elem(),
