@@ -61,7 +61,7 @@ func (p *Provider) fetchCardTicket(ctx context.Context, _ bool) (string, time.Du
 	}
 	ticket, ttl, err := credentialAnswer(raw, "ticket")
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "getticket answer has no valid ticket", Err: err}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: "getticket answer has no valid ticket", Err: err}
 	}
 	return ticket, ttl, nil
 }

@@ -87,7 +87,7 @@ func TestCardTicketAfterTokenError(t *testing.T) {
 		s.FailNextCode(ticketPath, 45009, 1)
 		_, err := p.CardAPITicket(ctx)
 		var ce *card.Error
-		if !errors.Is(err, card.ErrRateLimited) || !errors.As(err, &ce) || ce.Op != "CardAPITicket" || ce.Provider != ProviderName {
+		if !errors.Is(err, card.ErrRateLimited) || !errors.As(err, &ce) || ce.Op != "CardAPITicket" || ce.Provider != Name {
 			t.Fatalf("45009: %#v, want a rate-limited *card.Error for wechat CardAPITicket", err)
 		}
 		got, err := p.CardAPITicket(ctx)

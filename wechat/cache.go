@@ -65,7 +65,7 @@ func (l *lockedCache) Delete(k string) error {
 // A nil cfg.Cache becomes NewMemoryCache(). cfg is copied, not kept.
 func NewFromConfig(cfg *wxconfig.Config, opts *Options) (*Provider, error) {
 	if cfg == nil || cfg.AppID == "" || cfg.AppSecret == "" {
-		return nil, driver.Wrap(ProviderName, "NewFromConfig", card.KindInvalidArgument, driver.InvalidArgument("cfg", "AppID and AppSecret are required"))
+		return nil, driver.Wrap(Name, "NewFromConfig", card.KindInvalidArgument, driver.InvalidArgument("cfg", "AppID and AppSecret are required"))
 	}
 	c := *cfg
 	if c.Cache == nil {

@@ -70,7 +70,7 @@ type AddCardItem struct {
 // Provider.CardExt to fetch and cache the ticket as well.
 func BuildCardExt(apiTicket string, req CardExtRequest) (*AddCardItem, error) {
 	if err := req.Validate(); err != nil {
-		return nil, driver.Wrap(ProviderName, "BuildCardExt", card.KindInvalidArgument, err)
+		return nil, driver.Wrap(Name, "BuildCardExt", card.KindInvalidArgument, err)
 	}
 	if req.NonceStr == "" {
 		req.NonceStr = randomNonce()
@@ -86,7 +86,7 @@ func BuildCardExt(apiTicket string, req CardExtRequest) (*AddCardItem, error) {
 	}
 	b, err := json.Marshal(ext)
 	if err != nil {
-		return nil, driver.Wrap(ProviderName, "BuildCardExt", card.KindUnknown, err)
+		return nil, driver.Wrap(Name, "BuildCardExt", card.KindUnknown, err)
 	}
 	return &AddCardItem{CardID: req.CardID, CardExt: string(b)}, nil
 }

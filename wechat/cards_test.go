@@ -75,7 +75,7 @@ func catWantInvalid(t *testing.T, err error, op, field string) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("err %T is not a *card.Error", err)
 	}
-	if op != "" && (ce.Provider != ProviderName || ce.Op != op) {
+	if op != "" && (ce.Provider != Name || ce.Op != op) {
 		t.Errorf("provider/op = %q/%q, want wechat/%s", ce.Provider, ce.Op, op)
 	}
 	if ce.Field != field {

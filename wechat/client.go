@@ -124,7 +124,7 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(in); err != nil {
-			return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
+			return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
 		}
 		body = bytes.TrimRight(buf.Bytes(), "\n")
 	}
@@ -139,7 +139,7 @@ func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) e
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(in); err != nil {
-		return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
+		return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
 	}
 	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: bytes.TrimRight(buf.Bytes(), "\n"),
 		safe: repeatSafe(path, in), once: true, in: in}, out)
@@ -157,10 +157,10 @@ func (p *Provider) invalid(op string, err error) error {
 	var ce *card.Error
 	if errors.As(err, &ce) {
 		c := *ce
-		c.Provider, c.Op, c.Kind = ProviderName, op, card.KindInvalidArgument
+		c.Provider, c.Op, c.Kind = Name, op, card.KindInvalidArgument
 		return &c
 	}
-	return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: err.Error(), Err: err}
+	return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: err.Error(), Err: err}
 }
 
 // isBusy reports WeChat's errcode -1 (system busy), the one answer retried with backoff.
@@ -202,7 +202,7 @@ type answerBinder interface{ bindAnswer(out any) string }
 
 // forgedAnswer is the error of an answer that does not match its request.
 func forgedAnswer(op, why string, read, safe bool) error {
-	return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Code: "FORGED_ANSWER",
+	return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: "FORGED_ANSWER",
 		Message: "the answer is not the answer to this request (" + why + "); it was refused"}, read, safe)
 }
 
@@ -215,7 +215,7 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 	}
 	read := w.read || readPaths[w.path]
 	if err := json.Unmarshal(raw, out); err != nil {
-		return unknownOutcome(&card.Error{Provider: ProviderName, Op: w.op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
+		return unknownOutcome(&card.Error{Provider: Name, Op: w.op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
 	}
 	if b, ok := w.in.(answerBinder); ok {
 		if why := b.bindAnswer(out); why != "" {
@@ -252,7 +252,7 @@ func (p *Provider) exchange(ctx context.Context, w wireCall) ([]byte, error) {
 			}
 			ce, err := decodeErrcode(op, raw)
 			if err != nil {
-				return unknownOutcome(&card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable WeChat answer", Err: err}, read, w.safe)
+				return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: "unreadable WeChat answer", Err: err}, read, w.safe)
 			}
 			if ce != nil && isTokenErrcode(ce.ErrCode) && !refreshed {
 				refreshed = true
@@ -336,7 +336,7 @@ func (p *Provider) accessToken(ctx context.Context, op string) (string, error) {
 		return "", tokenError(ctx, op, err)
 	}
 	if tok == "" {
-		return "", &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnauthenticated, Message: "the access-token handle returned an empty token"}
+		return "", &card.Error{Provider: Name, Op: op, Kind: card.KindUnauthenticated, Message: "the access-token handle returned an empty token"}
 	}
 	return tok, nil
 }
@@ -373,7 +373,7 @@ func (p *Provider) refreshToken(ctx context.Context, op, rejected string) (strin
 		return "", err
 	}
 	if tok == rejected {
-		return "", &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnauthenticated,
+		return "", &card.Error{Provider: Name, Op: op, Kind: card.KindUnauthenticated,
 			Message: "WeChat rejected the access token and the access-token handle returned it again"}
 	}
 	return tok, nil
@@ -387,7 +387,7 @@ func tokenError(ctx context.Context, op string, err error) error {
 	var ce *card.Error
 	if errors.As(err, &ce) {
 		c := *ce
-		c.Provider, c.Op = ProviderName, op
+		c.Provider, c.Op = Name, op
 		if c.Message != "" {
 			c.Message = "getting the access token: " + c.Message
 		} else {
@@ -400,7 +400,7 @@ func tokenError(ctx context.Context, op string, err error) error {
 		return wrapCtx(ctx, op, err)
 	}
 	// A foreign handle (silenceper's) may put the token URL in its error; never echo it.
-	return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnauthenticated,
+	return &card.Error{Provider: Name, Op: op, Kind: card.KindUnauthenticated,
 		Message: "getting the access token failed", Err: redactErr(err)}
 }
 

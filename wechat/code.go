@@ -148,7 +148,7 @@ func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeReques
 		if errors.As(err, &ce) {
 			cause = ce.Err // the vendor error, without the unknown-outcome mark
 		}
-		return &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Code: ce.Code,
+		return &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: ce.Code,
 			Message: "no clear answer, but code/get shows the code unconsumed: the consume was not applied and may be sent again", Err: cause}
 	})
 	if err != nil {

@@ -22,7 +22,7 @@ func wantTransportTimeout(t *testing.T, what, op string, err error) {
 		t.Fatalf("%s: bare context error %v", what, err)
 	}
 	var ce *card.Error
-	if !errors.As(err, &ce) || ce.Kind != card.KindUnavailable || ce.Provider != ProviderName || ce.Op != op || !card.IsRetryable(err) {
+	if !errors.As(err, &ce) || ce.Kind != card.KindUnavailable || ce.Provider != Name || ce.Op != op || !card.IsRetryable(err) {
 		t.Fatalf("%s: got %#v (%v); want a retryable unavailable *card.Error for %s", what, err, err, op)
 	}
 }
@@ -37,7 +37,7 @@ func TestClientTimeoutIsUnavailable(t *testing.T) {
 	hc := &http.Client{Timeout: 50 * time.Millisecond}
 	p := newProviderFor(t, s, &Options{HTTPClient: hc, Retry: card.RetryPolicy{Attempts: 1}})
 	ctx := context.Background()
-	tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Provider: ProviderName, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png"})
+	tpl, err := p.CreateTemplate(ctx, card.TemplateSpec{Provider: Name, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestClientTimeoutIsUnavailable(t *testing.T) {
 	s.SetLatency("/card/get", 300*time.Millisecond)
 	_, err = p.GetCard(ctx, GetCardRequest{CardID: cardID})
 	wantTransportTimeout(t, "GetCard", "GetCard", err)
-	_, err = p.GetTemplate(ctx, ProviderName, cardID)
+	_, err = p.GetTemplate(ctx, Name, cardID)
 	wantTransportTimeout(t, "GetTemplate", "GetTemplate", err)
 
 	s.SetLatency("/card/code/checkcode", 300*time.Millisecond)

@@ -182,7 +182,7 @@ func (c *credCell) fleetFailed(err error) {
 	c.downUntil = time.Now().Add(fleetRetryAfter)
 	c.mu.Unlock()
 	if first && c.onErr != nil {
-		c.onErr(&card.Error{Provider: ProviderName, Op: c.op, Kind: card.KindUnavailable,
+		c.onErr(&card.Error{Provider: Name, Op: c.op, Kind: card.KindUnavailable,
 			Message: fmt.Sprintf("the fleet store failed; this process coordinates the %s on its own until it answers again", c.what),
 			Err:     err})
 	}
@@ -212,7 +212,7 @@ func (c *credCell) loadCache(ctx context.Context, cc cache.Cache, rejected strin
 	}
 	if err := cache.SetContext(ctx, cc, c.cacheKey, v, ttl); err != nil && c.onErr != nil {
 		// Keep the value (memory only) rather than fetch again on every call.
-		c.onErr(&card.Error{Provider: ProviderName, Op: c.op, Kind: card.KindUnavailable,
+		c.onErr(&card.Error{Provider: Name, Op: c.op, Kind: card.KindUnavailable,
 			Message: fmt.Sprintf("storing the %s in the cache failed; it is kept in memory only", c.what), Err: err})
 	}
 	return v, c.now().Add(ttl), nil
@@ -335,18 +335,18 @@ func (c *credCell) bookLocal(context.Context) (ForceRefreshBooking, error) {
 
 // errNoOther: WeChat keeps handing out the rejected value.
 func (c *credCell) errNoOther() error {
-	return &card.Error{Provider: ProviderName, Op: c.op, Kind: card.KindUnauthenticated,
+	return &card.Error{Provider: Name, Op: c.op, Kind: card.KindUnauthenticated,
 		Message: fmt.Sprintf("WeChat rejected the %s and issued the same one again", c.what)}
 }
 
 // errForceRefused explains why no force refresh may be sent now.
 func (c *credCell) errForceRefused(b ForceRefreshBooking) error {
 	if b.RetryAfter > 0 {
-		return &card.Error{Provider: ProviderName, Op: c.op, Kind: card.KindRateLimited,
+		return &card.Error{Provider: Name, Op: c.op, Kind: card.KindRateLimited,
 			Message: fmt.Sprintf("WeChat rejected the %s and stable_token still returns it; the last force_refresh was less than %v ago (WeChat allows one every %v), retry in %v",
 				c.what, c.force.spacing, c.force.spacing, b.RetryAfter.Round(time.Second))}
 	}
-	return &card.Error{Provider: ProviderName, Op: c.op, Kind: card.KindRateLimited,
+	return &card.Error{Provider: Name, Op: c.op, Kind: card.KindRateLimited,
 		Message: fmt.Sprintf("WeChat rejected the %s and stable_token still returns it, but the stable_token force_refresh quota is exhausted (%d of %d used today, Beijing time); it renews at midnight Beijing time",
 			c.what, b.Used, c.force.perDay)}
 }

@@ -33,7 +33,7 @@ type DedupOptions struct {
 // is being handled right now (by this or another instance): it was not
 // handled by this call, and a later redelivery will be recognised or
 // handled. It is a retryable card.ErrUnavailable.
-var ErrEventInProgress error = &card.Error{Provider: ProviderName, Op: "DedupEvents", Kind: card.KindUnavailable,
+var ErrEventInProgress error = &card.Error{Provider: Name, Op: "DedupEvents", Kind: card.KindUnavailable,
 	Message: "the same event is being handled right now; deliver it again later"}
 
 // DedupEvents wraps next so that each event, by card.Event.ID, reaches it
@@ -77,7 +77,7 @@ func DedupEvents(store ClaimStore, opts *DedupOptions, next card.EventHandler) c
 		ok, cur, err := st.Claim(ctx, key, mark, o.Lease)
 		if err != nil && st != ClaimStore(local) {
 			if o.OnStoreError != nil {
-				o.OnStoreError(&card.Error{Provider: ProviderName, Op: "DedupEvents", Kind: card.KindUnavailable,
+				o.OnStoreError(&card.Error{Provider: Name, Op: "DedupEvents", Kind: card.KindUnavailable,
 					Message: "the shared event memory failed; this event was de-duplicated in this process only", Err: err})
 			}
 			st = local

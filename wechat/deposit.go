@@ -179,7 +179,7 @@ func depositBatchError(ctx context.Context, op string, err error, b, total, lo, 
 		msg = fmt.Sprintf("batch %d of %d (Codes[%d:%d]) failed; %d of %d codes were sent in batches 1–%d; the rest were not sent", b+1, total, lo, hi, lo, n, b)
 	}
 	err = wrapCtx(ctx, op, err)
-	e := &card.Error{Provider: ProviderName, Op: op, Kind: card.KindOf(err), Message: msg, Err: err}
+	e := &card.Error{Provider: Name, Op: op, Kind: card.KindOf(err), Message: msg, Err: err}
 	if maybe {
 		// Depositing the batch again is safe (duplicates of a resent batch
 		// count as deposited), so the unknown outcome is retryable.
@@ -258,7 +258,7 @@ func (p *Provider) CheckCodes(ctx context.Context, req CheckCodesRequest) (*Chec
 				return out, cerr
 			}
 			err = wrapCtx(ctx, op, err)
-			e := &card.Error{Provider: ProviderName, Op: op, Kind: card.KindOf(err), Err: err,
+			e := &card.Error{Provider: Name, Op: op, Kind: card.KindOf(err), Err: err,
 				Message: fmt.Sprintf("batch %d of %d (Codes[%d:%d]) failed; the response holds the answers for Codes[0:%d]", lo/MaxCodesPerCall+1, total, lo, hi, lo)}
 			var ce *card.Error
 			if errors.As(err, &ce) {

@@ -188,7 +188,7 @@ func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error
 		return nil, wrapCtx(ctx, op, redactErr(err))
 	}
 	if len(body) > catMaxQRImageBytes {
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", catMaxQRImageBytes)}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("image is larger than %d bytes", catMaxQRImageBytes)}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode == http.StatusOK && (strings.HasPrefix(mt, "image/") || strings.HasPrefix(http.DetectContentType(body), "image/")) {
@@ -200,15 +200,15 @@ func (p *Provider) ShowQRCode(ctx context.Context, ticket string) ([]byte, error
 		ErrMsg  string `json:"errmsg"`
 	}
 	if json.Unmarshal(body, &ce) == nil && ce.ErrCode != nil && *ce.ErrCode != 0 {
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindNotFound, Code: fmt.Sprint(*ce.ErrCode), Message: ce.ErrMsg}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindNotFound, Code: fmt.Sprint(*ce.ErrCode), Message: ce.ErrMsg}
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("answer is %q, not an image", mt)}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: fmt.Sprintf("answer is %q, not an image", mt)}
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusBadRequest:
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindNotFound, Code: fmt.Sprint(resp.StatusCode), Message: "no image for this ticket"}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindNotFound, Code: fmt.Sprint(resp.StatusCode), Message: "no image for this ticket"}
 	default:
-		return nil, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Code: fmt.Sprint(resp.StatusCode), Message: "showqrcode answered HTTP " + resp.Status}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: fmt.Sprint(resp.StatusCode), Message: "showqrcode answered HTTP " + resp.Status}
 	}
 }
 

@@ -206,7 +206,7 @@ func (d cardDriver) Open(ctx context.Context, c driver.Call, req card.OpenReques
 	case 3:
 		act.InitCustomFieldValue3 = req.Level
 	}
-	ref := card.Ref{Provider: ProviderName, TemplateID: req.TemplateID, CardNo: req.Code}
+	ref := card.Ref{Provider: Name, TemplateID: req.TemplateID, CardNo: req.Code}
 	existing, info, err := d.existing(ctx, c.Op, ref, req.ExternalNo)
 	if existing != nil || err != nil {
 		return existing, err
@@ -397,7 +397,7 @@ func (d cardDriver) ClaimLink(ctx context.Context, c driver.Call, req card.Claim
 	// WeChat's own samples carry stray spaces around url and show_qrcode_url.
 	out.Ticket, out.URL, out.ShowQRCodeURL = strings.TrimSpace(out.Ticket), strings.TrimSpace(out.URL), strings.TrimSpace(out.ShowQRCodeURL)
 	l := &card.ClaimLink{
-		Provider: ProviderName, TemplateID: req.TemplateID,
+		Provider: Name, TemplateID: req.TemplateID,
 		URL: out.URL, Ticket: out.Ticket, QRCodeURL: out.ShowQRCodeURL,
 	}
 	if out.Ticket != "" {
@@ -480,7 +480,7 @@ func (d cardDriver) CreateTemplate(ctx context.Context, c driver.Call, spec card
 	// as pending with the title and stock that were sent.
 	t, err := d.GetTemplate(ctx, c, out.CardID)
 	if err != nil {
-		return &card.Template{Provider: ProviderName, ID: out.CardID, Title: spec.Title,
+		return &card.Template{Provider: Name, ID: out.CardID, Title: spec.Title,
 			Status: card.TemplatePending, Stock: req.Card.MemberCard.BaseInfo.SKU.Quantity}, nil
 	}
 	return t, nil
@@ -496,7 +496,7 @@ func (d cardDriver) GetTemplate(ctx context.Context, c driver.Call, id string) (
 		return nil, &card.Error{Kind: card.KindNotFound, Field: "ID",
 			Message: "card " + id + " is a " + string(out.Card.CardType) + ", not a MEMBER_CARD"}
 	}
-	t := &card.Template{Provider: ProviderName, ID: id, Title: mc.BaseInfo.Title}
+	t := &card.Template{Provider: Name, ID: id, Title: mc.BaseInfo.Title}
 	if mc.BaseInfo.SKU != nil {
 		t.Stock = mc.BaseInfo.SKU.Quantity
 	}

@@ -107,7 +107,7 @@ func apiError(op string, ce *util.CommonError) *card.Error {
 		k = errKind{card.KindUnknown, "unclassified WeChat errcode"}
 	}
 	return &card.Error{
-		Provider: ProviderName,
+		Provider: Name,
 		Op:       op,
 		Kind:     k.kind,
 		Code:     strconv.FormatInt(ce.ErrCode, 10),
@@ -213,5 +213,5 @@ func couponRefused(cardType string, err error) error {
 // kind KindUnavailable unless it already is a *card.Error (a client timeout
 // becomes a retryable unavailable error).
 func wrapCtx(ctx context.Context, op string, err error) error {
-	return driver.WrapContext(ctx, ProviderName, op, card.KindUnavailable, err)
+	return driver.WrapContext(ctx, Name, op, card.KindUnavailable, err)
 }

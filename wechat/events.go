@@ -315,8 +315,8 @@ func (e *CardEvent) Neutral() card.Event {
 	ev := card.Event{
 		ID:       e.ID(),
 		Type:     card.EventOther,
-		Provider: ProviderName,
-		Ref:      card.Ref{Provider: ProviderName, TemplateID: e.CardID, CardNo: e.UserCardCode},
+		Provider: Name,
+		Ref:      card.Ref{Provider: Name, TemplateID: e.CardID, CardNo: e.UserCardCode},
 		Holder:   e.FromUserName,
 		Channel:  e.OuterStr,
 		Time:     e.CreateTime,

@@ -206,14 +206,14 @@ func (o HandlerOptions) MarshalJSON() ([]byte, error) {
 func NewHandler(opts HandlerOptions) (*Handler, error) {
 	const op = "NewHandler"
 	if opts.Token == "" {
-		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("Token",
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("Token",
 			"is required: the server-configuration token WeChat signs pushes with (Options.PushToken, or HandlerOptions.Token)"))
 	}
 	if opts.EncodingAESKey != "" && len(opts.EncodingAESKey) != 43 {
-		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("EncodingAESKey", "must be 43 characters, got %d", len(opts.EncodingAESKey)))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("EncodingAESKey", "must be 43 characters, got %d", len(opts.EncodingAESKey)))
 	}
 	if opts.EncodingAESKey != "" && opts.AppID == "" {
-		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("AppID", "is required in safe mode (with EncodingAESKey)"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("AppID", "is required in safe mode (with EncodingAESKey)"))
 	}
 	h := &Handler{token: opts.Token, aesKey: opts.EncodingAESKey, appID: opts.AppID,
 		maxAge: opts.MaxAge, now: opts.Clock, fallback: opts.Fallback, replay: opts.Replay,
@@ -474,7 +474,7 @@ func (h *Handler) admit(ctx context.Context, ts, nonce string) (func(), int, err
 	switch {
 	case err != nil:
 		if h.onStoreErr != nil {
-			h.onStoreErr(&card.Error{Provider: ProviderName, Op: "Handler", Kind: card.KindUnavailable,
+			h.onStoreErr(&card.Error{Provider: Name, Op: "Handler", Kind: card.KindUnavailable,
 				Message: "the shared replay memory failed; this push was checked against this instance's memory only", Err: err})
 		}
 		return release, 0, nil

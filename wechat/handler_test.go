@@ -352,7 +352,7 @@ func TestShiftedServerClockStillPushes(t *testing.T) {
 		return nil
 	})
 	eventServer(t, s, h)
-	tpl, err := p.CreateTemplate(context.Background(), card.TemplateSpec{Provider: ProviderName, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png"})
+	tpl, err := p.CreateTemplate(context.Background(), card.TemplateSpec{Provider: Name, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,7 +110,7 @@ func TestUploadImageRefusedBeforeSending(t *testing.T) {
 			require.True(t, errors.As(err, &ce))
 			assert.Equal(t, tc.field, ce.Field)
 			assert.Equal(t, "UploadImage", ce.Op)
-			assert.Equal(t, ProviderName, ce.Provider)
+			assert.Equal(t, Name, ce.Provider)
 		})
 	}
 	assert.Zero(t, s.CallCount("/cgi-bin/media/uploadimg"), "nothing may be sent")

@@ -173,7 +173,7 @@ func (p *Provider) UploadImage(ctx context.Context, filename string, image []byt
 	}
 	body, contentType, err := multipartImage(name, image)
 	if err != nil {
-		return "", &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Field: "filename", Message: "cannot encode the upload", Err: err}
+		return "", &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Field: "filename", Message: "cannot encode the upload", Err: err}
 	}
 	raw, err := p.postMultipart(ctx, op, mediaUploadImgPath, body, contentType)
 	if err != nil {
@@ -187,7 +187,7 @@ func (p *Provider) UploadImage(ctx context.Context, filename string, image []byt
 	}
 	u, err := decodeUploadImageAnswer(raw)
 	if err != nil {
-		return "", &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}
+		return "", &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}
 	}
 	return u, nil
 }

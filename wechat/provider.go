@@ -25,8 +25,8 @@ const (
 	DefaultQRImageBaseURL = "https://mp.weixin.qq.com"
 )
 
-// ProviderName is the value of card.Ref.Provider for WeChat cards.
-const ProviderName = card.WeChat
+// Name is the value of card.Ref.Provider for WeChat cards.
+const Name = card.WeChat
 
 // Options configure a Provider. The zero value (or nil) talks to the real WeChat hosts.
 type Options struct {
@@ -134,10 +134,10 @@ func (o Options) MarshalJSON() ([]byte, error) { return json.Marshal(o.String())
 func NewFromCredentials(appID, appSecret string, opts *Options) (*Provider, error) {
 	const op = "NewFromCredentials"
 	if appID == "" {
-		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("appID", "is required"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("appID", "is required"))
 	}
 	if appSecret == "" {
-		return nil, driver.Wrap(ProviderName, op, card.KindInvalidArgument, driver.InvalidArgument("appSecret", "is required"))
+		return nil, driver.Wrap(Name, op, card.KindInvalidArgument, driver.InvalidArgument("appSecret", "is required"))
 	}
 	var o Options
 	if opts != nil {
@@ -151,10 +151,10 @@ func NewFromCredentials(appID, appSecret string, opts *Options) (*Provider, erro
 // api_ticket in oa's cache.
 func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 	if oa == nil || oa.GetContext() == nil || oa.GetContext().Config == nil {
-		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "an *officialaccount.OfficialAccount with a config is required"))
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "an *officialaccount.OfficialAccount with a config is required"))
 	}
 	if oa.GetContext().AccessTokenHandle == nil {
-		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "the official account has no access-token handle"))
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("oa", "the official account has no access-token handle"))
 	}
 	var o Options
 	if opts != nil {
@@ -194,17 +194,17 @@ func New(oa *wxsdk.OfficialAccount, opts *Options) (*Provider, error) {
 		p.levelField = 1
 	}
 	if p.levelField < 1 || p.levelField > 3 {
-		return nil, driver.Wrap(ProviderName, "New", card.KindInvalidArgument, driver.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
+		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, driver.InvalidArgument("LevelField", "must be 1, 2 or 3, got %d", o.LevelField))
 	}
 	p.cardTicket = newCardTicketCell(p, o.Fleet)
-	p.pipe = driver.NewPipeline(ProviderName, cardDriver{p}, &driver.Options{
+	p.pipe = driver.NewPipeline(Name, cardDriver{p}, &driver.Options{
 		Rules: walletrules.WeChat(), Retry: p.retry, Logger: o.Logger, Hook: o.Hook, Clock: p.now,
 	})
 	return p, nil
 }
 
 // Name returns "wechat".
-func (p *Provider) Name() string { return ProviderName }
+func (p *Provider) Name() string { return Name }
 
 // As exposes the native silenceper client: As(&oa) with
 // oa *officialaccount.OfficialAccount sets oa to the account this Provider was

@@ -20,18 +20,18 @@ func TestCreateTemplateKeepsCardIDWhenReadFails(t *testing.T) {
 	p, s := newTestProvider(t, nil)
 	ctx := context.Background()
 	s.FailNextCode("/card/get", 45009, 1)
-	spec := card.TemplateSpec{Provider: ProviderName, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png", Points: true, Stock: 500}
+	spec := card.TemplateSpec{Provider: Name, Title: "Gold", BrandName: "Shop", LogoURL: "http://mmbiz.qpic.cn/logo.png", Points: true, Stock: 500}
 	tpl, err := p.CreateTemplate(ctx, spec)
 	if err != nil {
 		t.Fatalf("CreateTemplate: %v", err)
 	}
-	if tpl.ID == "" || tpl.Status != card.TemplatePending || tpl.Title != "Gold" || tpl.Stock != 500 || tpl.Provider != ProviderName {
+	if tpl.ID == "" || tpl.Status != card.TemplatePending || tpl.Title != "Gold" || tpl.Stock != 500 || tpl.Provider != Name {
 		t.Fatalf("template %+v", tpl)
 	}
 	if n := s.CallCount("/card/create"); n != 1 {
 		t.Fatalf("%d card/create calls, want 1", n)
 	}
-	got, err := p.GetTemplate(ctx, ProviderName, tpl.ID)
+	got, err := p.GetTemplate(ctx, Name, tpl.ID)
 	if err != nil || got.ID != tpl.ID {
 		t.Fatalf("GetTemplate(%s) = %+v, %v", tpl.ID, got, err)
 	}
@@ -73,10 +73,10 @@ func TestGetTemplateStatuses(t *testing.T) {
 		{"CARD_STATUS_SOMETHING_NEW", "", card.KindUnavailable},
 	} {
 		status = tc.status
-		got, err := p.GetTemplate(context.Background(), ProviderName, "pCard1")
+		got, err := p.GetTemplate(context.Background(), Name, "pCard1")
 		if tc.kind != 0 {
 			var ce *card.Error
-			if !errors.As(err, &ce) || ce.Kind != tc.kind || ce.Op != "GetTemplate" || ce.Provider != ProviderName {
+			if !errors.As(err, &ce) || ce.Kind != tc.kind || ce.Op != "GetTemplate" || ce.Provider != Name {
 				t.Errorf("%q: got %+v, %v; want a %v error", tc.status, got, err, tc.kind)
 			}
 			continue

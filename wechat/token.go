@@ -319,7 +319,7 @@ func fetchAccessToken(ctx context.Context, hc *http.Client, baseURL, appID, secr
 	q := url.Values{"grant_type": {"client_credential"}, "appid": {appID}, "secret": {secret}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/cgi-bin/token?"+q.Encode(), nil)
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "bad token URL", Err: scrubErr(err)}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "bad token URL", Err: scrubErr(err)}
 	}
 	return tokenAnswer(ctx, op, hc, req, limit, false)
 }
@@ -335,11 +335,11 @@ func fetchStableToken(ctx context.Context, hc *http.Client, baseURL, appID, secr
 		ForceRefresh bool   `json:"force_refresh"`
 	}{"client_credential", appID, secret, force})
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode the stable_token request"}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode the stable_token request"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/cgi-bin/stable_token", bytes.NewReader(body))
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindInvalidArgument, Message: "bad token URL", Err: scrubErr(err)}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "bad token URL", Err: scrubErr(err)}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	return tokenAnswer(ctx, op, hc, req, limit, force)
@@ -353,7 +353,7 @@ func tokenAnswer(ctx context.Context, op string, hc *http.Client, req *http.Requ
 	}
 	ce, err := decodeErrcode(op, body)
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "unreadable token answer", Err: err}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: "unreadable token answer", Err: err}
 	}
 	if ce != nil {
 		e := apiError(op, ce)
@@ -364,7 +364,7 @@ func tokenAnswer(ctx context.Context, op string, hc *http.Client, req *http.Requ
 	}
 	tok, ttl, err := credentialAnswer(body, "access_token")
 	if err != nil {
-		return "", 0, &card.Error{Provider: ProviderName, Op: op, Kind: card.KindUnavailable, Message: "token answer has no valid access_token", Err: err}
+		return "", 0, &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Message: "token answer has no valid access_token", Err: err}
 	}
 	return tok, ttl, nil
 }
