@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 // openTemp opens a store on a fresh database.
-func openTemp(t *testing.T) *pgstore.Store {
+func openTemp(t testing.TB) *pgstore.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), cluster.NewDatabase(t), &pgstore.Options{MaxConns: 20})
 	require.NoError(t, err)
