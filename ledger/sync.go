@@ -106,6 +106,12 @@ type jobResult struct {
 	called bool
 }
 
+// claimedJob is a job with the time its claim started (its lease runs from then).
+type claimedJob struct {
+	job Job
+	at  time.Time
+}
+
 func (w *worker) run(ctx context.Context) error {
 	l := w.l
 	conc := l.opts.Concurrency
@@ -114,27 +120,44 @@ func (w *worker) run(ctx context.Context) error {
 	poll := time.NewTicker(l.opts.PollInterval)
 	defer poll.Stop()
 
+	// ready holds claimed jobs waiting for a free slot: claiming up to
+	// twice the concurrency keeps the slots full without a store round
+	// trip per card.
+	var ready []claimedJob
 	var queue []Outcome
 	inflight, flushing, flushHold := 0, false, false
 	wantClaim := true
 	for {
 		stopping := ctx.Err() != nil
-		if !stopping && wantClaim && inflight < conc {
-			n := conc - inflight
-			claimed := time.Now()
-			jobs, err := l.store.Claim(ctx, l.opts.Owner, n, l.opts.Lease)
-			switch {
-			case err != nil:
+		if stopping && len(ready) > 0 {
+			// Give the leases of jobs never started back at once.
+			for _, c := range ready {
+				queue = append(queue, Outcome{Ref: c.job.Link.Ref, Token: c.job.Token, Kind: OutcomeRetry, Attempts: c.job.Link.Attempts, Error: c.job.Link.LastError})
+			}
+			ready = nil
+		}
+		for !stopping && inflight < conc && len(ready) > 0 {
+			c := ready[0]
+			ready = ready[1:]
+			inflight++
+			go func(c claimedJob) { results <- w.push(ctx, c.job, c.at) }(c)
+		}
+		if room := 2*conc - inflight - len(ready); !stopping && wantClaim && len(ready) < conc && room > 0 {
+			at := time.Now()
+			jobs, err := l.store.Claim(ctx, l.opts.Owner, room, l.opts.Lease)
+			if err != nil {
 				if ctx.Err() == nil {
 					l.log.Warn("ledger: claim failed", "err", err)
 				}
 				wantClaim = false // until the next poll
-			default:
+			} else {
 				for _, j := range jobs {
-					inflight++
-					go func(j Job) { results <- w.push(ctx, j, claimed) }(j)
+					ready = append(ready, claimedJob{job: j, at: at})
 				}
-				wantClaim = len(jobs) == n
+				wantClaim = len(jobs) == room
+				if len(jobs) > 0 {
+					continue // start them
+				}
 			}
 		}
 		if !flushing && !flushHold && len(queue) > 0 {
@@ -148,7 +171,7 @@ func (w *worker) run(ctx context.Context) error {
 				flushed <- flushResult{batch: batch, n: n, err: err}
 			}()
 		}
-		if inflight == 0 && !flushing && (len(queue) == 0 || (stopping && flushHold)) {
+		if inflight == 0 && len(ready) == 0 && !flushing && (len(queue) == 0 || (stopping && flushHold)) {
 			if stopping {
 				return ctx.Err()
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/walletcard/card/internal/pgtest"
 	"github.com/walletcard/card/ledger"
+	"github.com/walletcard/card/ledger/internal/fleettest"
 	"github.com/walletcard/card/ledger/pgstore"
 	"github.com/walletcard/card/ledger/storetest"
 )
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 // openTemp opens a store on a fresh database.
-func openTemp(t *testing.T) *pgstore.Store {
+func openTemp(t testing.TB) *pgstore.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), cluster.NewDatabase(t), &pgstore.Options{MaxConns: 20})
 	require.NoError(t, err)
@@ -37,4 +38,4 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ledger.Store { return openTemp(t) })
 }
 
-func isHelperProcess() bool { return os.Getenv("LEDGER_HELPER_PROCESS") != "" }
+func isHelperProcess() bool { return fleettest.IsHelper() }

@@ -172,82 +172,102 @@ func scanTx(row pgx.Row, t *ledger.Transaction) error {
 	return nil
 }
 
-// Apply implements ledger.Store: the member's row lock and the key lookup
-// travel in one round trip, the writes and the commit in two more.
+// Apply implements ledger.Store in two round trips: BEGIN, the member's row
+// lock and the key lookup travel in one batch; the writes and COMMIT in
+// another.
 func (s *Store) Apply(ctx context.Context, memberID, key string, decide func(ledger.Member) (ledger.Transaction, error)) (ledger.Transaction, bool, error) {
-	var out ledger.Transaction
-	replayed := false
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`SELECT `+memberCols+` FROM ledger_members WHERE id = $1 FOR UPDATE`, memberID)
-		b.Queue(`SELECT `+txCols+` FROM ledger_transactions WHERE key = $1`, key)
-		br := tx.SendBatch(ctx, b)
-		var m ledger.Member
-		merr := scanMember(br.QueryRow(), &m)
-		terr := scanTx(br.QueryRow(), &out)
-		if err := br.Close(); err != nil {
-			return err
-		}
-		if merr != nil && !errors.Is(merr, pgx.ErrNoRows) {
-			return merr
-		}
-		if terr == nil {
-			replayed = true
-			return nil
-		}
-		if !errors.Is(terr, pgx.ErrNoRows) {
-			return terr
-		}
-		if merr != nil {
-			return ledger.ErrMemberNotFound
-		}
-		t, err := decide(m)
-		if err != nil {
-			return err
-		}
-		b = &pgx.Batch{}
-		b.Queue(`INSERT INTO ledger_transactions (key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) RETURNING seq, at`,
-			key, memberID, string(t.Op), int64(t.Points), int64(t.Amount), t.Level, t.Actor, t.Reason, t.Note,
-			string(t.Status), t.Refusal, t.Version, int64(t.After.Points), int64(t.After.Balance), t.After.Level)
-		changed := t.Status == ledger.StatusApplied && t.Version != m.Version
-		if changed {
-			b.Queue(`UPDATE ledger_members SET points = $1, balance = $2, level = $3, version = $4, last_note = $5, updated_at = now() WHERE id = $6`,
-				int64(t.After.Points), int64(t.After.Balance), t.After.Level, t.Version, t.Note, memberID)
-			b.Queue(`UPDATE ledger_links SET want_version = $1 WHERE member_id = $2 AND state <> 'unlinked'`, t.Version, memberID)
-		}
-		br = tx.SendBatch(ctx, b)
-		if err := br.QueryRow().Scan(&t.Seq, &t.At); err != nil {
-			br.Close()
-			return err
-		}
-		t.At = beijing(t.At)
-		if changed {
-			for i := 0; i < 2; i++ {
-				if _, err := br.Exec(); err != nil {
-					br.Close()
-					return err
-				}
-			}
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		out = t
-		return nil
-	})
-	if isUnique(err) {
-		// Another session recorded the key first (on another member).
-		t, terr := s.Transaction(ctx, key)
-		if terr != nil {
-			return ledger.Transaction{}, false, errors.Join(err, terr)
-		}
-		return t, true, nil
-	}
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return ledger.Transaction{}, false, err
 	}
+	// A connection left inside a transaction is destroyed by Release.
+	defer conn.Release()
+	out, replayed, err := s.apply(ctx, conn.Conn(), memberID, key, decide)
+	if err != nil {
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = conn.Exec(rctx, "ROLLBACK")
+			cancel()
+		}
+		if isUnique(err) {
+			// Another session recorded the key first (on another member).
+			t, terr := s.Transaction(ctx, key)
+			if terr != nil {
+				return ledger.Transaction{}, false, errors.Join(err, terr)
+			}
+			return t, true, nil
+		}
+		return ledger.Transaction{}, false, err
+	}
 	return out, replayed, nil
+}
+
+func (s *Store) apply(ctx context.Context, conn *pgx.Conn, memberID, key string, decide func(ledger.Member) (ledger.Transaction, error)) (ledger.Transaction, bool, error) {
+	var out ledger.Transaction
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	b.Queue(`SELECT `+memberCols+` FROM ledger_members WHERE id = $1 FOR UPDATE`, memberID)
+	b.Queue(`SELECT `+txCols+` FROM ledger_transactions WHERE key = $1`, key)
+	br := conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return out, false, err
+	}
+	var m ledger.Member
+	merr := scanMember(br.QueryRow(), &m)
+	terr := scanTx(br.QueryRow(), &out)
+	if err := br.Close(); err != nil {
+		return out, false, err
+	}
+	if merr != nil && !errors.Is(merr, pgx.ErrNoRows) {
+		return out, false, merr
+	}
+	if terr == nil {
+		_, err := conn.Exec(ctx, `COMMIT`)
+		return out, true, err
+	}
+	if !errors.Is(terr, pgx.ErrNoRows) {
+		return out, false, terr
+	}
+	if merr != nil {
+		return out, false, ledger.ErrMemberNotFound
+	}
+	t, err := decide(m)
+	if err != nil {
+		return out, false, err
+	}
+	b = &pgx.Batch{}
+	b.Queue(`INSERT INTO ledger_transactions (key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) RETURNING seq, at`,
+		key, memberID, string(t.Op), int64(t.Points), int64(t.Amount), t.Level, t.Actor, t.Reason, t.Note,
+		string(t.Status), t.Refusal, t.Version, int64(t.After.Points), int64(t.After.Balance), t.After.Level)
+	changed := t.Status == ledger.StatusApplied && t.Version != m.Version
+	if changed {
+		b.Queue(`UPDATE ledger_members SET points = $1, balance = $2, level = $3, version = $4, last_note = $5, updated_at = now() WHERE id = $6`,
+			int64(t.After.Points), int64(t.After.Balance), t.After.Level, t.Version, t.Note, memberID)
+		b.Queue(`UPDATE ledger_links SET want_version = $1 WHERE member_id = $2 AND state <> 'unlinked'`, t.Version, memberID)
+	}
+	b.Queue(`COMMIT`)
+	br = conn.SendBatch(ctx, b)
+	if err := br.QueryRow().Scan(&t.Seq, &t.At); err != nil {
+		br.Close()
+		return out, false, err
+	}
+	t.At = beijing(t.At)
+	n := 1
+	if changed {
+		n = 3
+	}
+	for i := 0; i < n; i++ {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return out, false, err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return out, false, err
+	}
+	return t, false, nil
 }
 
 func isUnique(err error) bool {

@@ -12,7 +12,7 @@ import (
 	"github.com/walletcard/card/ledger/storetest"
 )
 
-func openTemp(t *testing.T) *sqlitestore.Store {
+func openTemp(t testing.TB) *sqlitestore.Store {
 	t.Helper()
 	s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), nil)
 	require.NoError(t, err)
