@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/walletcard/card/internal/racebuild"
 	"github.com/walletcard/card/ledger/storetest"
 )
 
@@ -15,5 +16,9 @@ import (
 func TestSyncLatencyAt200TransactionsPerSecond(t *testing.T) {
 	r := storetest.MeasureLatency(t, openTemp(t), storetest.LatencyOptions{Duration: 5 * time.Second})
 	t.Log("postgres:", r)
-	assert.LessOrEqual(t, r.P99, time.Second, "goal: p99 ≤ 1 s")
+	goal := time.Second
+	if racebuild.Enabled {
+		goal = 5 * time.Second // the race detector slows every step; the goal is held in a normal build
+	}
+	assert.LessOrEqual(t, r.P99, goal, "goal: p99 ≤ 1 s (without -race)")
 }
