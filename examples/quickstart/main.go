@@ -8,7 +8,9 @@
 // wechattest, on 127.0.0.1 and runs the real adapters against them: real RSA2
 // signatures, real access tokens, real wire formats. The "user" is simulated
 // by the fakes (authorizing OAuth scope auth_ecard on Alipay, claiming the
-// card on WeChat).
+// card on WeChat). On the fakes it then runs the member ledger on an
+// embedded SQLite file (ledger.go): a purchase credited once, both cards
+// brought to the same total.
 //
 // Environment variables switch a wallet to the real service. The lifecycle
 // WRITES to the member's card (level, points, stored-value balance) and then
@@ -95,7 +97,7 @@ func run(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
 	}
-	return nil
+	return ledgerStep(ctx, router, wallets)
 }
 
 // lifecycle is the one code path both wallets go through.
