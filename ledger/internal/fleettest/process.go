@@ -67,10 +67,11 @@ func runWorker(ctx context.Context, cfg Config, open func(ctx context.Context, c
 
 // Worker is a running worker child.
 type Worker struct {
-	cmd  *exec.Cmd
-	done chan error
-	out  *syncBuffer
-	t    testing.TB
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // set before exited is closed
+	out     *syncBuffer
+	t       testing.TB
 }
 
 // StartWorker re-executes the test binary as a worker with cfg; the test
@@ -85,14 +86,17 @@ func StartWorker(t testing.TB, cfg Config) *Worker {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
-	w := &Worker{cmd: cmd, done: make(chan error, 1), out: out, t: t}
-	go func() { w.done <- cmd.Wait() }()
+	w := &Worker{cmd: cmd, exited: make(chan struct{}), out: out, t: t}
+	go func() {
+		w.waitErr = cmd.Wait()
+		close(w.exited)
+	}()
 	t.Cleanup(func() {
 		select {
-		case <-w.done:
+		case <-w.exited:
 		default:
 			_ = cmd.Process.Kill()
-			<-w.done
+			<-w.exited
 		}
 	})
 	return w
@@ -102,7 +106,7 @@ func StartWorker(t testing.TB, cfg Config) *Worker {
 func (w *Worker) Kill() {
 	w.t.Helper()
 	require.NoError(w.t, w.cmd.Process.Signal(syscall.SIGKILL))
-	<-w.done
+	<-w.exited
 }
 
 // Stop asks the worker to stop (SIGTERM) and waits for a clean exit.
@@ -110,8 +114,8 @@ func (w *Worker) Stop() {
 	w.t.Helper()
 	require.NoError(w.t, w.cmd.Process.Signal(syscall.SIGTERM))
 	select {
-	case err := <-w.done:
-		require.NoError(w.t, err, "worker output:\n%s", w.out.String())
+	case <-w.exited:
+		require.NoError(w.t, w.waitErr, "worker output:\n%s", w.out.String())
 	case <-time.After(30 * time.Second):
 		_ = w.cmd.Process.Kill()
 		w.t.Fatalf("worker did not stop; output:\n%s", w.out.String())
