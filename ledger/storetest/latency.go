@@ -36,14 +36,19 @@ type LatencyOptions struct {
 // LatencyResult is what a member sees: the time from Apply returning to
 // every linked card holding the new value.
 type LatencyResult struct {
-	Rate          int
-	Transactions  int
+	// Rate is the transactions per second applied.
+	Rate int
+	// Transactions is the number measured.
+	Transactions int
+	// P50, P99 and Max are the Apply-to-every-card latencies.
 	P50, P99, Max time.Duration
+	// WalletUpdates counts the successful wallet updates.
 	WalletUpdates int
-	ApplyP50      time.Duration
-	ApplyP99      time.Duration
+	// ApplyP50 and ApplyP99 are the latencies of Apply itself.
+	ApplyP50, ApplyP99 time.Duration
 }
 
+// String formats the result for a test log.
 func (r LatencyResult) String() string {
 	return fmt.Sprintf("%d transactions at %d/s: Apply→every card p50 %v, p99 %v, max %v (%d wallet updates; Apply itself p50 %v, p99 %v)",
 		r.Transactions, r.Rate, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond), r.WalletUpdates,
