@@ -32,9 +32,10 @@ type WalletRules struct {
 	NoteRunes int
 	// RateLimit caps the calls per second the ledger makes to this wallet
 	// (Update, Get, Open, Delete), shared by all the ledger's workers in this
-	// process; 0 means no limit. Burst is the bucket size (default 1).
+	// process; 0 means no limit.
 	RateLimit rate.Limit
-	Burst     int
+	// Burst is the rate limiter's bucket size (default 1).
+	Burst int
 }
 
 // DefaultWalletRules returns the rules used for a provider that

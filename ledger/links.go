@@ -201,7 +201,7 @@ func (l *Ledger) Links(ctx context.Context, memberID string) ([]Link, error) {
 // HandleEvent takes wallet events; it has the signature of card.EventHandler,
 // so it plugs into the WeChat adapter's handler:
 //
-//	h := wechatProvider.NewHandler(nil)
+//	h, err := wechatProvider.NewHandler(nil)
 //	h.OnEvent(l.HandleEvent)
 //
 // and, in tests, into the mock:

@@ -20,11 +20,12 @@ type Change struct {
 	// (a card linked with Link and not read since, or found drifted); the
 	// deltas are then zero.
 	Known bool
-	// Points and Balance are set when the push changes them; PointsDelta and
-	// BalanceDelta are the change since the values the card last showed.
+	// Points and Balance are set when the push changes them.
 	Points, Balance bool
-	PointsDelta     card.Points
-	BalanceDelta    card.Money
+	// PointsDelta is the change of points since the value the card last showed.
+	PointsDelta card.Points
+	// BalanceDelta is the change of balance since the value the card last showed.
+	BalanceDelta card.Money
 	// Level is the new level when the push changes it, else empty.
 	Level string
 	// Transactions is 1 when the card showed the member's previous version,

@@ -11,7 +11,8 @@ import (
 // ReconcileOptions configure Reconcile.
 type ReconcileOptions struct {
 	// Progress, if set, is called after each card is read (Phase
-	// "reconcile") and then during the repair (Phase "sync").
+	// "reconcile") and then during the repair (Phase "sync"). Calls never
+	// overlap; keep them short.
 	Progress func(Progress)
 	// Concurrency is how many cards are read at once (default
 	// Options.Concurrency). Per-wallet rate limits apply.

@@ -102,9 +102,12 @@ type Store interface {
 
 // NewLink is a card to link, for Store.AddLink.
 type NewLink struct {
-	Ref      card.Ref
+	// Ref is the card.
+	Ref card.Ref
+	// MemberID is the member it shows.
 	MemberID string
-	Fields   Fields
+	// Fields are the values it shows.
+	Fields Fields
 	// DoneVersion is the member version the card shows already, or NoVersion.
 	DoneVersion int64
 	// Shown are the values the card shows, nil when unknown.
@@ -113,7 +116,9 @@ type NewLink struct {
 
 // LinkedMember is a link with its member, as ScanLinks returns it.
 type LinkedMember struct {
-	Link   Link
+	// Link is the link.
+	Link Link
+	// Member is its member (ID, values, version and last note).
 	Member Member
 }
 
@@ -144,19 +149,25 @@ const (
 
 // Outcome is the result of one job, for Store.Finish.
 type Outcome struct {
-	Ref   card.Ref
+	// Ref is the job's card.
+	Ref card.Ref
+	// Token is the job's lease token; the outcome is recorded only while it holds.
 	Token int64
-	Kind  OutcomeKind
+	// Kind says what happened.
+	Kind OutcomeKind
 	// Version and Shown (OutcomeDone): DoneVersion becomes max(DoneVersion,
 	// Version); when Version ≥ the old DoneVersion, Shown replaces the
 	// link's shown values. Attempts and errors are cleared and the link is
 	// due at once (it is still pending if a newer version was wanted).
 	Version int64
-	Shown   Values
-	// RetryAfter, Attempts and Error (OutcomeRetry).
+	// Shown are the values the card shows now (OutcomeDone).
+	Shown Values
+	// RetryAfter is the wait before the next attempt (OutcomeRetry).
 	RetryAfter time.Duration
-	Attempts   int
-	Error      string
+	// Attempts is the link's new attempt count (OutcomeRetry).
+	Attempts int
+	// Error is the failure to record as Link.LastError (OutcomeRetry).
+	Error string
 	// Reason (OutcomePark, OutcomeUnlink).
 	Reason string
 }

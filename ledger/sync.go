@@ -31,10 +31,15 @@ type SyncSummary struct {
 
 // Failure is a card that stopped syncing.
 type Failure struct {
-	Ref      card.Ref
+	// Ref is the card.
+	Ref card.Ref
+	// MemberID is its member.
 	MemberID string
-	State    LinkState
-	Reason   string
+	// State is the link's state afterwards (parked, unlinked, or unchanged
+	// for a card Reconcile could not read).
+	State LinkState
+	// Reason says why.
+	Reason string
 }
 
 const maxFailures = 100

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/racebuild"
 	"github.com/walletcard/card/ledger"
 	"github.com/walletcard/card/ledger/sqlitestore"
 	"github.com/walletcard/card/provider"
@@ -39,7 +40,7 @@ import (
 // cards on the fake must show the member's points.
 func TestSyncThroughCLIMatchesLibrary(t *testing.T) {
 	n := 10000
-	if raceEnabled {
+	if racebuild.Enabled {
 		n = 2000
 	}
 	if s := os.Getenv("WALLETCARD_SYNC_MEMBERS"); s != "" {

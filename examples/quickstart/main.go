@@ -11,6 +11,9 @@
 // card on WeChat). A new template's logo is uploaded first: to Alipay with
 // ImageUpload (an image id), to WeChat with UploadImage (an mmbiz.qpic.cn
 // URL; the local WeChat server, like WeChat, refuses logos it did not issue).
+// On the fakes it then runs the member ledger on an
+// embedded SQLite file (ledger.go): a purchase credited once, both cards
+// brought to the same total.
 //
 // Environment variables switch a wallet to the real service. The lifecycle
 // WRITES to the member's card (level, points, stored-value balance) and then
@@ -95,7 +98,7 @@ func run(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
 	}
-	return nil
+	return ledgerStep(ctx, router, wallets)
 }
 
 // lifecycle is the one code path both wallets go through.

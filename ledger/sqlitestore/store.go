@@ -8,10 +8,15 @@
 //	l, err := ledger.New(st, router, nil)
 //
 // The database runs in WAL mode with synchronous=FULL by default: a
-// transaction Apply returned is on disk. Several processes may share the
-// file (they take turns to write, waiting up to Options.BusyTimeout); for a
-// fleet of processes on several hosts use ledger/pgstore. Within one process
-// writes go through one connection, so they never wait on SQLite's lock.
+// transaction Apply returned is on disk. Within one process, writes queue in
+// Go (in order, honouring their context) and never wait on SQLite's lock:
+// run the sync worker (Ledger.Run) in the process that applies
+// transactions. Several processes on one host may share the file — a sync
+// worker restarted after a crash takes over the cards its predecessor had
+// leased once the leases pass — but they take turns to write through
+// SQLite's busy handler, which polls and is not fair: a process writing
+// back to back can keep another waiting (up to Options.BusyTimeout). For
+// several busy processes, or several hosts, use ledger/pgstore.
 //
 // The schema creates and migrates itself on Open (versioned, in the table
 // ledger_schema); a database made by a newer version is refused.

@@ -171,13 +171,17 @@ func (w *nopWallet) As(any) bool { return false }
 // MemoryResult is what BenchSyncMemory measured: the live heap (after a
 // GC) sampled while the cards were pushed.
 type MemoryResult struct {
-	Cards           int
-	Took            time.Duration
-	Samples         int
-	MinHeap         uint64 // bytes
-	MaxHeap         uint64
-	HeapAtStart     uint64 // first sample
-	HeapAtEnd       uint64 // last sample
+	// Cards is the number of cards pushed.
+	Cards int
+	// Took is how long the sync took.
+	Took time.Duration
+	// Samples is the number of heap samples.
+	Samples int
+	// MinHeap and MaxHeap are the smallest and largest live heap sampled, in bytes.
+	MinHeap, MaxHeap uint64
+	// HeapAtStart and HeapAtEnd are the first and the last sample, in bytes.
+	HeapAtStart, HeapAtEnd uint64
+	// GoroutinesAtEnd is runtime.NumGoroutine after the sync.
 	GoroutinesAtEnd int
 }
 

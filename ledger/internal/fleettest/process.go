@@ -67,11 +67,11 @@ func runWorker(ctx context.Context, cfg Config, open func(ctx context.Context, c
 
 // Worker is a running worker child.
 type Worker struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has exited; err is then set
-	err    error
-	out    *syncBuffer
-	t      testing.TB
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // set before exited is closed
+	out     *syncBuffer
+	t       testing.TB
 }
 
 // StartWorker re-executes the test binary as a worker with cfg; the test
@@ -87,7 +87,10 @@ func StartWorker(t testing.TB, cfg Config) *Worker {
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	w := &Worker{cmd: cmd, exited: make(chan struct{}), out: out, t: t}
-	go func() { w.err = cmd.Wait(); close(w.exited) }()
+	go func() {
+		w.waitErr = cmd.Wait()
+		close(w.exited)
+	}()
 	t.Cleanup(func() {
 		select {
 		case <-w.exited:
@@ -112,7 +115,7 @@ func (w *Worker) Stop() {
 	require.NoError(w.t, w.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case <-w.exited:
-		require.NoError(w.t, w.err, "worker output:\n%s", w.out.String())
+		require.NoError(w.t, w.waitErr, "worker output:\n%s", w.out.String())
 	case <-time.After(30 * time.Second):
 		_ = w.cmd.Process.Kill()
 		w.t.Fatalf("worker did not stop; output:\n%s", w.out.String())
