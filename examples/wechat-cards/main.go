@@ -180,11 +180,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("open: %w", err)
 	}
 	fmt.Fprintf(out, "opened %s: number %s, level %s, %s points\n", mc.Ref, mc.ExternalNo, mc.Level, mc.Points)
-	got, err := p.Get(ctx, mc.Ref)
-	if err != nil {
-		return fmt.Errorf("get: %w", err)
-	}
-	up, err := p.Update(ctx, card.UpdateRequest{Ref: mc.Ref, Points: card.Ptr(got.Points + card.WholePoints(50)), Note: "消费50元"})
+	// The merchant's own records hold the member's total; the card is told
+	// the absolute value, so a repeated or concurrent update never adds
+	// twice (never read the card and add: package ledger does this for a
+	// real programme).
+	total := card.WholePoints(20) + card.WholePoints(50)
+	up, err := p.Update(ctx, card.UpdateRequest{Ref: mc.Ref, Points: &total, Note: "消费50元"})
 	if err != nil {
 		return fmt.Errorf("add points: %w", err)
 	}
