@@ -2,9 +2,6 @@ package alipay_test
 
 import (
 	"net/http"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,42 +11,9 @@ import (
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
 	"github.com/walletcard/card/alipay/alipaytest"
+	"github.com/walletcard/card/internal/heapwatch"
 	"github.com/walletcard/card/internal/retry"
 )
-
-// heapPeak samples the heap while f runs and returns the largest growth
-// of HeapAlloc over the value before f, in bytes.
-func heapPeak(f func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > base && m.HeapAlloc-base > peak.Load() {
-				peak.Store(m.HeapAlloc - base)
-			}
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	close(stop)
-	wg.Wait()
-	return peak.Load()
-}
 
 // providersFor returns a provider on s for each way a merchant builds one:
 // NewFromKeys with the default client, NewFromKeys with the merchant's
@@ -86,13 +50,13 @@ func TestEndlessAnswerBoundedHeap(t *testing.T) {
 	ref := card.Ref{Provider: alipay.Name, TemplateID: "t", CardNo: "c1"}
 	for name, p := range providersFor(t, s, nil) {
 		var err error
-		peak := heapPeak(func() {
+		peak := heapwatch.PeakGrowth(func() {
 			s.HostileNext(alipay.MethodCardQuery, alipaytest.EndlessBody())
 			_, err = p.Get(ctx(t), ref)
 		})
 		require.ErrorIs(t, err, card.ErrUnavailable, name)
 		assert.Equal(t, "ANSWER_TOO_LARGE", codeOfErr(err), name)
-		assert.LessOrEqual(t, peak, uint64(64<<20), "%s: heap grew by %d bytes", name, peak)
+		assert.LessOrEqual(t, peak, int64(64<<20), "%s: heap grew by %d bytes", name, peak)
 		t.Logf("%s: endless answer refused, peak heap growth %.1f MiB", name, float64(peak)/(1<<20))
 	}
 }
@@ -118,13 +82,13 @@ func TestOversizedAndErrorStatusAnswers(t *testing.T) {
 	assert.Contains(t, err.Error(), "65536 bytes")
 
 	// A 502 page of 50 MB is refused by its status, unread.
-	peak := heapPeak(func() {
+	peak := heapwatch.PeakGrowth(func() {
 		s.HostileNext(alipay.MethodCardQuery, alipaytest.ErrorStatus(http.StatusBadGateway, 50<<20))
 		_, err = p.Get(ctx(t), c.Ref)
 	})
 	require.ErrorIs(t, err, card.ErrUnavailable)
 	assert.Equal(t, "BAD_HTTP_STATUS", codeOfErr(err))
-	assert.Less(t, peak, uint64(16<<20))
+	assert.Less(t, peak, int64(16<<20))
 
 	// A mutation whose answer is refused may have been applied.
 	uid, tok := member(s)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/heapwatch"
 	"github.com/walletcard/card/internal/retry"
 	"github.com/walletcard/card/wechat/wechattest"
 )
@@ -31,40 +30,6 @@ func endless(w http.ResponseWriter, r *http.Request, status int) {
 	}
 }
 
-// peakHeapGrowth runs fn while sampling the heap and returns the largest
-// growth of HeapAlloc seen over the value before fn.
-func peakHeapGrowth(fn func()) int64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := int64(ms.HeapAlloc)
-	var peak atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if d := int64(m.HeapAlloc) - base; d > peak.Load() {
-				peak.Store(d)
-			}
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	wg.Wait()
-	return peak.Load()
-}
-
 // TestTokenAnswerBounded: an endless token answer (200) is cut at the limit
 // and reported as card.ErrUnavailable, with a peak heap growth far under 64
 // MB; an endless non-2xx answer is refused from its status line without
@@ -77,7 +42,7 @@ func TestTokenAnswerBounded(t *testing.T) {
 			h := NewAccessTokenHandle("wxapp", "SECRET-x", nil, &TokenOptions{BaseURL: hs.URL, HTTPClient: client})
 			var err error
 			start := time.Now()
-			peak := peakHeapGrowth(func() { _, err = h.GetAccessTokenContext(context.Background()) })
+			peak := heapwatch.PeakGrowth(func() { _, err = h.GetAccessTokenContext(context.Background()) })
 			t.Logf("endless answer, HTTP %d, merchant client %v: %v after %v, peak heap growth %.1f MB", status, client != nil, err, time.Since(start).Round(time.Millisecond), float64(peak)/(1<<20))
 			require.ErrorIs(t, err, card.ErrUnavailable)
 			assert.Less(t, peak, int64(64<<20))
@@ -105,7 +70,7 @@ func TestTicketAnswerBounded(t *testing.T) {
 	t.Cleanup(proxy.Close)
 	p := providerAt(t, s, proxy.URL)
 	var err error
-	peak := peakHeapGrowth(func() { _, err = p.CardAPITicket(context.Background()) })
+	peak := heapwatch.PeakGrowth(func() { _, err = p.CardAPITicket(context.Background()) })
 	t.Logf("endless getticket answer: %v, peak heap growth %.1f MB", err, float64(peak)/(1<<20))
 	require.ErrorIs(t, err, card.ErrUnavailable)
 	assert.Less(t, peak, int64(64<<20))

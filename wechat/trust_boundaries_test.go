@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/heapwatch"
 	"github.com/walletcard/card/wechat/wechattest"
 )
 
@@ -35,7 +36,7 @@ func TestEndlessAnswerIsBounded(t *testing.T) {
 	ref := activeCard(t, p, s, id, "oEndless")
 	s.HostileNext("/card/membercard/userinfo/get", wechattest.EndlessBody())
 	var err error
-	growth := peakHeapGrowth(func() { _, err = p.Get(context.Background(), ref) })
+	growth := heapwatch.PeakGrowth(func() { _, err = p.Get(context.Background(), ref) })
 	require.ErrorIs(t, err, card.ErrUnavailable)
 	assert.Contains(t, err.Error(), "larger than")
 	t.Logf("peak heap growth reading an endless answer: %.1f MiB (limit %d MiB)", float64(growth)/(1<<20), DefaultMaxAnswerBytes>>20)
@@ -43,7 +44,7 @@ func TestEndlessAnswerIsBounded(t *testing.T) {
 
 	// A non-2xx answer is refused before its (large) body is read.
 	s.HostileNext("/card/membercard/userinfo/get", wechattest.ErrorStatus(http.StatusBadGateway, 512<<20))
-	growth = peakHeapGrowth(func() { _, err = p.Get(context.Background(), ref) })
+	growth = heapwatch.PeakGrowth(func() { _, err = p.Get(context.Background(), ref) })
 	require.ErrorIs(t, err, card.ErrUnavailable)
 	assert.Contains(t, err.Error(), "502")
 	assert.Less(t, growth, int64(8<<20), "the body of a 502 is not read")

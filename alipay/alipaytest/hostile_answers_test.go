@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/walletcard/card/internal/heapwatch"
 )
 
 // signedValues returns a request for method signed with the app key.
@@ -211,7 +211,7 @@ func TestOversizedBodyBoundedMemory(t *testing.T) {
 	e := newEnv(t, nil)
 	const n = 256 << 20
 	e.srv.HostileNext(MethodCardQuery, OversizedBody(n))
-	peak := heapPeak(t, func() {
+	peak := heapwatch.PeakGrowth(func() {
 		resp, err := e.srv.HTTPClient().PostForm(e.srv.URL(), e.signedValues(t, MethodCardQuery, `{}`))
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -220,41 +220,7 @@ func TestOversizedBodyBoundedMemory(t *testing.T) {
 		require.EqualValues(t, n, got)
 	})
 	t.Logf("peak heap growth while streaming %d MiB: %.1f MiB", n>>20, float64(peak)/(1<<20))
-	assert.Less(t, peak, uint64(16<<20))
-}
-
-// heapPeak runs f and returns the largest growth of the live heap over
-// its starting value seen while f ran (sampled every 2 ms).
-func heapPeak(t *testing.T, f func()) uint64 {
-	t.Helper()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	var peak uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > base && m.HeapAlloc-base > peak {
-				peak = m.HeapAlloc - base
-			}
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	return peak
+	assert.Less(t, peak, int64(16<<20))
 }
 
 // TestErrorStatus: a non-2xx status with a body of n bytes.

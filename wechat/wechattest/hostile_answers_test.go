@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/walletcard/card/internal/heapwatch"
 )
 
 // rawPost posts body to path with the token, without following redirects,
@@ -167,36 +167,21 @@ func TestOversizedBodyBoundedMemory(t *testing.T) {
 	c := newTC(t, nil)
 	const n = 256 << 20
 	c.s.HostileNext("/card/get", OversizedBody(n))
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var peak uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > before.HeapAlloc && m.HeapAlloc-before.HeapAlloc > peak {
-				peak = m.HeapAlloc - before.HeapAlloc
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
+	var got int64
+	var err error
+	peak := heapwatch.PeakGrowth(func() {
+		resp, perr := http.Post(c.s.URL()+"/card/get?access_token="+url.QueryEscape(c.token), "application/json", strings.NewReader("{}"))
+		if perr != nil {
+			err = perr
+			return
 		}
-	}()
-	resp, err := http.Post(c.s.URL()+"/card/get?access_token="+url.QueryEscape(c.token), "application/json", strings.NewReader("{}"))
-	require.NoError(t, err)
-	got, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	close(stop)
-	<-done
+		got, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	})
 	require.NoError(t, err)
 	require.EqualValues(t, n, got)
 	t.Logf("peak heap growth while streaming %d MiB: %.1f MiB", n>>20, float64(peak)/(1<<20))
-	assert.Less(t, peak, uint64(16<<20))
+	assert.Less(t, peak, int64(16<<20))
 }
 
 // redirectCatcher records what a redirected client brings to another host.
