@@ -331,8 +331,8 @@ func (d *DateInfo) validate(v *cv, prefix string, t CardType) {
 			v.fail(prefix+".FixedBeginTerm", "must not be negative, got %d", d.FixedBeginTerm)
 		}
 	case DateTypePermanent:
-		if t != CardTypeMemberCard && t != CardTypeGeneralCard {
-			v.fail(prefix+".Type", "DATE_TYPE_PERMANENT is for member (and general) cards only, not %s", t)
+		if t != CardTypeMemberCard {
+			v.fail(prefix+".Type", "DATE_TYPE_PERMANENT is for member cards only (wire reference §3.3), not %s", t)
 		}
 	case "":
 		v.fail(prefix+".Type", "is required")

@@ -204,6 +204,11 @@ func TestCreateCardValidation(t *testing.T) {
 			b.DateInfo = &DateInfo{Type: DateTypePermanent}
 			return b
 		}(), Gift: "x"}}, "Card.Gift.BaseInfo.DateInfo.Type"},
+		{"permanent general card", CardDefinition{CardType: CardTypeGeneralCard, GeneralCard: &GeneralCardData{BaseInfo: func() *BaseInfo {
+			b := catBase()
+			b.DateInfo = &DateInfo{Type: DateTypePermanent}
+			return b
+		}(), Prerogative: "x"}}, "Card.GeneralCard.BaseInfo.DateInfo.Type"},
 	}
 	for _, tc := range typeCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func (d *dateIn) parse(cardType string) (dateInfo, *apiError) {
 		}
 		return dateInfo{typ: t, fixedTerm: int64(*d.FixedTerm), fixedBegin: int64(d.FixedBeginTerm), end: int64(d.EndTimestamp)}, nil
 	case "DATE_TYPE_PERMANENT":
-		if cardType != "MEMBER_CARD" && cardType != "GENERAL_CARD" {
+		if cardType != "MEMBER_CARD" {
 			return dateInfo{}, errm(40079, "invalid time: DATE_TYPE_PERMANENT is for member cards only")
 		}
 		return dateInfo{typ: t}, nil

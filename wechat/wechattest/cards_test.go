@@ -112,6 +112,9 @@ func TestCouponsClosed(t *testing.T) {
 	b := couponBody("DISCOUNT")
 	path(b, "card", "discount", "base_info").(map[string]any)["date_info"] = map[string]any{"type": "DATE_TYPE_PERMANENT"}
 	c2.fail(40079, "/card/create", b)
+	g2 := couponBody("GENERAL_CARD")
+	path(g2, "card", "general_card", "base_info").(map[string]any)["date_info"] = map[string]any{"type": "DATE_TYPE_PERMANENT"}
+	c2.fail(40079, "/card/create", g2)
 }
 
 func TestBatchGetUpdateDelete(t *testing.T) {
