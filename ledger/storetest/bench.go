@@ -89,6 +89,25 @@ func BenchMinimal(b *testing.B, apply MinimalApply) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
 
+// BenchApplyVsMinimal is a store's BenchmarkApply: it compares
+// Ledger.Apply (key check, member lock, refusal rules) with a hand-written
+// minimal transaction doing the same durable writes on the same schema and
+// settings. Goal: ledger/minimal ≤ 1.5. The sub-benchmark "ledger" runs
+// BenchApply on the store open opens on a new database (newDB); "minimal"
+// opens the store on another new database to set it up
+// (SetupApplyBench) and runs BenchMinimal with the transaction minimal
+// makes for that database. open closes the store when the benchmark ends.
+func BenchApplyVsMinimal(b *testing.B, newDB func(testing.TB) string, open func(tb testing.TB, db string) ledger.Store, minimal func(b *testing.B, db string) MinimalApply) {
+	b.Run("ledger", func(b *testing.B) {
+		BenchApply(b, SetupApplyBench(b, open(b, newDB(b))))
+	})
+	b.Run("minimal", func(b *testing.B) {
+		db := newDB(b)
+		SetupApplyBench(b, open(b, db))
+		BenchMinimal(b, minimal(b, db))
+	})
+}
+
 // BenchSync measures sync throughput: each iteration credits members
 // members (not timed) and times SyncPending pushing their cards to a wallet
 // whose updates take latency, with concurrency pushes in flight.
