@@ -77,7 +77,10 @@ func (d Decoder[T]) Transactions(rows Rows) ([]ledger.Transaction, error) {
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Link reads a row of LinkCols and returns the link with its row id.
@@ -121,7 +124,10 @@ func (d Decoder[T]) Links(rows Rows) ([]ledger.Link, error) {
 		}
 		out = append(out, l)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // linkMember reads a row of LinkMemberCols into a link and its member
@@ -139,7 +145,7 @@ func (d Decoder[T]) linkMember(r Row, l *ledger.Link, m *ledger.Member) (int64, 
 // LinkedMembers reads every row of rows (LinkMemberCols, by link id) and
 // closes them, as ScanLinks returns them: the links with their members
 // and the position to continue from, the last link's id (after when there
-// is none).
+// is none, or on an error).
 func (d Decoder[T]) LinkedMembers(rows Rows, after int64) ([]ledger.LinkedMember, int64, error) {
 	defer rows.Close()
 	var out []ledger.LinkedMember
@@ -153,7 +159,10 @@ func (d Decoder[T]) LinkedMembers(rows Rows, after int64) ([]ledger.LinkedMember
 		out = append(out, lm)
 		next = id
 	}
-	return out, next, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, after, err
+	}
+	return out, next, nil
 }
 
 // Jobs reads every row of rows (LinkMemberCols) and closes them, as Claim
