@@ -133,42 +133,26 @@ func MeasureLatency(t *testing.T, store ledger.Store, o LatencyOptions) LatencyR
 	require.NoError(t, err)
 
 	cards := make([][2]card.Ref, o.Members)
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := g; i < o.Members; i += 8 {
-				id := fmt.Sprintf("L%05d", i)
-				if _, err := l.CreateMember(ctx, id, ""); err != nil {
-					errs <- err
-					return
-				}
-				_, a, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.Alipay, TemplateID: atpl.ID, ExternalNo: id, Holder: fmt.Sprintf("2088%012d", i), AuthToken: "t"}})
-				if err != nil {
-					errs <- err
-					return
-				}
-				code, err := wechatW.Claim(ctx, wtpl.ID, fmt.Sprintf("openid%d", i), "")
-				if err != nil {
-					errs <- err
-					return
-				}
-				_, w, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.WeChat, TemplateID: wtpl.ID, ExternalNo: id, Code: code}})
-				if err != nil {
-					errs <- err
-					return
-				}
-				cards[i] = [2]card.Ref{a.Ref, w.Ref}
-			}
-		}(g)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	require.NoError(t, forEach(o.Members, func(i int) error {
+		id := fmt.Sprintf("L%05d", i)
+		if _, err := l.CreateMember(ctx, id, ""); err != nil {
+			return err
+		}
+		_, a, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.Alipay, TemplateID: atpl.ID, ExternalNo: id, Holder: fmt.Sprintf("2088%012d", i), AuthToken: "t"}})
+		if err != nil {
+			return err
+		}
+		code, err := wechatW.Claim(ctx, wtpl.ID, fmt.Sprintf("openid%d", i), "")
+		if err != nil {
+			return err
+		}
+		_, w, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.WeChat, TemplateID: wtpl.ID, ExternalNo: id, Code: code}})
+		if err != nil {
+			return err
+		}
+		cards[i] = [2]card.Ref{a.Ref, w.Ref}
+		return nil
+	}))
 	alipayW.SetLatency(card.OpUpdate, o.WalletLatency)
 	wechatW.SetLatency(card.OpUpdate, o.WalletLatency)
 
