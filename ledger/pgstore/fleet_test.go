@@ -14,22 +14,23 @@ import (
 	"github.com/walletcard/card/ledger/storetest"
 )
 
+// openStore opens the store (default options) on the database at dsn, in
+// the test process and in its worker processes alike.
+func openStore(ctx context.Context, dsn string) (ledger.Store, error) {
+	return pgstore.Open(ctx, dsn, nil)
+}
+
 // TestHelperProcess is a sync worker when run as a child of a multi-process
 // test (storetest.RunWorkerKilled, fleettest.StartWorker); otherwise it
 // does nothing.
-func TestHelperProcess(t *testing.T) {
-	storetest.HelperProcess(func(ctx context.Context, dsn string) (ledger.Store, error) {
-		return pgstore.Open(ctx, dsn, nil)
-	})
-}
+func TestHelperProcess(t *testing.T) { storetest.HelperProcess(openStore) }
 
 // A sync worker process is killed with SIGKILL in the middle of its pushes
 // and another starts: every card ends equal to the ledger, and no card
 // received an older value after a newer one (the wallet-side log). Four
 // goroutines credit, 3 ms apart.
 func TestSyncWorkerKilledMidRunLosesNothing(t *testing.T) {
-	dsn := cluster.NewDatabase(t)
-	storetest.RunWorkerKilled(t, open(t, dsn, nil), storetest.WorkerKilledOptions{Kind: "postgres", DB: dsn, Goroutines: 4, Pause: 3 * time.Millisecond})
+	storetest.RunWorkerKilled(t, openStore, storetest.WorkerKilledOptions{Kind: "postgres", DB: cluster.NewDatabase(t), Goroutines: 4, Pause: 3 * time.Millisecond})
 }
 
 // Four worker processes on one PostgreSQL split the work: every (card,

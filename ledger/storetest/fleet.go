@@ -20,20 +20,20 @@ import (
 // them.
 func IsHelperProcess() bool { return fleettest.IsHelper() }
 
+// OpenStore opens a store on the database named db (a file path, a DSN),
+// in the test process or in a worker process alike.
+type OpenStore func(ctx context.Context, db string) (ledger.Store, error)
+
 // HelperProcess is the body of the TestHelperProcess that a package
-// running RunWorkerKilled must have:
+// running RunWorkerKilled must have, with the OpenStore it gives
+// RunWorkerKilled:
 //
-//	func TestHelperProcess(t *testing.T) {
-//		storetest.HelperProcess(func(ctx context.Context, db string) (ledger.Store, error) {
-//			return mystore.Open(ctx, db)
-//		})
-//	}
+//	func TestHelperProcess(t *testing.T) { storetest.HelperProcess(openStore) }
 //
-// In a worker process it opens the store on db (WorkerKilledOptions.DB),
-// runs the ledger's sync worker against the test's wallets until it is
-// stopped or killed, and exits the process. Anywhere else it returns at
-// once.
-func HelperProcess(open func(ctx context.Context, db string) (ledger.Store, error)) {
+// In a worker process it opens the store on the test's database, runs the
+// ledger's sync worker against the test's wallets until it is stopped or
+// killed, and exits the process. Anywhere else it returns at once.
+func HelperProcess(open OpenStore) {
 	if !fleettest.IsHelper() {
 		return
 	}
@@ -46,8 +46,8 @@ func HelperProcess(open func(ctx context.Context, db string) (ledger.Store, erro
 type WorkerKilledOptions struct {
 	// Kind names the store to the worker processes ("sqlite", "postgres").
 	Kind string
-	// DB is the database the store is open on (a file path, a DSN); the
-	// workers open it with the open function of HelperProcess.
+	// DB names the new, empty database that the test process and the
+	// workers open the store on (a file path, a DSN).
 	DB string
 	// Members each have a card in both wallets (default 20).
 	Members int
@@ -60,15 +60,15 @@ type WorkerKilledOptions struct {
 }
 
 // RunWorkerKilled tests that a sync worker process killed with SIGKILL in
-// the middle of its pushes loses nothing: this process applies credits to
-// the members on store while a worker process syncs them to two local
-// wallets (the Alipay and WeChat fakes, behind logging proxies); once the
-// worker has made 60 pushes it is killed, and another starts 200 ms
-// later. Every card must end equal to the ledger, with no card given an
-// older value after a newer one (the wallet-side log), and the second
-// worker must have taken over. The package must have a TestHelperProcess
-// (see HelperProcess).
-func RunWorkerKilled(t *testing.T, store ledger.Store, o WorkerKilledOptions) {
+// the middle of its pushes loses nothing: this process opens the store
+// on o.DB with open and applies credits to its members while a worker
+// process (the package's TestHelperProcess, see HelperProcess) opens the
+// same database and syncs them to two local wallets (the Alipay and WeChat
+// fakes, behind logging proxies); once the worker has made 60 pushes it
+// is killed, and another starts 200 ms later. Every card must end equal
+// to the ledger, with no card given an older value after a newer one (the
+// wallet-side log), and the second worker must have taken over.
+func RunWorkerKilled(t *testing.T, open OpenStore, o WorkerKilledOptions) {
 	t.Helper()
 	if o.Members == 0 {
 		o.Members = 20
@@ -83,6 +83,9 @@ func RunWorkerKilled(t *testing.T, store ledger.Store, o WorkerKilledOptions) {
 		o.Pause = 8 * time.Millisecond
 	}
 	const credits = 15
+	store, err := open(context.Background(), o.DB)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
 	s := fleettest.NewSetup(t, store, o.Kind, o.DB, o.Members, o.Latency)
 	w1 := s.Worker("worker-1")
 	credited := make(chan map[string]card.Points, 1)
