@@ -227,8 +227,9 @@ func queryRows(rows *sql.Rows, err error) sqlstore.Rows {
 	return sqlRows{rows}
 }
 
-// sqlRows are *sql.Rows as sqlstore.Rows: Close drops its error, which
-// Err reports when it matters.
+// sqlRows are *sql.Rows as sqlstore.Rows: Close drops its error, as
+// database/sql does itself when Next reaches the end (a read's failure is
+// Err's).
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }

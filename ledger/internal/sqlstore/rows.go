@@ -29,7 +29,8 @@ type Row interface {
 }
 
 // Rows is a result set. pgx.Rows is one; a *sql.Rows is one with a Close
-// method that drops Close's error (the error that matters is Err's).
+// method that drops Close's error, as database/sql does itself when Next
+// reaches the end (a read's failure is Err's).
 type Rows interface {
 	Row
 	// Next advances to the next row; false at the end or on an error.
