@@ -168,6 +168,8 @@ func secretRegistry() map[string]reflect.Type {
 		"ledger/storetest.MemoryResult":          reflect.TypeOf((*r_ledger_storetest.MemoryResult)(nil)).Elem(),
 		"ledger/storetest.MinimalApply":          reflect.TypeOf((*r_ledger_storetest.MinimalApply)(nil)).Elem(),
 		"ledger/storetest.NewStore":              reflect.TypeOf((*r_ledger_storetest.NewStore)(nil)).Elem(),
+		"ledger/storetest.OpenStore":             reflect.TypeOf((*r_ledger_storetest.OpenStore)(nil)).Elem(),
+		"ledger/storetest.WorkerKilledOptions":   reflect.TypeOf((*r_ledger_storetest.WorkerKilledOptions)(nil)).Elem(),
 		"mock.Alipay":                            reflect.TypeOf((*r_mock.Alipay)(nil)).Elem(),
 		"mock.Call":                              reflect.TypeOf((*r_mock.Call)(nil)).Elem(),
 		"mock.Options":                           reflect.TypeOf((*r_mock.Options)(nil)).Elem(),

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	card "github.com/walletcard/card"
-	"github.com/walletcard/card/ledger/pgstore"
 	"github.com/walletcard/card/ledger/storetest"
 )
 
@@ -17,20 +16,7 @@ import (
 // rules: two round trips) with a hand-written minimal transaction doing the
 // same durable writes in one round trip. Goal: ledger/minimal ≤ 1.5.
 func BenchmarkApply(b *testing.B) {
-	b.Run("ledger", func(b *testing.B) {
-		l := storetest.SetupApplyBench(b, openTemp(b))
-		storetest.BenchApply(b, l)
-	})
-	b.Run("minimal", func(b *testing.B) {
-		dsn := cluster.NewDatabase(b)
-		st, err := pgstore.Open(context.Background(), dsn, &pgstore.Options{MaxConns: 20})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-		storetest.SetupApplyBench(b, st)
-		storetest.BenchMinimal(b, minimal(b, dsn))
-	})
+	storetest.BenchApplyVsMinimal(b, cluster.NewDatabase, openPooled, minimal)
 }
 
 // minimal is the hand-written transaction, pipelined in one round trip:

@@ -3,77 +3,42 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
-	card "github.com/walletcard/card"
 	"github.com/walletcard/card/ledger"
 	"github.com/walletcard/card/ledger/internal/fleettest"
 	"github.com/walletcard/card/ledger/pgstore"
+	"github.com/walletcard/card/ledger/storetest"
 )
 
-// TestHelperProcess is a sync worker when run as a child of a multi-process
-// test (fleettest.StartWorker); otherwise it does nothing.
-func TestHelperProcess(t *testing.T) {
-	if !fleettest.IsHelper() {
-		return
-	}
-	fleettest.HelperMain(func(ctx context.Context, cfg fleettest.Config) (ledger.Store, error) {
-		return pgstore.Open(ctx, cfg.DSN, nil)
-	})
+// openStore opens the store (default options) on the database at dsn, in
+// the test process and in its worker processes alike.
+func openStore(ctx context.Context, dsn string) (ledger.Store, error) {
+	return pgstore.Open(ctx, dsn, nil)
 }
 
-func newFleet(t *testing.T, members int, latency time.Duration) *fleettest.Setup {
-	dsn := cluster.NewDatabase(t)
-	store, err := pgstore.Open(context.Background(), dsn, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-	return fleettest.NewSetup(t, store, "postgres", dsn, members, latency)
-}
+// TestHelperProcess is a sync worker when run as a child of a multi-process
+// test (storetest.RunWorkerKilled, fleettest.StartWorker); otherwise it
+// does nothing.
+func TestHelperProcess(t *testing.T) { storetest.HelperProcess(openStore) }
 
 // A sync worker process is killed with SIGKILL in the middle of its pushes
 // and another starts: every card ends equal to the ledger, and no card
-// received an older value after a newer one (the wallet-side log).
+// received an older value after a newer one (the wallet-side log). Four
+// goroutines credit, 3 ms apart.
 func TestSyncWorkerKilledMidRunLosesNothing(t *testing.T) {
-	s := newFleet(t, 20, 15*time.Millisecond)
-	w1 := s.Worker("worker-1")
-	credited := make(chan map[string]card.Points, 1)
-	go func() { credited <- s.Credit("buy", 15, 4, 3*time.Millisecond, nil) }()
-	require.Eventually(t, func() bool { return s.Wallets.Log.Count() >= 60 }, 60*time.Second, time.Millisecond, "worker-1 output:\n%s", w1.Output())
-	killedAt := time.Now()
-	w1.Kill()
-	time.Sleep(200 * time.Millisecond)
-	w2 := s.Worker("worker-2")
-	want := <-credited
-	took := s.WaitSynced(60 * time.Second)
-	w2.Stop()
-
-	s.CheckCards(want)
-	pushes := s.Wallets.Log.Pushes()
-	var before, inFlight int
-	for _, p := range pushes {
-		if p.Via == "worker-1" {
-			before++
-			if p.Sent.Before(killedAt) && !p.Answered.Before(killedAt) && strings.HasPrefix(p.Outcome, "no answer") {
-				inFlight++
-			}
-		}
-	}
-	sum := fleettest.Summarize(pushes)
-	assert.Positive(t, sum.ByWorker["worker-2"], "the restarted worker took over")
-	t.Logf("%d members × 2 cards, %d credits; worker-1 SIGKILLed after %d pushes (%d in flight), worker-2 finished %v after the last credit; %d pushes in all (%d ok, %d failed); every card equals the ledger; order check passed",
-		len(s.Members), 15*len(s.Members), before, inFlight, took.Round(time.Millisecond), sum.Pushes, sum.OK, sum.Failed)
+	storetest.RunWorkerKilled(t, openStore, storetest.WorkerKilledOptions{Kind: "postgres", DB: cluster.NewDatabase(t), Goroutines: 4, Pause: 3 * time.Millisecond})
 }
 
 // Four worker processes on one PostgreSQL split the work: every (card,
 // value) reaches its wallet once, apart from calls repeated after a
 // wallet fault; every card ends equal to the ledger.
 func TestFourWorkerProcessesPushEachVersionOnce(t *testing.T) {
-	s := newFleet(t, 40, 5*time.Millisecond)
+	dsn := cluster.NewDatabase(t)
+	s := fleettest.NewSetup(t, open(t, dsn, nil), "postgres", dsn, 40, 5*time.Millisecond)
 	// Some wallet faults, so that retries happen.
 	s.Wallets.Alipay.FailNextCode("alipay.marketing.card.update", "20000", "isp.unknow-error", "", 8)
 	s.Wallets.WeChat.FailNextCode("/card/membercard/updateuser", -1, 8)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/walletcard/card/internal/pgtest"
 	"github.com/walletcard/card/ledger"
-	"github.com/walletcard/card/ledger/internal/fleettest"
 	"github.com/walletcard/card/ledger/pgstore"
 	"github.com/walletcard/card/ledger/storetest"
 )
@@ -19,23 +18,30 @@ import (
 var cluster *pgtest.Cluster
 
 func TestMain(m *testing.M) {
-	if isHelperProcess() {
+	if storetest.IsHelperProcess() {
 		os.Exit(m.Run()) // a child of a multi-process test: the parent runs the cluster
 	}
 	os.Exit(pgtest.Main(m, &cluster))
 }
 
-// openTemp opens a store on a fresh database.
-func openTemp(t testing.TB) *pgstore.Store {
-	t.Helper()
-	s, err := pgstore.Open(context.Background(), cluster.NewDatabase(t), &pgstore.Options{MaxConns: 20})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+// open opens a store on the database at dsn with opts (nil: the
+// defaults); it is closed when tb ends.
+func open(tb testing.TB, dsn string, opts *pgstore.Options) *pgstore.Store {
+	tb.Helper()
+	s, err := pgstore.Open(context.Background(), dsn, opts)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// openPooled opens a store with a pool of 20 connections on dsn.
+func openPooled(tb testing.TB, dsn string) ledger.Store {
+	return open(tb, dsn, &pgstore.Options{MaxConns: 20})
+}
+
+// openTemp opens a store with a pool of 20 connections on a fresh database.
+func openTemp(tb testing.TB) ledger.Store { return openPooled(tb, cluster.NewDatabase(tb)) }
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) ledger.Store { return openTemp(t) })
 }
-
-func isHelperProcess() bool { return fleettest.IsHelper() }

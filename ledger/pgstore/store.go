@@ -28,6 +28,7 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/ledger"
+	"github.com/walletcard/card/ledger/internal/sqlstore"
 )
 
 // Options configure Open. The zero value gives the defaults.
@@ -40,6 +41,7 @@ type Options struct {
 type Store struct {
 	pool *pgxpool.Pool
 	own  bool
+	dec  sqlstore.Decoder[time.Time] // reads rows; timestamps are timestamptz
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -69,7 +71,7 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 
 // New uses an existing pool (not closed by Close) and migrates the schema.
 func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, dec: sqlstore.Decoder[time.Time]{Time: beijing}}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -87,58 +89,38 @@ func (s *Store) Close() error {
 // SchemaVersion is the schema version this package creates.
 func SchemaVersion() int { return len(migrations) }
 
+// migrate brings the schema to the current version under an advisory
+// lock, so that processes starting together migrate it once.
 func (s *Store) migrate(ctx context.Context) error {
+	schema := sqlstore.Schema{Store: "pgstore", Migrations: migrations, SetVersion: `UPDATE ledger_schema SET version = $1`}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7263512783401)`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS ledger_schema (version integer NOT NULL)`); err != nil {
-			return err
-		}
-		var v int
-		err := tx.QueryRow(ctx, `SELECT version FROM ledger_schema`).Scan(&v)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			if _, err := tx.Exec(ctx, `INSERT INTO ledger_schema (version) VALUES (0)`); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		}
-		if v > len(migrations) {
-			return fmt.Errorf("pgstore: the database has schema version %d, this program knows %d: upgrade the program", v, len(migrations))
-		}
-		for ; v < len(migrations); v++ {
-			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
-				return fmt.Errorf("pgstore: migration %d: %w", v+1, err)
-			}
-		}
-		_, err = tx.Exec(ctx, `UPDATE ledger_schema SET version = $1`, v)
-		return err
+		return schema.Migrate(
+			func(query string, args ...any) error { _, err := tx.Exec(ctx, query, args...); return err },
+			func(query string, args ...any) sqlstore.Row { return tx.QueryRow(ctx, query, args...) })
 	})
 }
 
+// beijing reads a timestamptz column.
 func beijing(t time.Time) time.Time { return t.In(card.Beijing()) }
 
-const memberCols = `id, points, balance, level, version, last_note, created_at, updated_at`
-
-func scanMember(row pgx.Row, m *ledger.Member) error {
-	var points, balance int64
-	if err := row.Scan(&m.ID, &points, &balance, &m.Level, &m.Version, &m.LastNote, &m.CreatedAt, &m.UpdatedAt); err != nil {
-		return err
+// query runs a query on the pool.
+func (s *Store) query(ctx context.Context, query string, args ...any) sqlstore.Rows {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return sqlstore.ErrRows(err)
 	}
-	m.Points, m.Balance = card.Points(points), card.Money(balance)
-	m.CreatedAt, m.UpdatedAt = beijing(m.CreatedAt), beijing(m.UpdatedAt)
-	return nil
+	return rows
 }
 
 // CreateMember implements ledger.Store.
 func (s *Store) CreateMember(ctx context.Context, id, level string) (ledger.Member, error) {
-	var m ledger.Member
-	err := scanMember(s.pool.QueryRow(ctx, `INSERT INTO ledger_members (`+memberCols+`) VALUES ($1, 0, 0, $2, 0, '', now(), now())
-		ON CONFLICT (id) DO NOTHING RETURNING `+memberCols, id, level), &m)
-	if errors.Is(err, pgx.ErrNoRows) {
-		if err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberCols+` FROM ledger_members WHERE id = $1`, id), &m); err != nil {
+	m, err := s.dec.Member(s.pool.QueryRow(ctx, `INSERT INTO ledger_members (`+sqlstore.MemberCols+`) VALUES ($1, 0, 0, $2, 0, '', now(), now())
+		ON CONFLICT (id) DO NOTHING RETURNING `+sqlstore.MemberCols, id, level))
+	if sqlstore.IsNoRows(err) {
+		if m, err = s.dec.Member(s.pool.QueryRow(ctx, `SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = $1`, id)); err != nil {
 			return ledger.Member{}, err
 		}
 		return m, ledger.ErrMemberExists
@@ -148,28 +130,8 @@ func (s *Store) CreateMember(ctx context.Context, id, level string) (ledger.Memb
 
 // Member implements ledger.Store.
 func (s *Store) Member(ctx context.Context, id string) (ledger.Member, error) {
-	var m ledger.Member
-	err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberCols+` FROM ledger_members WHERE id = $1`, id), &m)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return m, ledger.ErrMemberNotFound
-	}
-	return m, err
-}
-
-const txCols = `seq, key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at`
-
-func scanTx(row pgx.Row, t *ledger.Transaction) error {
-	var points, amount, pa, ba int64
-	var op, status string
-	if err := row.Scan(&t.Seq, &t.Key, &t.MemberID, &op, &points, &amount, &t.Level, &t.Actor, &t.Reason, &t.Note,
-		&status, &t.Refusal, &t.Version, &pa, &ba, &t.After.Level, &t.At); err != nil {
-		return err
-	}
-	t.Op, t.Status = ledger.Op(op), ledger.Status(status)
-	t.Points, t.Amount = card.Points(points), card.Money(amount)
-	t.After.Points, t.After.Balance = card.Points(pa), card.Money(ba)
-	t.At = beijing(t.At)
-	return nil
+	m, err := s.dec.Member(s.pool.QueryRow(ctx, `SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = $1`, id))
+	return m, sqlstore.NotFound(err, ledger.ErrMemberNotFound)
 }
 
 // Apply implements ledger.Store in two round trips: BEGIN, the member's row
@@ -191,11 +153,7 @@ func (s *Store) Apply(ctx context.Context, memberID, key string, decide func(led
 		}
 		if isUnique(err) {
 			// Another session recorded the key first (on another member).
-			t, terr := s.Transaction(ctx, key)
-			if terr != nil {
-				return ledger.Transaction{}, false, errors.Join(err, terr)
-			}
-			return t, true, nil
+			return sqlstore.Replay(ctx, err, key, s.Transaction)
 		}
 		return ledger.Transaction{}, false, err
 	}
@@ -203,55 +161,44 @@ func (s *Store) Apply(ctx context.Context, memberID, key string, decide func(led
 }
 
 func (s *Store) apply(ctx context.Context, conn *pgx.Conn, memberID, key string, decide func(ledger.Member) (ledger.Transaction, error)) (ledger.Transaction, bool, error) {
-	var out ledger.Transaction
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
-	b.Queue(`SELECT `+memberCols+` FROM ledger_members WHERE id = $1 FOR UPDATE`, memberID)
-	b.Queue(`SELECT `+txCols+` FROM ledger_transactions WHERE key = $1`, key)
+	b.Queue(`SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = $1 FOR UPDATE`, memberID)
+	b.Queue(`SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE key = $1`, key)
 	br := conn.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
-		return out, false, err
+		return ledger.Transaction{}, false, err
 	}
-	var m ledger.Member
-	merr := scanMember(br.QueryRow(), &m)
-	terr := scanTx(br.QueryRow(), &out)
+	var a sqlstore.Applying
+	a.Member, a.MemberErr = s.dec.Member(br.QueryRow())
+	a.Recorded, a.RecordedErr = s.dec.Transaction(br.QueryRow())
 	if err := br.Close(); err != nil {
-		return out, false, err
+		return ledger.Transaction{}, false, err
 	}
-	if merr != nil && !errors.Is(merr, pgx.ErrNoRows) {
-		return out, false, merr
-	}
-	if terr == nil {
-		_, err := conn.Exec(ctx, `COMMIT`)
-		return out, true, err
-	}
-	if !errors.Is(terr, pgx.ErrNoRows) {
-		return out, false, terr
-	}
-	if merr != nil {
-		return out, false, ledger.ErrMemberNotFound
-	}
-	t, err := decide(m)
+	t, replayed, err := a.Decide(decide)
 	if err != nil {
-		return out, false, err
+		return ledger.Transaction{}, false, err
+	}
+	if replayed {
+		_, err := conn.Exec(ctx, `COMMIT`)
+		return t, true, err
 	}
 	b = &pgx.Batch{}
-	b.Queue(`INSERT INTO ledger_transactions (key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at)
+	b.Queue(`INSERT INTO ledger_transactions (`+sqlstore.TxFields+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now()) RETURNING seq, at`,
-		key, memberID, string(t.Op), int64(t.Points), int64(t.Amount), t.Level, t.Actor, t.Reason, t.Note,
-		string(t.Status), t.Refusal, t.Version, int64(t.After.Points), int64(t.After.Balance), t.After.Level)
-	changed := t.Status == ledger.StatusApplied && t.Version != m.Version
+		sqlstore.TransactionArgs(key, memberID, t)...)
+	changed := a.Changes(t)
 	if changed {
 		b.Queue(`UPDATE ledger_members SET points = $1, balance = $2, level = $3, version = $4, last_note = $5, updated_at = now() WHERE id = $6`,
-			int64(t.After.Points), int64(t.After.Balance), t.After.Level, t.Version, t.Note, memberID)
+			append(sqlstore.MemberValues(t), memberID)...)
 		b.Queue(`UPDATE ledger_links SET want_version = $1 WHERE member_id = $2 AND state <> 'unlinked'`, t.Version, memberID)
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
 	if err := br.QueryRow().Scan(&t.Seq, &t.At); err != nil {
 		br.Close()
-		return out, false, err
+		return ledger.Transaction{}, false, err
 	}
 	t.At = beijing(t.At)
 	n := 1
@@ -261,11 +208,11 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, memberID, key string,
 	for i := 0; i < n; i++ {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
-			return out, false, err
+			return ledger.Transaction{}, false, err
 		}
 	}
 	if err := br.Close(); err != nil {
-		return out, false, err
+		return ledger.Transaction{}, false, err
 	}
 	return t, false, nil
 }
@@ -277,59 +224,13 @@ func isUnique(err error) bool {
 
 // Transaction implements ledger.Store.
 func (s *Store) Transaction(ctx context.Context, key string) (ledger.Transaction, error) {
-	var t ledger.Transaction
-	err := scanTx(s.pool.QueryRow(ctx, `SELECT `+txCols+` FROM ledger_transactions WHERE key = $1`, key), &t)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return t, ledger.ErrTransactionNotFound
-	}
-	return t, err
+	t, err := s.dec.Transaction(s.pool.QueryRow(ctx, `SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE key = $1`, key))
+	return t, sqlstore.NotFound(err, ledger.ErrTransactionNotFound)
 }
 
 // Transactions implements ledger.Store.
 func (s *Store) Transactions(ctx context.Context, memberID string, afterSeq int64, limit int) ([]ledger.Transaction, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+txCols+` FROM ledger_transactions WHERE member_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, memberID, afterSeq, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Transaction
-	for rows.Next() {
-		var t ledger.Transaction
-		if err := scanTx(rows, &t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
-const linkCols = `l.id, l.provider, l.template_id, l.card_no, l.member_id, l.fields, l.state, l.want_version, l.done_version,
-	l.shown_known, l.shown_points, l.shown_balance, l.shown_level, l.attempts, l.last_error, l.park_reason, l.unlink_reason,
-	l.lease_token, l.linked_at, l.changed_at`
-
-func scanLink(row pgx.Row, l *ledger.Link, id, token *int64, extra ...any) error {
-	var fields int32
-	var state, level string
-	var known bool
-	var points, balance int64
-	dest := []any{id, &l.Ref.Provider, &l.Ref.TemplateID, &l.Ref.CardNo, &l.MemberID, &fields, &state, &l.WantVersion, &l.DoneVersion,
-		&known, &points, &balance, &level, &l.Attempts, &l.LastError, &l.ParkReason, &l.UnlinkReason, token, &l.LinkedAt, &l.ChangedAt}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return err
-	}
-	l.Fields, l.State = ledger.Fields(fields), ledger.LinkState(state)
-	if known {
-		l.Shown = &ledger.Values{Points: card.Points(points), Balance: card.Money(balance), Level: level}
-	}
-	l.LinkedAt, l.ChangedAt = beijing(l.LinkedAt), beijing(l.ChangedAt)
-	return nil
-}
-
-func shownArgs(v *ledger.Values) (bool, int64, int64, string) {
-	if v == nil {
-		return false, 0, 0, ""
-	}
-	return true, int64(v.Points), int64(v.Balance), v.Level
+	return s.dec.Transactions(s.query(ctx, `SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE member_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, memberID, afterSeq, limit))
 }
 
 // AddLink implements ledger.Store. It takes the member's row in share mode,
@@ -338,51 +239,33 @@ func (s *Store) AddLink(ctx context.Context, nl ledger.NewLink) (ledger.Link, bo
 	var out ledger.Link
 	created := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var version int64
-		err := tx.QueryRow(ctx, `SELECT version FROM ledger_members WHERE id = $1 FOR SHARE`, nl.MemberID).Scan(&version)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ledger.ErrMemberNotFound
-		}
+		version, err := sqlstore.MemberVersion(tx.QueryRow(ctx, `SELECT version FROM ledger_members WHERE id = $1 FOR SHARE`, nl.MemberID))
 		if err != nil {
 			return err
 		}
-		var id, token int64
-		err = scanLink(tx.QueryRow(ctx, `SELECT `+linkCols+` FROM ledger_links l WHERE provider = $1 AND template_id = $2 AND card_no = $3 FOR UPDATE`,
-			nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo), &out, &id, &token)
-		exists := err == nil
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		cur, id, keep, err := s.dec.Current(tx.QueryRow(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE provider = $1 AND template_id = $2 AND card_no = $3 FOR UPDATE`,
+			nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo), nl)
+		if err != nil || keep {
+			out = cur
 			return err
 		}
-		if exists && out.State != ledger.LinkUnlinked {
-			if out.MemberID != nl.MemberID {
-				return ledger.ErrLinkConflict
-			}
-			return nil
-		}
-		known, sp, sb, sl := shownArgs(nl.Shown)
 		var linked time.Time
-		if exists {
+		if id != 0 {
 			err = tx.QueryRow(ctx, `UPDATE ledger_links SET member_id = $1, fields = $2, state = 'active', want_version = $3, done_version = $4,
 				shown_known = $5, shown_points = $6, shown_balance = $7, shown_level = $8, attempts = 0, last_error = '', park_reason = '', unlink_reason = '',
 				next_at = now(), lease_token = 0, lease_owner = '', linked_at = now(), changed_at = now() WHERE id = $9 RETURNING linked_at`,
-				nl.MemberID, int32(nl.Fields), version, nl.DoneVersion, known, sp, sb, sl, id).Scan(&linked)
+				append(sqlstore.LinkArgs(nl, version), id)...).Scan(&linked)
 		} else {
 			err = tx.QueryRow(ctx, `INSERT INTO ledger_links (provider, template_id, card_no, member_id, fields, state, want_version, done_version,
 				shown_known, shown_points, shown_balance, shown_level, attempts, last_error, park_reason, unlink_reason, next_at, lease_token, lease_owner, linked_at, changed_at)
 				VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11, 0, '', '', '', now(), 0, '', now(), now()) RETURNING linked_at`,
-				nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo, nl.MemberID, int32(nl.Fields), version, nl.DoneVersion, known, sp, sb, sl).Scan(&linked)
+				append([]any{nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo}, sqlstore.LinkArgs(nl, version)...)...).Scan(&linked)
 		}
 		if err != nil {
 			return err
 		}
 		created = true
-		linked = beijing(linked)
-		out = ledger.Link{Ref: nl.Ref, MemberID: nl.MemberID, Fields: nl.Fields, State: ledger.LinkActive, WantVersion: version, DoneVersion: nl.DoneVersion,
-			LinkedAt: linked, ChangedAt: linked}
-		if nl.Shown != nil {
-			v := *nl.Shown
-			out.Shown = &v
-		}
+		out = sqlstore.Linked(nl, version, beijing(linked))
 		return nil
 	})
 	if isUnique(err) {
@@ -404,37 +287,14 @@ func (s *Store) AddLink(ctx context.Context, nl ledger.NewLink) (ledger.Link, bo
 
 // Link implements ledger.Store.
 func (s *Store) Link(ctx context.Context, ref card.Ref) (ledger.Link, error) {
-	var l ledger.Link
-	var id, token int64
-	err := scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM ledger_links l WHERE provider = $1 AND template_id = $2 AND card_no = $3`,
-		ref.Provider, ref.TemplateID, ref.CardNo), &l, &id, &token)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return l, ledger.ErrLinkNotFound
-	}
-	return l, err
+	l, _, err := s.dec.Link(s.pool.QueryRow(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE provider = $1 AND template_id = $2 AND card_no = $3`,
+		ref.Provider, ref.TemplateID, ref.CardNo))
+	return l, sqlstore.NotFound(err, ledger.ErrLinkNotFound)
 }
 
 // Links implements ledger.Store.
 func (s *Store) Links(ctx context.Context, memberID string) ([]ledger.Link, error) {
-	return s.links(ctx, `SELECT `+linkCols+` FROM ledger_links l WHERE member_id = $1 ORDER BY id`, memberID)
-}
-
-func (s *Store) links(ctx context.Context, query string, args ...any) ([]ledger.Link, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Link
-	for rows.Next() {
-		var l ledger.Link
-		var id, token int64
-		if err := scanLink(rows, &l, &id, &token); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return s.dec.Links(s.query(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE member_id = $1 ORDER BY id`, memberID))
 }
 
 // Unlink implements ledger.Store.
@@ -452,7 +312,7 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 		return nil, nil
 	}
 	token := rand.Int64N(1<<62) + 1
-	rows, err := s.pool.Query(ctx, `WITH due AS (
+	jobs, _, err := s.dec.Jobs(s.query(ctx, `WITH due AS (
 			SELECT id FROM ledger_links
 			WHERE state = 'active' AND want_version > done_version AND next_at <= now()
 			ORDER BY next_at, id LIMIT $1
@@ -460,23 +320,9 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 		UPDATE ledger_links l SET lease_token = $2, lease_owner = $3, next_at = now() + $4 * interval '1 microsecond'
 		FROM due, ledger_members m
 		WHERE l.id = due.id AND m.id = l.member_id
-		RETURNING `+linkCols+`, m.points, m.balance, m.level, m.version, m.last_note`,
-		max, token, owner, lease.Microseconds())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var jobs []ledger.Job
-	for rows.Next() {
-		var j ledger.Job
-		var id, tok, points, balance int64
-		if err := scanLink(rows, &j.Link, &id, &tok, &points, &balance, &j.Member.Level, &j.Member.Version, &j.Member.LastNote); err != nil {
-			return nil, err
-		}
-		j.Member.ID, j.Member.Points, j.Member.Balance, j.Token = j.Link.MemberID, card.Points(points), card.Money(balance), token
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
+		RETURNING `+sqlstore.LinkMemberCols,
+		max, token, owner, lease.Microseconds()), token)
+	return jobs, err
 }
 
 // Finish implements ledger.Store: every outcome in one transaction, sent as
@@ -544,9 +390,9 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 
 // Parked implements ledger.Store.
 func (s *Store) Parked(ctx context.Context, after card.Ref, limit int) ([]ledger.Link, error) {
-	return s.links(ctx, `SELECT `+linkCols+` FROM ledger_links l
+	return s.dec.Links(s.query(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l
 		WHERE state = 'parked' AND (provider, template_id, card_no) > ($1, $2, $3)
-		ORDER BY provider, template_id, card_no LIMIT $4`, after.Provider, after.TemplateID, after.CardNo, limit)
+		ORDER BY provider, template_id, card_no LIMIT $4`, after.Provider, after.TemplateID, after.CardNo, limit))
 }
 
 // Requeue implements ledger.Store.
@@ -558,26 +404,9 @@ func (s *Store) Requeue(ctx context.Context, ref card.Ref) (bool, error) {
 
 // ScanLinks implements ledger.Store.
 func (s *Store) ScanLinks(ctx context.Context, after int64, limit int) ([]ledger.LinkedMember, int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+`, m.points, m.balance, m.level, m.version, m.last_note
+	return s.dec.LinkedMembers(s.query(ctx, `SELECT `+sqlstore.LinkMemberCols+`
 		FROM ledger_links l JOIN ledger_members m ON m.id = l.member_id
-		WHERE l.id > $1 AND l.state <> 'unlinked' ORDER BY l.id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, after, err
-	}
-	defer rows.Close()
-	var out []ledger.LinkedMember
-	next := after
-	for rows.Next() {
-		var lm ledger.LinkedMember
-		var id, token, points, balance int64
-		if err := scanLink(rows, &lm.Link, &id, &token, &points, &balance, &lm.Member.Level, &lm.Member.Version, &lm.Member.LastNote); err != nil {
-			return nil, after, err
-		}
-		lm.Member.ID, lm.Member.Points, lm.Member.Balance = lm.Link.MemberID, card.Points(points), card.Money(balance)
-		out = append(out, lm)
-		next = id
-	}
-	return out, next, rows.Err()
+		WHERE l.id > $1 AND l.state <> 'unlinked' ORDER BY l.id LIMIT $2`, after, limit), after)
 }
 
 // CountLinks implements ledger.Store.

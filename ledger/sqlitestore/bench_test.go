@@ -17,20 +17,7 @@ import (
 // rules) with a hand-written minimal transaction doing the same durable
 // writes on the same schema and settings. Goal: ledger/minimal ≤ 1.5.
 func BenchmarkApply(b *testing.B) {
-	b.Run("ledger", func(b *testing.B) {
-		l := storetest.SetupApplyBench(b, openTemp(b))
-		storetest.BenchApply(b, l)
-	})
-	b.Run("minimal", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "ledger.db")
-		st, err := sqlitestore.Open(context.Background(), path, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
-		storetest.SetupApplyBench(b, st)
-		storetest.BenchMinimal(b, minimal(b, path))
-	})
+	storetest.BenchApplyVsMinimal(b, newDB, open, minimal)
 }
 
 // minimal is the hand-written transaction: one connection, prepared

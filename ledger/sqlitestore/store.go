@@ -37,6 +37,7 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/ledger"
+	"github.com/walletcard/card/ledger/internal/sqlstore"
 )
 
 // Options configure a Store. The zero value gives the defaults.
@@ -59,6 +60,7 @@ type Options struct {
 type Store struct {
 	w, r  *sql.DB
 	clock func() time.Time
+	dec   sqlstore.Decoder[int64] // reads rows; timestamps are microseconds
 
 	// wsem lets one write transaction of this process run at a time, so
 	// that writers queue here (honouring their context) instead of in
@@ -115,7 +117,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, clock: o.Clock, wsem: make(chan struct{}, 1), stmts: map[stmtKey]*sql.Stmt{}}
+	s := &Store{w: w, clock: o.Clock, dec: sqlstore.Decoder[int64]{Time: fromMicros}, wsem: make(chan struct{}, 1), stmts: map[stmtKey]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -175,7 +177,7 @@ func (s *Store) wq(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 	return tx.StmtContext(ctx, st), nil
 }
 
-// txExec and txRow run a prepared statement inside tx.
+// txExec, txRow and txQuery run a prepared statement inside tx.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	st, err := s.wq(ctx, tx, query)
 	if err != nil {
@@ -184,38 +186,53 @@ func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...an
 	return st.ExecContext(ctx, args...)
 }
 
-func (s *Store) txRow(ctx context.Context, tx *sql.Tx, query string, args ...any) rowScanner {
+func (s *Store) txRow(ctx context.Context, tx *sql.Tx, query string, args ...any) sqlstore.Row {
 	st, err := s.wq(ctx, tx, query)
 	if err != nil {
-		return errRow{err}
+		return sqlstore.ErrRows(err)
 	}
 	return st.QueryRowContext(ctx, args...)
 }
 
-func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) sqlstore.Rows {
 	st, err := s.wq(ctx, tx, query)
 	if err != nil {
-		return nil, err
+		return sqlstore.ErrRows(err)
 	}
-	return st.QueryContext(ctx, args...)
+	return queryRows(st.QueryContext(ctx, args...))
 }
 
 // rRow and rQuery run a prepared statement on the read connections.
-func (s *Store) rRow(ctx context.Context, query string, args ...any) rowScanner {
+func (s *Store) rRow(ctx context.Context, query string, args ...any) sqlstore.Row {
 	st, err := s.prepared(ctx, s.r, query)
 	if err != nil {
-		return errRow{err}
+		return sqlstore.ErrRows(err)
 	}
 	return st.QueryRowContext(ctx, args...)
 }
 
-func (s *Store) rQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s *Store) rQuery(ctx context.Context, query string, args ...any) sqlstore.Rows {
 	st, err := s.prepared(ctx, s.r, query)
 	if err != nil {
-		return nil, err
+		return sqlstore.ErrRows(err)
 	}
-	return st.QueryContext(ctx, args...)
+	return queryRows(st.QueryContext(ctx, args...))
 }
+
+// queryRows makes the result of a query sqlstore.Rows.
+func queryRows(rows *sql.Rows, err error) sqlstore.Rows {
+	if err != nil {
+		return sqlstore.ErrRows(err)
+	}
+	return sqlRows{rows}
+}
+
+// sqlRows are *sql.Rows as sqlstore.Rows: Close drops its error, as
+// database/sql does itself when Next reaches the end (a read's failure is
+// Err's).
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // wExec runs a prepared statement on the write connection, on its own.
 func (s *Store) wExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -240,40 +257,15 @@ func (s *Store) lockWrite(ctx context.Context) error {
 
 func (s *Store) unlockWrite() { <-s.wsem }
 
-type rowScanner interface{ Scan(dest ...any) error }
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
-
 // SchemaVersion is the schema version this package creates.
 func SchemaVersion() int { return len(migrations) }
 
 func (s *Store) migrate(ctx context.Context) error {
+	schema := sqlstore.Schema{Store: "sqlitestore", Migrations: migrations, SetVersion: `UPDATE ledger_schema SET version = ?`}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)`); err != nil {
-			return err
-		}
-		var v int
-		err := tx.QueryRowContext(ctx, `SELECT version FROM ledger_schema`).Scan(&v)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_schema (version) VALUES (0)`); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		}
-		if v > len(migrations) {
-			return fmt.Errorf("sqlitestore: the database has schema version %d, this program knows %d: upgrade the program", v, len(migrations))
-		}
-		for ; v < len(migrations); v++ {
-			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-				return fmt.Errorf("sqlitestore: migration %d: %w", v+1, err)
-			}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE ledger_schema SET version = ?`, v)
-		return err
+		return schema.Migrate(
+			func(query string, args ...any) error { _, err := tx.ExecContext(ctx, query, args...); return err },
+			func(query string, args ...any) sqlstore.Row { return tx.QueryRowContext(ctx, query, args...) })
 	})
 }
 
@@ -296,37 +288,26 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 func (s *Store) now() int64 { return s.clock().UnixMicro() }
 
+// fromMicros reads a timestamp column: microseconds since the epoch.
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).In(card.Beijing()) }
-
-const memberCols = `id, points, balance, level, version, last_note, created_at, updated_at`
-
-func scanMember(sc rowScanner, m *ledger.Member) error {
-	var created, updated int64
-	var points, balance int64
-	if err := sc.Scan(&m.ID, &points, &balance, &m.Level, &m.Version, &m.LastNote, &created, &updated); err != nil {
-		return err
-	}
-	m.Points, m.Balance = card.Points(points), card.Money(balance)
-	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return nil
-}
 
 // CreateMember implements ledger.Store.
 func (s *Store) CreateMember(ctx context.Context, id, level string) (ledger.Member, error) {
 	var m ledger.Member
 	var exists bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		err := scanMember(s.txRow(ctx, tx, `SELECT `+memberCols+` FROM ledger_members WHERE id = ?`, id), &m)
+		var err error
+		m, err = s.dec.Member(s.txRow(ctx, tx, `SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = ?`, id))
 		if err == nil {
 			exists = true
 			return nil
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if !sqlstore.IsNoRows(err) {
 			return err
 		}
 		now := s.now()
 		m = ledger.Member{ID: id, Values: ledger.Values{Level: level}, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
-		_, err = s.txExec(ctx, tx, `INSERT INTO ledger_members (`+memberCols+`) VALUES (?, 0, 0, ?, 0, '', ?, ?)`, id, level, now, now)
+		_, err = s.txExec(ctx, tx, `INSERT INTO ledger_members (`+sqlstore.MemberCols+`) VALUES (?, 0, 0, ?, 0, '', ?, ?)`, id, level, now, now)
 		return err
 	})
 	if err != nil {
@@ -340,28 +321,8 @@ func (s *Store) CreateMember(ctx context.Context, id, level string) (ledger.Memb
 
 // Member implements ledger.Store.
 func (s *Store) Member(ctx context.Context, id string) (ledger.Member, error) {
-	var m ledger.Member
-	err := scanMember(s.rRow(ctx, `SELECT `+memberCols+` FROM ledger_members WHERE id = ?`, id), &m)
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, ledger.ErrMemberNotFound
-	}
-	return m, err
-}
-
-const txCols = `seq, key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at`
-
-func scanTx(sc rowScanner, t *ledger.Transaction) error {
-	var points, amount, pa, ba, at int64
-	var op, status string
-	if err := sc.Scan(&t.Seq, &t.Key, &t.MemberID, &op, &points, &amount, &t.Level, &t.Actor, &t.Reason, &t.Note,
-		&status, &t.Refusal, &t.Version, &pa, &ba, &t.After.Level, &at); err != nil {
-		return err
-	}
-	t.Op, t.Status = ledger.Op(op), ledger.Status(status)
-	t.Points, t.Amount = card.Points(points), card.Money(amount)
-	t.After.Points, t.After.Balance = card.Points(pa), card.Money(ba)
-	t.At = fromMicros(at)
-	return nil
+	m, err := s.dec.Member(s.rRow(ctx, `SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = ?`, id))
+	return m, sqlstore.NotFound(err, ledger.ErrMemberNotFound)
 }
 
 // Apply implements ledger.Store.
@@ -369,38 +330,25 @@ func (s *Store) Apply(ctx context.Context, memberID, key string, decide func(led
 	var out ledger.Transaction
 	replayed := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var m ledger.Member
-		merr := scanMember(s.txRow(ctx, tx, `SELECT `+memberCols+` FROM ledger_members WHERE id = ?`, memberID), &m)
-		if merr != nil && !errors.Is(merr, sql.ErrNoRows) {
-			return merr
-		}
-		err := scanTx(s.txRow(ctx, tx, `SELECT `+txCols+` FROM ledger_transactions WHERE key = ?`, key), &out)
-		if err == nil {
-			replayed = true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if merr != nil {
-			return ledger.ErrMemberNotFound
-		}
-		t, err := decide(m)
-		if err != nil {
+		var a sqlstore.Applying
+		a.Member, a.MemberErr = s.dec.Member(s.txRow(ctx, tx, `SELECT `+sqlstore.MemberCols+` FROM ledger_members WHERE id = ?`, memberID))
+		a.Recorded, a.RecordedErr = s.dec.Transaction(s.txRow(ctx, tx, `SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE key = ?`, key))
+		t, found, err := a.Decide(decide)
+		if err != nil || found {
+			out, replayed = t, found
 			return err
 		}
 		now := s.now()
 		t.At = fromMicros(now)
-		err = s.txRow(ctx, tx, `INSERT INTO ledger_transactions (key, member_id, op, points, amount, level, actor, reason, note, status, refusal, version, points_after, balance_after, level_after, at)
+		err = s.txRow(ctx, tx, `INSERT INTO ledger_transactions (`+sqlstore.TxFields+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-			key, memberID, string(t.Op), int64(t.Points), int64(t.Amount), t.Level, t.Actor, t.Reason, t.Note,
-			string(t.Status), t.Refusal, t.Version, int64(t.After.Points), int64(t.After.Balance), t.After.Level, now).Scan(&t.Seq)
+			append(sqlstore.TransactionArgs(key, memberID, t), now)...).Scan(&t.Seq)
 		if err != nil {
 			return err
 		}
-		if t.Status == ledger.StatusApplied && t.Version != m.Version {
+		if a.Changes(t) {
 			if _, err := s.txExec(ctx, tx, `UPDATE ledger_members SET points = ?, balance = ?, level = ?, version = ?, last_note = ?, updated_at = ? WHERE id = ?`,
-				int64(t.After.Points), int64(t.After.Balance), t.After.Level, t.Version, t.Note, now, memberID); err != nil {
+				append(sqlstore.MemberValues(t), now, memberID)...); err != nil {
 				return err
 			}
 			if _, err := s.txExec(ctx, tx, `UPDATE ledger_links SET want_version = ? WHERE member_id = ? AND state <> 'unlinked'`, t.Version, memberID); err != nil {
@@ -412,11 +360,7 @@ func (s *Store) Apply(ctx context.Context, memberID, key string, decide func(led
 	})
 	if isUnique(err) {
 		// Another process recorded the key first.
-		t, terr := s.Transaction(ctx, key)
-		if terr != nil {
-			return ledger.Transaction{}, false, errors.Join(err, terr)
-		}
-		return t, true, nil
+		return sqlstore.Replay(ctx, err, key, s.Transaction)
 	}
 	if err != nil {
 		return ledger.Transaction{}, false, err
@@ -431,59 +375,13 @@ func isUnique(err error) bool {
 
 // Transaction implements ledger.Store.
 func (s *Store) Transaction(ctx context.Context, key string) (ledger.Transaction, error) {
-	var t ledger.Transaction
-	err := scanTx(s.rRow(ctx, `SELECT `+txCols+` FROM ledger_transactions WHERE key = ?`, key), &t)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, ledger.ErrTransactionNotFound
-	}
-	return t, err
+	t, err := s.dec.Transaction(s.rRow(ctx, `SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE key = ?`, key))
+	return t, sqlstore.NotFound(err, ledger.ErrTransactionNotFound)
 }
 
 // Transactions implements ledger.Store.
 func (s *Store) Transactions(ctx context.Context, memberID string, afterSeq int64, limit int) ([]ledger.Transaction, error) {
-	rows, err := s.rQuery(ctx, `SELECT `+txCols+` FROM ledger_transactions WHERE member_id = ? AND seq > ? ORDER BY seq LIMIT ?`, memberID, afterSeq, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Transaction
-	for rows.Next() {
-		var t ledger.Transaction
-		if err := scanTx(rows, &t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
-const linkCols = `l.id, l.provider, l.template_id, l.card_no, l.member_id, l.fields, l.state, l.want_version, l.done_version,
-	l.shown_known, l.shown_points, l.shown_balance, l.shown_level, l.attempts, l.last_error, l.park_reason, l.unlink_reason,
-	l.lease_token, l.linked_at, l.changed_at`
-
-func scanLink(sc rowScanner, l *ledger.Link, id, token *int64, extra ...any) error {
-	var fields int
-	var state, level string
-	var known bool
-	var points, balance, linked, changed int64
-	dest := []any{id, &l.Ref.Provider, &l.Ref.TemplateID, &l.Ref.CardNo, &l.MemberID, &fields, &state, &l.WantVersion, &l.DoneVersion,
-		&known, &points, &balance, &level, &l.Attempts, &l.LastError, &l.ParkReason, &l.UnlinkReason, token, &linked, &changed}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return err
-	}
-	l.Fields, l.State = ledger.Fields(fields), ledger.LinkState(state)
-	if known {
-		l.Shown = &ledger.Values{Points: card.Points(points), Balance: card.Money(balance), Level: level}
-	}
-	l.LinkedAt, l.ChangedAt = fromMicros(linked), fromMicros(changed)
-	return nil
-}
-
-func shownArgs(v *ledger.Values) (bool, int64, int64, string) {
-	if v == nil {
-		return false, 0, 0, ""
-	}
-	return true, int64(v.Points), int64(v.Balance), v.Level
+	return s.dec.Transactions(s.rQuery(ctx, `SELECT `+sqlstore.TxCols+` FROM ledger_transactions WHERE member_id = ? AND seq > ? ORDER BY seq LIMIT ?`, memberID, afterSeq, limit))
 }
 
 // AddLink implements ledger.Store.
@@ -491,50 +389,33 @@ func (s *Store) AddLink(ctx context.Context, nl ledger.NewLink) (ledger.Link, bo
 	var out ledger.Link
 	created := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var version int64
-		err := s.txRow(ctx, tx, `SELECT version FROM ledger_members WHERE id = ?`, nl.MemberID).Scan(&version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ledger.ErrMemberNotFound
-		}
+		version, err := sqlstore.MemberVersion(s.txRow(ctx, tx, `SELECT version FROM ledger_members WHERE id = ?`, nl.MemberID))
 		if err != nil {
 			return err
 		}
-		var id, token int64
-		err = scanLink(s.txRow(ctx, tx, `SELECT `+linkCols+` FROM ledger_links l WHERE provider = ? AND template_id = ? AND card_no = ?`,
-			nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo), &out, &id, &token)
-		exists := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		cur, id, keep, err := s.dec.Current(s.txRow(ctx, tx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE provider = ? AND template_id = ? AND card_no = ?`,
+			nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo), nl)
+		if err != nil || keep {
+			out = cur
 			return err
 		}
-		if exists && out.State != ledger.LinkUnlinked {
-			if out.MemberID != nl.MemberID {
-				return ledger.ErrLinkConflict
-			}
-			return nil
-		}
 		now := s.now()
-		known, sp, sb, sl := shownArgs(nl.Shown)
-		if exists {
+		if id != 0 {
 			_, err = s.txExec(ctx, tx, `UPDATE ledger_links SET member_id = ?, fields = ?, state = 'active', want_version = ?, done_version = ?,
 				shown_known = ?, shown_points = ?, shown_balance = ?, shown_level = ?, attempts = 0, last_error = '', park_reason = '', unlink_reason = '',
 				next_at = ?, lease_token = 0, lease_owner = '', linked_at = ?, changed_at = ? WHERE id = ?`,
-				nl.MemberID, int(nl.Fields), version, nl.DoneVersion, known, sp, sb, sl, now, now, now, id)
+				append(sqlstore.LinkArgs(nl, version), now, now, now, id)...)
 		} else {
 			_, err = s.txExec(ctx, tx, `INSERT INTO ledger_links (provider, template_id, card_no, member_id, fields, state, want_version, done_version,
 				shown_known, shown_points, shown_balance, shown_level, attempts, last_error, park_reason, unlink_reason, next_at, lease_token, lease_owner, linked_at, changed_at)
 				VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, 0, '', '', '', ?, 0, '', ?, ?)`,
-				nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo, nl.MemberID, int(nl.Fields), version, nl.DoneVersion, known, sp, sb, sl, now, now, now)
+				append(append([]any{nl.Ref.Provider, nl.Ref.TemplateID, nl.Ref.CardNo}, sqlstore.LinkArgs(nl, version)...), now, now, now)...)
 		}
 		if err != nil {
 			return err
 		}
 		created = true
-		out = ledger.Link{Ref: nl.Ref, MemberID: nl.MemberID, Fields: nl.Fields, State: ledger.LinkActive, WantVersion: version, DoneVersion: nl.DoneVersion,
-			LinkedAt: fromMicros(now), ChangedAt: fromMicros(now)}
-		if nl.Shown != nil {
-			v := *nl.Shown
-			out.Shown = &v
-		}
+		out = sqlstore.Linked(nl, version, fromMicros(now))
 		return nil
 	})
 	if err != nil {
@@ -545,40 +426,25 @@ func (s *Store) AddLink(ctx context.Context, nl ledger.NewLink) (ledger.Link, bo
 
 // Link implements ledger.Store.
 func (s *Store) Link(ctx context.Context, ref card.Ref) (ledger.Link, error) {
-	var l ledger.Link
-	var id, token int64
-	err := scanLink(s.rRow(ctx, `SELECT `+linkCols+` FROM ledger_links l WHERE provider = ? AND template_id = ? AND card_no = ?`,
-		ref.Provider, ref.TemplateID, ref.CardNo), &l, &id, &token)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, ledger.ErrLinkNotFound
-	}
-	return l, err
+	l, _, err := s.dec.Link(s.rRow(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE provider = ? AND template_id = ? AND card_no = ?`,
+		ref.Provider, ref.TemplateID, ref.CardNo))
+	return l, sqlstore.NotFound(err, ledger.ErrLinkNotFound)
 }
 
 // Links implements ledger.Store.
 func (s *Store) Links(ctx context.Context, memberID string) ([]ledger.Link, error) {
-	rows, err := s.rQuery(ctx, `SELECT `+linkCols+` FROM ledger_links l WHERE member_id = ? ORDER BY id`, memberID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Link
-	for rows.Next() {
-		var l ledger.Link
-		var id, token int64
-		if err := scanLink(rows, &l, &id, &token); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return s.dec.Links(s.rQuery(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l WHERE member_id = ? ORDER BY id`, memberID))
 }
 
 // Unlink implements ledger.Store.
 func (s *Store) Unlink(ctx context.Context, ref card.Ref, reason string) (bool, error) {
 	now := s.now()
-	res, err := s.wExec(ctx, `UPDATE ledger_links SET state = 'unlinked', unlink_reason = ?, lease_token = 0, lease_owner = '', changed_at = ?
-		WHERE provider = ? AND template_id = ? AND card_no = ? AND state <> 'unlinked'`, reason, now, ref.Provider, ref.TemplateID, ref.CardNo)
+	return changed(s.wExec(ctx, `UPDATE ledger_links SET state = 'unlinked', unlink_reason = ?, lease_token = 0, lease_owner = '', changed_at = ?
+		WHERE provider = ? AND template_id = ? AND card_no = ? AND state <> 'unlinked'`, reason, now, ref.Provider, ref.TemplateID, ref.CardNo))
+}
+
+// changed reports whether a statement changed a row.
+func changed(res sql.Result, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
@@ -594,33 +460,15 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 	var jobs []ledger.Job
 	token := rand.Int64N(1<<62) + 1
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		jobs = jobs[:0]
 		now := s.now()
-		rows, err := s.txQuery(ctx, tx, `SELECT `+linkCols+`, m.points, m.balance, m.level, m.version, m.last_note
+		var ids []int64
+		var err error
+		jobs, ids, err = s.dec.Jobs(s.txQuery(ctx, tx, `SELECT `+sqlstore.LinkMemberCols+`
 			FROM ledger_links l JOIN ledger_members m ON m.id = l.member_id
 			WHERE l.state = 'active' AND l.want_version > l.done_version AND l.next_at <= ?
-			ORDER BY l.next_at, l.id LIMIT ?`, now, max)
-		if err != nil {
+			ORDER BY l.next_at, l.id LIMIT ?`, now, max), token)
+		if err != nil || len(ids) == 0 {
 			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var j ledger.Job
-			var id, oldToken, points, balance int64
-			if err := scanLink(rows, &j.Link, &id, &oldToken, &points, &balance, &j.Member.Level, &j.Member.Version, &j.Member.LastNote); err != nil {
-				rows.Close()
-				return err
-			}
-			j.Member.ID, j.Member.Points, j.Member.Balance, j.Token = j.Link.MemberID, card.Points(points), card.Money(balance), token
-			jobs = append(jobs, j)
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
 		}
 		stmt, err := s.wq(ctx, tx, `UPDATE ledger_links SET lease_token = ?, lease_owner = ?, next_at = ? WHERE id = ?`)
 		if err != nil {
@@ -702,59 +550,23 @@ func (s *Store) Pending(ctx context.Context) (int, error) {
 
 // Parked implements ledger.Store.
 func (s *Store) Parked(ctx context.Context, after card.Ref, limit int) ([]ledger.Link, error) {
-	rows, err := s.rQuery(ctx, `SELECT `+linkCols+` FROM ledger_links l
+	return s.dec.Links(s.rQuery(ctx, `SELECT `+sqlstore.LinkCols+` FROM ledger_links l
 		WHERE state = 'parked' AND (provider, template_id, card_no) > (?, ?, ?)
-		ORDER BY provider, template_id, card_no LIMIT ?`, after.Provider, after.TemplateID, after.CardNo, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Link
-	for rows.Next() {
-		var l ledger.Link
-		var id, token int64
-		if err := scanLink(rows, &l, &id, &token); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		ORDER BY provider, template_id, card_no LIMIT ?`, after.Provider, after.TemplateID, after.CardNo, limit))
 }
 
 // Requeue implements ledger.Store.
 func (s *Store) Requeue(ctx context.Context, ref card.Ref) (bool, error) {
 	now := s.now()
-	res, err := s.wExec(ctx, `UPDATE ledger_links SET state = 'active', park_reason = '', attempts = 0, last_error = '', lease_token = 0, lease_owner = '', next_at = ?, changed_at = ?
-		WHERE provider = ? AND template_id = ? AND card_no = ? AND state = 'parked'`, now, now, ref.Provider, ref.TemplateID, ref.CardNo)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return changed(s.wExec(ctx, `UPDATE ledger_links SET state = 'active', park_reason = '', attempts = 0, last_error = '', lease_token = 0, lease_owner = '', next_at = ?, changed_at = ?
+		WHERE provider = ? AND template_id = ? AND card_no = ? AND state = 'parked'`, now, now, ref.Provider, ref.TemplateID, ref.CardNo))
 }
 
 // ScanLinks implements ledger.Store.
 func (s *Store) ScanLinks(ctx context.Context, after int64, limit int) ([]ledger.LinkedMember, int64, error) {
-	rows, err := s.rQuery(ctx, `SELECT `+linkCols+`, m.points, m.balance, m.level, m.version, m.last_note
+	return s.dec.LinkedMembers(s.rQuery(ctx, `SELECT `+sqlstore.LinkMemberCols+`
 		FROM ledger_links l JOIN ledger_members m ON m.id = l.member_id
-		WHERE l.id > ? AND l.state <> 'unlinked' ORDER BY l.id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, after, err
-	}
-	defer rows.Close()
-	var out []ledger.LinkedMember
-	next := after
-	for rows.Next() {
-		var lm ledger.LinkedMember
-		var id, token, points, balance int64
-		if err := scanLink(rows, &lm.Link, &id, &token, &points, &balance, &lm.Member.Level, &lm.Member.Version, &lm.Member.LastNote); err != nil {
-			return nil, after, err
-		}
-		lm.Member.ID, lm.Member.Points, lm.Member.Balance = lm.Link.MemberID, card.Points(points), card.Money(balance)
-		out = append(out, lm)
-		next = id
-	}
-	return out, next, rows.Err()
+		WHERE l.id > ? AND l.state <> 'unlinked' ORDER BY l.id LIMIT ?`, after, limit), after)
 }
 
 // CountLinks implements ledger.Store.
@@ -767,14 +579,9 @@ func (s *Store) CountLinks(ctx context.Context) (int, error) {
 // MarkDrift implements ledger.Store.
 func (s *Store) MarkDrift(ctx context.Context, ref card.Ref, doneVersion int64, observed ledger.Values) (bool, error) {
 	now := s.now()
-	res, err := s.wExec(ctx, `UPDATE ledger_links SET done_version = ?, shown_known = 1, shown_points = ?, shown_balance = ?, shown_level = ?,
+	return changed(s.wExec(ctx, `UPDATE ledger_links SET done_version = ?, shown_known = 1, shown_points = ?, shown_balance = ?, shown_level = ?,
 		lease_token = 0, lease_owner = '', next_at = ?
 		WHERE provider = ? AND template_id = ? AND card_no = ? AND done_version = ? AND state <> 'unlinked' AND (lease_token = 0 OR next_at <= ?)`,
 		ledger.NoVersion, int64(observed.Points), int64(observed.Balance), observed.Level, now,
-		ref.Provider, ref.TemplateID, ref.CardNo, doneVersion, now)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+		ref.Provider, ref.TemplateID, ref.CardNo, doneVersion, now))
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -47,22 +48,10 @@ func SetupApplyBench(b *testing.B, store ledger.Store) *ledger.Ledger {
 // BenchApply measures Ledger.Apply throughput: parallel clients crediting
 // the bench members, each transaction with a new key.
 func BenchApply(b *testing.B, l *ledger.Ledger) {
-	ctx := context.Background()
-	var n atomic.Int64
-	run := fmt.Sprintf("%d", time.Now().UnixNano())
-	b.SetParallelism(4)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := n.Add(1)
-			_, err := l.Apply(ctx, ledger.Request{Key: fmt.Sprintf("%s-%d", run, i), MemberID: fmt.Sprintf("B%02d", i%BenchMembers), Op: ledger.CreditPoints, Points: 100, Actor: "bench", Reason: "r", Note: "n"})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	benchParallel(b, func(ctx context.Context, run string, i int64) error {
+		_, err := l.Apply(ctx, ledger.Request{Key: fmt.Sprintf("%s-%d", run, i), MemberID: fmt.Sprintf("B%02d", i%BenchMembers), Op: ledger.CreditPoints, Points: 100, Actor: "bench", Reason: "r", Note: "n"})
+		return err
 	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
 
 // MinimalApply is one hand-written transaction doing the same durable
@@ -72,6 +61,16 @@ type MinimalApply func(ctx context.Context, member, key string, points card.Poin
 // BenchMinimal measures a hand-written minimal transaction, for comparison
 // with BenchApply on the same store.
 func BenchMinimal(b *testing.B, apply MinimalApply) {
+	benchParallel(b, func(ctx context.Context, run string, i int64) error {
+		return apply(ctx, fmt.Sprintf("B%02d", i%BenchMembers), fmt.Sprintf("min-%s-%d", run, i), 100)
+	})
+}
+
+// benchParallel runs tx b.N times from 4 clients per GOMAXPROCS, the i-th
+// time with i (from 1) and run, which is new for each call (so keys made
+// of them are new), and reports transactions per second. A client stops at
+// its first error, which fails the benchmark.
+func benchParallel(b *testing.B, tx func(ctx context.Context, run string, i int64) error) {
 	ctx := context.Background()
 	var n atomic.Int64
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
@@ -79,14 +78,32 @@ func BenchMinimal(b *testing.B, apply MinimalApply) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := n.Add(1)
-			if err := apply(ctx, fmt.Sprintf("B%02d", i%BenchMembers), fmt.Sprintf("min-%s-%d", run, i), 100); err != nil {
+			if err := tx(ctx, run, n.Add(1)); err != nil {
 				b.Error(err)
 				return
 			}
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchApplyVsMinimal is a store's BenchmarkApply: it compares
+// Ledger.Apply (key check, member lock, refusal rules) with a hand-written
+// minimal transaction doing the same durable writes on the same schema and
+// settings. Goal: ledger/minimal ≤ 1.5. The sub-benchmark "ledger" runs
+// BenchApply on the store open opens on a new database (newDB); "minimal"
+// opens the store on another new database to set it up
+// (SetupApplyBench) and runs BenchMinimal with the transaction minimal
+// makes for that database. open closes the store when the benchmark ends.
+func BenchApplyVsMinimal(b *testing.B, newDB func(testing.TB) string, open func(tb testing.TB, db string) ledger.Store, minimal func(b *testing.B, db string) MinimalApply) {
+	b.Run("ledger", func(b *testing.B) {
+		BenchApply(b, SetupApplyBench(b, open(b, newDB(b))))
+	})
+	b.Run("minimal", func(b *testing.B) {
+		db := newDB(b)
+		SetupApplyBench(b, open(b, db))
+		BenchMinimal(b, minimal(b, db))
+	})
 }
 
 // BenchSync measures sync throughput: each iteration credits members
@@ -194,32 +211,18 @@ func MeasureSyncMemory(tb testing.TB, store ledger.Store, members int, interval 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := g; i < members; i += 8 {
-				id := fmt.Sprintf("H%06d", i)
-				if _, err := l.CreateMember(ctx, id, ""); err != nil {
-					errs <- err
-					return
-				}
-				if _, _, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.Mock, TemplateID: "tpl", ExternalNo: id}}); err != nil {
-					errs <- err
-					return
-				}
-				if _, err := l.Apply(ctx, ledger.Request{Key: "mem-" + id, MemberID: id, Op: ledger.CreditPoints, Points: 100}); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}(g)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	err = forEach(members, func(i int) error {
+		id := fmt.Sprintf("H%06d", i)
+		if _, err := l.CreateMember(ctx, id, ""); err != nil {
+			return err
+		}
+		if _, _, err := l.Open(ctx, ledger.OpenRequest{MemberID: id, Card: card.OpenRequest{Provider: card.Mock, TemplateID: "tpl", ExternalNo: id}}); err != nil {
+			return err
+		}
+		_, err := l.Apply(ctx, ledger.Request{Key: "mem-" + id, MemberID: id, Op: ledger.CreditPoints, Points: 100})
+		return err
+	})
+	if err != nil {
 		tb.Fatal(err)
 	}
 	var samples []uint64
@@ -260,4 +263,26 @@ func MeasureSyncMemory(tb testing.TB, store ledger.Store, members int, interval 
 		r.MinHeap, r.MaxHeap = sorted[0], sorted[len(sorted)-1]
 	}
 	return r
+}
+
+// forEach calls fn with 0 … n-1 from 8 goroutines (one of them has 0, 8,
+// 16 …) and waits for them. A goroutine stops at its first error; the
+// errors are returned joined.
+func forEach(n int, fn func(i int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < n; i += len(errs) {
+				if err := fn(i); err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -11,6 +11,12 @@
 // concurrent claimers never share, outcomes fenced by the lease token,
 // parking and requeueing, drift marking and scans. It also runs the ledger
 // itself on the store: 50 goroutines × 100 transactions on one member.
+//
+// Beyond the contract, the package holds the stores' other tests, written
+// once: RunLatency (what a member sees, against a p99 goal), RunWorkerKilled
+// with HelperProcess (a sync worker process killed with SIGKILL loses
+// nothing), and the benchmarks BenchApplyVsMinimal, BenchSync and
+// MeasureSyncMemory. A store's test of each is a few lines.
 package storetest
 
 import (
