@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // template is a card template (会员卡模板).
@@ -199,7 +201,7 @@ func checkStyle(c *checker, raw json.RawMessage) {
 			c.fail("参数无效: template_style_info.%s 必须为图片上传接口(alipay.offline.material.image.upload)返回的 image_id", f.name)
 		}
 	}
-	if st.BgColor != "" && !isRGB(string(st.BgColor)) {
+	if st.BgColor != "" && !walletrules.IsRGB(string(st.BgColor)) {
 		c.fail("参数无效: template_style_info.bg_color 格式必须为 rgb(r,g,b)")
 	}
 }
@@ -210,29 +212,6 @@ func looksLikeImageID(s string) bool {
 	}
 	for _, ch := range s {
 		if !(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '_' || ch == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// isRGB reports whether s is "rgb(r,g,b)" with each part 0–255.
-func isRGB(s string) bool {
-	inner, ok := strings.CutPrefix(s, "rgb(")
-	if !ok {
-		return false
-	}
-	inner, ok = strings.CutSuffix(inner, ")")
-	if !ok {
-		return false
-	}
-	parts := strings.Split(inner, ",")
-	if len(parts) != 3 {
-		return false
-	}
-	for _, p := range parts {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 0 || n > 255 {
 			return false
 		}
 	}
