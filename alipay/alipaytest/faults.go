@@ -153,26 +153,7 @@ func (s *Server) takeFail(method string) *apiError {
 func (s *Server) LoseAnswerNext(op string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n <= 0 {
-		delete(s.drops, op)
-		return
-	}
-	s.drops[op] = n
-}
-
-// takeDrop consumes one LoseAnswerNext for method. Callers hold s.mu.
-func (s *Server) takeDrop(method string) bool {
-	for _, k := range []string{method, ""} {
-		if n, ok := s.drops[k]; ok {
-			if n <= 1 {
-				delete(s.drops, k)
-			} else {
-				s.drops[k] = n - 1
-			}
-			return true
-		}
-	}
-	return false
+	s.drops.Set(op, n)
 }
 
 // SetLatency delays every answer to op (a method name; "" = all methods) by d before the

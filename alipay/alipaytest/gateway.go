@@ -438,7 +438,7 @@ func (s *Server) handleGateway(w http.ResponseWriter, r *http.Request) {
 		req := &request{method: method, params: params, files: files, biz: biz, now: now}
 		resp, rerr = s.dispatch(req)
 	}
-	drop := s.takeDrop(method)
+	drop := s.drops.Take(method)
 	s.mu.Unlock()
 	if drop {
 		// The method ran; the answer is lost. ErrAbortHandler closes the

@@ -145,7 +145,7 @@ type Server struct {
 	callsTotal int
 	tampers    map[string]Tamper
 	fails      map[string]*failRule
-	drops      map[string]int
+	drops      hostile.Counts
 	latency    map[string]time.Duration
 	hostile    hostile.Queue    // pending hostile answers per method
 	answers    hostile.Recorder // recorded answers per method, oldest first
@@ -178,7 +178,7 @@ func NewServer(opts *Options) *Server {
 		calls:    make(map[string]int),
 		tampers:  make(map[string]Tamper),
 		fails:    make(map[string]*failRule),
-		drops:    make(map[string]int),
+		drops:    make(hostile.Counts),
 		latency:  make(map[string]time.Duration),
 		hostile:  hostile.Queue{},
 		answers:  hostile.Recorder{Max: MaxRecordedAnswers},

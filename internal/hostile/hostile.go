@@ -2,7 +2,8 @@
 // play a hostile gateway in clients' trust-boundary tests: the answers a
 // malicious or broken server, or an on-path attacker, gives in place of the
 // real one (Answer), a record of the genuine answers to replay elsewhere
-// (Recorder), the pending hostile answers per operation (Queue), and
+// (Recorder), the pending hostile answers per operation (Queue), counted
+// per-operation rules such as lost answers (Counts), and
 // Serve, which writes one without ever holding an oversized body in memory.
 // Each fake exports these under its own package with its wallet's
 // success-looking frame (Frame).
@@ -147,6 +148,37 @@ func (q Queue) Take(op string) (Answer, bool) {
 		}
 	}
 	return Answer{}, false
+}
+
+// Counts holds counted rules per operation ("" stands for any operation),
+// such as the fakes' LoseAnswerNext: the next n requests of op are treated
+// specially. It is not safe for concurrent use: a fake guards it with its
+// own lock.
+type Counts map[string]int
+
+// Set makes the next n requests of op match; n ≤ 0 removes the rule.
+func (c Counts) Set(op string, n int) {
+	if n <= 0 {
+		delete(c, op)
+		return
+	}
+	c[op] = n
+}
+
+// Take uses up one request of the rule for op (or, when op has none, of
+// the rule for "") and reports whether there was one.
+func (c Counts) Take(op string) bool {
+	for _, k := range [2]string{op, ""} {
+		if n, ok := c[k]; ok {
+			if n <= 1 {
+				delete(c, k)
+			} else {
+				c[k] = n - 1
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // Frame is a wallet's success-looking answer that OversizedBody and

@@ -109,28 +109,7 @@ func (s *Server) setFault(m map[string]*fault, path string, f *fault) {
 func (s *Server) LoseAnswerNext(op string, n int) {
 	s.meta.Lock()
 	defer s.meta.Unlock()
-	if n <= 0 {
-		delete(s.lost, op)
-		return
-	}
-	s.lost[op] = n
-}
-
-// takeLost uses up one LoseAnswerNext rule for path.
-func (s *Server) takeLost(path string) bool {
-	s.meta.Lock()
-	defer s.meta.Unlock()
-	for _, p := range [2]string{path, ""} {
-		if n, ok := s.lost[p]; ok {
-			if n <= 1 {
-				delete(s.lost, p)
-			} else {
-				s.lost[p] = n - 1
-			}
-			return true
-		}
-	}
-	return false
+	s.lost.Set(op, n)
 }
 
 // SetLatency delays every request to op (an API path; "" = every path) by d before it is

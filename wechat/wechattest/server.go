@@ -89,7 +89,7 @@ type Server struct {
 	total    int
 	faults   map[string]*fault // FailNext, FailNextCode: answered before being applied
 	applied  map[string]*fault // ApplyThenFailNext: handled, then answered with an errcode
-	lost     map[string]int    // LoseAnswerNext: handled, then the connection is closed
+	lost     hostile.Counts    // LoseAnswerNext: handled, then the connection is closed
 	latency  map[string]time.Duration
 	revoked  bool // RevokeCredentials: the app secret is refused
 	hostile  hostile.Queue
@@ -231,7 +231,7 @@ func NewServer(opts *Options) *Server {
 		calls:   map[string]int{},
 		faults:  map[string]*fault{},
 		applied: map[string]*fault{},
-		lost:    map[string]int{},
+		lost:    hostile.Counts{},
 		latency: map[string]time.Duration{},
 		hostile: hostile.Queue{},
 		answers: hostile.Recorder{Max: MaxRecordedAnswers},
@@ -418,7 +418,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	out, e := s.handle(r, rt, path, body)
 	a := answerRecord{path: path, request: requestText(r, body)}
-	if s.takeLost(path) {
+	s.meta.Lock()
+	lost := s.lost.Take(path)
+	s.meta.Unlock()
+	if lost {
 		// The call was handled (or failed before being applied); its answer
 		// is lost: ErrAbortHandler closes the connection without a response.
 		panic(http.ErrAbortHandler)
