@@ -200,9 +200,23 @@ type wireCall struct {
 // request beyond TLS.
 type answerBinder interface{ bindAnswer(out any) string }
 
+// CodeForgedAnswer is the Code of the error returned when an answer is not
+// the answer to the request that was sent. WeChat signs no answer, so
+// beyond TLS an answer is tied to its request only by what it echoes: the
+// card_id of card/get, code/get and code/consume (when both the request and
+// the answer name one), and the result_bonus and result_balance of a
+// membercard/updateuser that set absolute values. An answer echoing
+// anything else is refused. For a read the error is of kind
+// card.KindUnavailable (asking again gets the genuine answer); for a write
+// it also matches card.ErrOutcomeUnknown — the request may have been
+// applied while its answer was replaced — and is card.KindUnknown (not
+// retryable) when the write is not safe to send again. The value is that
+// of alipay.CodeForgedAnswer.
+const CodeForgedAnswer = "FORGED_ANSWER"
+
 // forgedAnswer is the error of an answer that does not match its request.
 func forgedAnswer(op, why string, read, safe bool) error {
-	return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: "FORGED_ANSWER",
+	return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: CodeForgedAnswer,
 		Message: "the answer is not the answer to this request (" + why + "); it was refused"}, read, safe)
 }
 
