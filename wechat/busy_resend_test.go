@@ -122,6 +122,16 @@ func TestRetriesBusyTable(t *testing.T) {
 	}
 }
 
+// TestGetEndpointsAreReads: the GET endpoints (getJSON's getcolors and
+// getapplyprotocol, the api_ticket fetch) are reads by their path: a failure
+// of one never leaves an outcome unknown.
+func TestGetEndpointsAreReads(t *testing.T) {
+	for _, path := range []string{"/card/getcolors", "/card/getapplyprotocol", "/cgi-bin/ticket/getticket"} {
+		assert.True(t, wireCall{path: path}.read(), path)
+	}
+	assert.False(t, wireCall{path: "/card/code/consume"}.read())
+}
+
 // TestConsumeAppliedThenBusy: WeChat consumed the code but answered -1.
 // Consume never reports a success it cannot prove was its own, nor a
 // conflict for a redemption it may have made: the outcome is unknown.

@@ -44,7 +44,7 @@ func invokeGet[Resp any](ctx context.Context, p *Provider, op, path string, req 
 		return nil, p.invalid(op, err)
 	}
 	var out Resp
-	if err := p.getJSON(ctx, op, path, nil, &out); err != nil {
+	if err := p.getJSON(ctx, op, path, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -145,10 +145,11 @@ func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) e
 		safe: repeatSafe(path, in), once: true, in: in}, out)
 }
 
-// getJSON is postJSON for GET endpoints: query holds the parameters besides
-// access_token. Every GET endpoint is a read, so -1 is always retried.
-func (p *Provider) getJSON(ctx context.Context, op, path string, query url.Values, out any) error {
-	return p.call(ctx, wireCall{op: op, method: http.MethodGet, path: path, query: query, safe: true, read: true}, out)
+// getJSON is postJSON for GET endpoints without parameters besides
+// access_token (their paths are in readPaths). Every GET endpoint is a
+// read, so -1 is always retried.
+func (p *Provider) getJSON(ctx context.Context, op, path string, out any) error {
+	return p.call(ctx, wireCall{op: op, method: http.MethodGet, path: path, safe: true}, out)
 }
 
 // invalid wraps a Validate error of a typed request: a *card.Error of kind
@@ -180,8 +181,6 @@ type wireCall struct {
 	body             []byte
 	// safe: the call may be sent again after -1 or a lost answer.
 	safe bool
-	// read: the call changes nothing.
-	read bool
 	// once: one attempt, whatever safe says (the neutral pipeline retries).
 	once bool
 	// in is the request; when it is an answerBinder, the decoded answer
@@ -192,6 +191,10 @@ type wireCall struct {
 	contentType string
 	limit       int64
 }
+
+// read reports whether the call changes nothing (its path is in readPaths):
+// a failure of a read never leaves an outcome unknown.
+func (w wireCall) read() bool { return readPaths[w.path] }
 
 // answerBinder is implemented by requests whose answer echoes what they
 // asked for (a card_id, the values written): bindAnswer returns why the
@@ -227,7 +230,7 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 	if err != nil || out == nil {
 		return err
 	}
-	read := w.read || readPaths[w.path]
+	read := w.read()
 	if err := json.Unmarshal(raw, out); err != nil {
 		return unknownOutcome(&card.Error{Provider: Name, Op: w.op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
 	}
@@ -247,7 +250,7 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 // KindUnavailable (retryable) only when the call is safe to send again.
 func (p *Provider) exchange(ctx context.Context, w wireCall) ([]byte, error) {
 	op := w.op
-	read := w.read || readPaths[w.path]
+	read := w.read()
 	refreshed := false
 	pol := p.retry
 	if !w.safe || w.once {
