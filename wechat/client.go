@@ -118,15 +118,9 @@ func repeatSafe(path string, in any) bool {
 // *util.CommonError. A success body with no errcode is success. op is the Go
 // method name ("CreateCard").
 func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) error {
-	body := []byte("{}")
-	if in != nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(in); err != nil {
-			return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
-		}
-		body = bytes.TrimRight(buf.Bytes(), "\n")
+	body, err := encodeJSON(op, in)
+	if err != nil {
+		return err
 	}
 	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in), in: in}, out)
 }
@@ -135,14 +129,27 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 // retries), and no validation of in (the pipeline checked the neutral
 // request it was built from).
 func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) error {
+	body, err := encodeJSON(op, in)
+	if err != nil {
+		return err
+	}
+	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in), once: true, in: in}, out)
+}
+
+// encodeJSON is the body of a POST: in as JSON with HTML not escaped and
+// without the encoder's trailing newline, {} for nil. A value that cannot
+// be encoded is a KindInvalidArgument *card.Error for op.
+func encodeJSON(op string, in any) ([]byte, error) {
+	if in == nil {
+		return []byte("{}"), nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(in); err != nil {
-		return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
 	}
-	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: bytes.TrimRight(buf.Bytes(), "\n"),
-		safe: repeatSafe(path, in), once: true, in: in}, out)
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // getJSON is postJSON for GET endpoints without parameters besides
