@@ -55,7 +55,7 @@ func newCardTicketCell(p *Provider, fleet CredentialStore) *credCell {
 func (p *Provider) fetchCardTicket(ctx context.Context, _ bool) (string, time.Duration, error) {
 	const op = "CardAPITicket"
 	raw, err := p.exchange(ctx, wireCall{op: op, method: http.MethodGet, path: "/cgi-bin/ticket/getticket",
-		query: url.Values{"type": {"wx_card"}}, safe: true, read: true, limit: DefaultMaxCredentialAnswer})
+		query: url.Values{"type": {"wx_card"}}, safe: true, limit: DefaultMaxCredentialAnswer})
 	if err != nil {
 		return "", 0, err
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/silenceper/wechat/v2/util"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	card "github.com/walletcard/card"
 )
@@ -120,6 +122,16 @@ func TestRetriesBusyTable(t *testing.T) {
 	}
 }
 
+// TestGetEndpointsAreReads: the GET endpoints (getJSON's getcolors and
+// getapplyprotocol, the api_ticket fetch) are reads by their path: a failure
+// of one never leaves an outcome unknown.
+func TestGetEndpointsAreReads(t *testing.T) {
+	for _, path := range []string{"/card/getcolors", "/card/getapplyprotocol", "/cgi-bin/ticket/getticket"} {
+		assert.True(t, wireCall{path: path}.read(), path)
+	}
+	assert.False(t, wireCall{path: "/card/code/consume"}.read())
+}
+
 // TestConsumeAppliedThenBusy: WeChat consumed the code but answered -1.
 // Consume never reports a success it cannot prove was its own, nor a
 // conflict for a redemption it may have made: the outcome is unknown.
@@ -190,6 +202,26 @@ func TestDeleteAppliedThenBusy(t *testing.T) {
 	if err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code, CardID: id}); err == nil {
 		t.Fatal("second unavailable succeeded")
 	}
+
+	// The typed method follows the same rule: it resends after the -1, and
+	// the repeat's 40127 is recognised through code/get.
+	code2 := claim(t, s, id, "oUSER2")
+	s.ApplyThenFailNext("/card/code/unavailable", -1, 1)
+	sent, read := s.CallCount("/card/code/unavailable"), s.CallCount("/card/code/get")
+	require.NoError(t, p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code2, CardID: id}), "UnavailableCode applied then -1")
+	assert.Equal(t, "UNAVAILABLE", member(t, s, id, code2).Status)
+	assert.Equal(t, 2, s.CallCount("/card/code/unavailable")-sent, "code/unavailable POSTs: the -1, then the repeat answering 40127")
+	assert.Equal(t, 1, s.CallCount("/card/code/get")-read, "code/get reads after the repeat's 40127")
+
+	// A 40127 after a -1 for a code that is not UNAVAILABLE (here: deleted
+	// by its user) stays an error.
+	code3 := claim(t, s, id, "oUSER3")
+	require.NoError(t, s.DeleteByUser(id, code3))
+	s.FailNextCode("/card/code/unavailable", -1, 1)
+	err := p.UnavailableCode(ctx, UnavailableCodeRequest{Code: code3, CardID: id})
+	require.Error(t, err, "a code its user deleted was reported made unavailable")
+	c, ok := errcodeOf(err)
+	assert.True(t, ok && c == 40127, "errcode %d (%v), want 40127", c, ok)
 }
 
 // TestOpenAppliedThenBusy: activate carried out but answered -1: Open reads

@@ -44,7 +44,7 @@ func invokeGet[Resp any](ctx context.Context, p *Provider, op, path string, req 
 		return nil, p.invalid(op, err)
 	}
 	var out Resp
-	if err := p.getJSON(ctx, op, path, nil, &out); err != nil {
+	if err := p.getJSON(ctx, op, path, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -118,15 +118,9 @@ func repeatSafe(path string, in any) bool {
 // *util.CommonError. A success body with no errcode is success. op is the Go
 // method name ("CreateCard").
 func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) error {
-	body := []byte("{}")
-	if in != nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(in); err != nil {
-			return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
-		}
-		body = bytes.TrimRight(buf.Bytes(), "\n")
+	body, err := encodeJSON(op, in)
+	if err != nil {
+		return err
 	}
 	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in), in: in}, out)
 }
@@ -135,20 +129,34 @@ func (p *Provider) postJSON(ctx context.Context, op, path string, in, out any) e
 // retries), and no validation of in (the pipeline checked the neutral
 // request it was built from).
 func (p *Provider) postOnce(ctx context.Context, op, path string, in, out any) error {
+	body, err := encodeJSON(op, in)
+	if err != nil {
+		return err
+	}
+	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: body, safe: repeatSafe(path, in), once: true, in: in}, out)
+}
+
+// encodeJSON is the body of a POST: in as JSON with HTML not escaped and
+// without the encoder's trailing newline, {} for nil. A value that cannot
+// be encoded is a KindInvalidArgument *card.Error for op.
+func encodeJSON(op string, in any) ([]byte, error) {
+	if in == nil {
+		return []byte("{}"), nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(in); err != nil {
-		return &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
+		return nil, &card.Error{Provider: Name, Op: op, Kind: card.KindInvalidArgument, Message: "cannot encode request", Err: err}
 	}
-	return p.call(ctx, wireCall{op: op, method: http.MethodPost, path: path, body: bytes.TrimRight(buf.Bytes(), "\n"),
-		safe: repeatSafe(path, in), once: true, in: in}, out)
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// getJSON is postJSON for GET endpoints: query holds the parameters besides
-// access_token. Every GET endpoint is a read, so -1 is always retried.
-func (p *Provider) getJSON(ctx context.Context, op, path string, query url.Values, out any) error {
-	return p.call(ctx, wireCall{op: op, method: http.MethodGet, path: path, query: query, safe: true, read: true}, out)
+// getJSON is postJSON for GET endpoints without parameters besides
+// access_token (their paths are in readPaths). Every GET endpoint is a
+// read, so -1 is always retried.
+func (p *Provider) getJSON(ctx context.Context, op, path string, out any) error {
+	return p.call(ctx, wireCall{op: op, method: http.MethodGet, path: path, safe: true}, out)
 }
 
 // invalid wraps a Validate error of a typed request: a *card.Error of kind
@@ -180,8 +188,6 @@ type wireCall struct {
 	body             []byte
 	// safe: the call may be sent again after -1 or a lost answer.
 	safe bool
-	// read: the call changes nothing.
-	read bool
 	// once: one attempt, whatever safe says (the neutral pipeline retries).
 	once bool
 	// in is the request; when it is an answerBinder, the decoded answer
@@ -193,6 +199,10 @@ type wireCall struct {
 	limit       int64
 }
 
+// read reports whether the call changes nothing (its path is in readPaths):
+// a failure of a read never leaves an outcome unknown.
+func (w wireCall) read() bool { return readPaths[w.path] }
+
 // answerBinder is implemented by requests whose answer echoes what they
 // asked for (a card_id, the values written): bindAnswer returns why the
 // decoded answer out cannot be the answer to this request, or nil. WeChat
@@ -200,9 +210,23 @@ type wireCall struct {
 // request beyond TLS.
 type answerBinder interface{ bindAnswer(out any) string }
 
+// CodeForgedAnswer is the Code of the error returned when an answer is not
+// the answer to the request that was sent. WeChat signs no answer, so
+// beyond TLS an answer is tied to its request only by what it echoes: the
+// card_id of card/get, code/get and code/consume (when both the request and
+// the answer name one), and the result_bonus and result_balance of a
+// membercard/updateuser that set absolute values. An answer echoing
+// anything else is refused. For a read the error is of kind
+// card.KindUnavailable (asking again gets the genuine answer); for a write
+// it also matches card.ErrOutcomeUnknown — the request may have been
+// applied while its answer was replaced — and is card.KindUnknown (not
+// retryable) when the write is not safe to send again. The value is that
+// of alipay.CodeForgedAnswer.
+const CodeForgedAnswer = "FORGED_ANSWER"
+
 // forgedAnswer is the error of an answer that does not match its request.
 func forgedAnswer(op, why string, read, safe bool) error {
-	return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: "FORGED_ANSWER",
+	return unknownOutcome(&card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: CodeForgedAnswer,
 		Message: "the answer is not the answer to this request (" + why + "); it was refused"}, read, safe)
 }
 
@@ -213,7 +237,7 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 	if err != nil || out == nil {
 		return err
 	}
-	read := w.read || readPaths[w.path]
+	read := w.read()
 	if err := json.Unmarshal(raw, out); err != nil {
 		return unknownOutcome(&card.Error{Provider: Name, Op: w.op, Kind: card.KindUnavailable, Message: "unexpected WeChat answer", Err: err}, read, w.safe)
 	}
@@ -233,7 +257,7 @@ func (p *Provider) call(ctx context.Context, w wireCall, out any) error {
 // KindUnavailable (retryable) only when the call is safe to send again.
 func (p *Provider) exchange(ctx context.Context, w wireCall) ([]byte, error) {
 	op := w.op
-	read := w.read || readPaths[w.path]
+	read := w.read()
 	refreshed := false
 	pol := p.retry
 	if !w.safe || w.once {

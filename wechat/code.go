@@ -129,27 +129,19 @@ func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeReques
 	var out ConsumeCodeResponse
 	err := retry.Do(ctx, pol, notApplied, func(ctx context.Context) error {
 		err := p.postJSON(ctx, op, "/card/code/consume", req, &out) // not repeat-safe: one attempt
-		if err == nil || !errors.Is(err, card.ErrOutcomeUnknown) {
-			return err
-		}
-		got, gerr := invoke[GetCodeResponse](ctx, p, op, "/card/code/get", GetCodeRequest{Code: req.Code, CardID: req.CardID, CheckConsume: card.Ptr(false)})
-		if gerr != nil || got.UserCardStatus != "NORMAL" {
-			var ce *card.Error
-			if errors.As(err, &ce) {
-				c := *ce
-				c.Message = "the consume may have been applied: the code is no longer unconsumed, and WeChat keeps no record of which call consumed it; check your records (the user_consume_card event) before redeeming the benefit"
-				return &c
-			}
-			return err
-		}
-		// The code is still unconsumed: this attempt was not applied.
-		var cause error = err
 		var ce *card.Error
-		if errors.As(err, &ce) {
-			cause = ce.Err // the vendor error, without the unknown-outcome mark
+		if err == nil || !errors.Is(err, card.ErrOutcomeUnknown) || !errors.As(err, &ce) {
+			return err
 		}
+		if st, gerr := p.codeStatus(ctx, op, req.Code, req.CardID); gerr != nil || st != "NORMAL" {
+			c := *ce
+			c.Message = "the consume may have been applied: the code is no longer unconsumed, and WeChat keeps no record of which call consumed it; check your records (the user_consume_card event) before redeeming the benefit"
+			return &c
+		}
+		// The code is still unconsumed: this attempt was not applied. Err is
+		// the vendor error, without the unknown-outcome mark.
 		return &card.Error{Provider: Name, Op: op, Kind: card.KindUnavailable, Code: ce.Code,
-			Message: "no clear answer, but code/get shows the code unconsumed: the consume was not applied and may be sent again", Err: cause}
+			Message: "no clear answer, but code/get shows the code unconsumed: the consume was not applied and may be sent again", Err: ce.Err}
 	})
 	if err != nil {
 		return nil, wrapCtx(ctx, op, err)
@@ -157,42 +149,22 @@ func (p *Provider) consume(ctx context.Context, op string, req ConsumeCodeReques
 	return &out, nil
 }
 
+// codeStatus reads the user_card_status of a code with code/get and
+// check_consume false, which answers for a consumed, deleted or unavailable
+// code too (NORMAL, CONSUMED, DELETE, UNAVAILABLE …). It is how a call
+// whose answer was lost or was errcode -1 is found applied or not.
+func (p *Provider) codeStatus(ctx context.Context, op, code, cardID string) (string, error) {
+	var got GetCodeResponse
+	if err := p.postJSON(ctx, op, "/card/code/get", GetCodeRequest{Code: code, CardID: cardID, CheckConsume: card.Ptr(false)}, &got); err != nil {
+		return "", err
+	}
+	return got.UserCardStatus, nil
+}
+
 // notApplied reports a failure after which a call was certainly not
 // applied and may be sent again.
 func notApplied(err error) bool {
 	return card.KindOf(err) == card.KindUnavailable && !errors.Is(err, card.ErrOutcomeUnknown)
-}
-
-// afterBusy sends a call that is not idempotent but whose effect can be read
-// back: it is resent after errcode -1, and when a resend answers
-// doneErrcode (the answer a repeat gets once the first attempt was applied),
-// the code is read with code/get (check_consume false). If its
-// user_card_status is doneStatus, the call counts as done: afterBusy returns
-// the code/get answer and no error. Otherwise it returns the errcode answer.
-// A call that succeeds outright returns (nil, nil) with out filled.
-func (p *Provider) afterBusy(ctx context.Context, op, path string, req, out any, doneErrcode int64, code, cardID, doneStatus string) (*GetCodeResponse, error) {
-	busy := false
-	var got *GetCodeResponse
-	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
-		err := p.postJSON(ctx, op, path, req, out) // path is not in busySafePaths: one attempt
-		if err == nil || isBusy(err) {
-			busy = busy || err != nil
-			return err
-		}
-		if c, ok := errcodeOf(err); !ok || c != doneErrcode || !busy {
-			return err
-		}
-		info, gerr := invoke[GetCodeResponse](ctx, p, op, "/card/code/get", GetCodeRequest{Code: code, CardID: cardID, CheckConsume: card.Ptr(false)})
-		if gerr != nil || info.UserCardStatus != doneStatus {
-			return err
-		}
-		got = info
-		return nil
-	})
-	if err != nil {
-		return nil, wrapCtx(ctx, op, err)
-	}
-	return got, nil
 }
 
 // DecryptCodeRequest is POST /card/code/decrypt (row 23).
@@ -261,9 +233,27 @@ func (p *Provider) UnavailableCode(ctx context.Context, req UnavailableCodeReque
 }
 
 // unavailable is UnavailableCode reported as op (req is valid).
+// code/unavailable is not idempotent on the wire (a repeat answers 40127),
+// but its effect can be read back: it is resent after errcode -1, and when
+// a resend answers 40127 and code/get reports the code UNAVAILABLE, an
+// earlier attempt was applied and the call counts as done.
 func (p *Provider) unavailable(ctx context.Context, op string, req UnavailableCodeRequest) error {
-	_, err := p.afterBusy(ctx, op, "/card/code/unavailable", req, nil, 40127, req.Code, req.CardID, "UNAVAILABLE")
-	return err
+	busy := false
+	err := retry.Do(ctx, p.retry, isBusy, func(ctx context.Context) error {
+		err := p.postJSON(ctx, op, "/card/code/unavailable", req, nil) // not in setPaths: one attempt
+		if err == nil || isBusy(err) {
+			busy = busy || err != nil
+			return err
+		}
+		if c, ok := errcodeOf(err); !ok || c != 40127 || !busy {
+			return err
+		}
+		if st, gerr := p.codeStatus(ctx, op, req.Code, req.CardID); gerr != nil || st != "UNAVAILABLE" {
+			return err
+		}
+		return nil
+	})
+	return wrapCtx(ctx, op, err)
 }
 
 // FlexBool is a bool that also decodes from the strings "true"/"false" and from 0/1,

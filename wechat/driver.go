@@ -143,7 +143,8 @@ func (p *Provider) GetTemplate(ctx context.Context, provider, id string) (*card.
 
 // cardDriver maps the neutral requests to the 卡券 API (the driver.Driver
 // of the pipeline). Every wire call is sent once (postOnce: the pipeline
-// retries) and is not validated again.
+// retries) and is not validated again, except the code/get read-back of
+// consume and codeStatus, a read that is resent after errcode -1.
 type cardDriver struct{ p *Provider }
 
 var (
@@ -379,7 +380,7 @@ func (d cardDriver) Delete(ctx context.Context, c driver.Call, req card.DeleteRe
 	if code, ok := errcodeOf(err); ok && code == 40127 && c.OutcomeUnknown {
 		// The code is gone: if code/get says UNAVAILABLE, the attempt whose
 		// answer was lost did it.
-		if got, gerr := d.codeGet(ctx, c.Op, req.Ref); gerr == nil && got.UserCardStatus == "UNAVAILABLE" {
+		if st, gerr := d.p.codeStatus(ctx, string(c.Op), req.Ref.CardNo, req.Ref.TemplateID); gerr == nil && st == "UNAVAILABLE" {
 			return nil
 		}
 	}

@@ -411,3 +411,74 @@ func TestMemoryClaimsGrowsInOrder(t *testing.T) {
 		require.False(t, claim("new"+strconv.Itoa(i), time.Hour), "new%d lost", i)
 	}
 }
+
+// TestHandlerSharedReplayDown: when the shared Replay store fails, a push is
+// checked against the handler's own memory only, accepted, and
+// OnStoreError is told; the same pair again is still refused by that memory.
+func TestHandlerSharedReplayDown(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	var told []error
+	h, err := NewHandler(HandlerOptions{Token: "tok", Clock: func() time.Time { return now },
+		Replay: failingClaims{}, OnStoreError: func(err error) { told = append(told, err) }})
+	require.NoError(t, err)
+	called := 0
+	h.OnCardEvent(func(context.Context, *CardEvent) error { called++; return nil })
+	ts := strconv.FormatInt(now.Unix(), 10)
+	post := func() int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+signedQuery("tok", ts, "n1").Encode(), strings.NewReader(sampleConsume)))
+		return w.Code
+	}
+
+	require.Equal(t, http.StatusOK, post(), "a push while the shared replay memory is down")
+	require.Len(t, told, 1, "OnStoreError calls")
+	require.ErrorIs(t, told[0], card.ErrUnavailable)
+	require.ErrorContains(t, told[0], "connection refused")
+
+	require.Equal(t, http.StatusForbidden, post(), "the same pair again: this handler's memory refuses it")
+	require.Equal(t, 1, called)
+}
+
+// TestHandlerSharedReplay: two handlers sharing one Replay store (two
+// instances behind one URL) accept a (timestamp, nonce) pair once between
+// them; a pair whose hook failed on one (HTTP 500) is given up in the shared
+// store too, so WeChat's redelivery to the other is handled.
+func TestHandlerSharedReplay(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	shared := NewMemoryClaims(100, clock)
+	var told atomic.Int64
+	newHandler := func(fail *bool, called *int) *Handler {
+		h, err := NewHandler(HandlerOptions{Token: "tok", Clock: clock, Replay: shared, OnStoreError: func(error) { told.Add(1) }})
+		require.NoError(t, err)
+		h.OnCardEvent(func(context.Context, *CardEvent) error {
+			*called++
+			if *fail {
+				return errors.New("db down")
+			}
+			return nil
+		})
+		return h
+	}
+	var failA, failB bool
+	var calledA, calledB int
+	a, b := newHandler(&failA, &calledA), newHandler(&failB, &calledB)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	post := func(h *Handler, nonce string) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?"+signedQuery("tok", ts, nonce).Encode(), strings.NewReader(sampleConsume)))
+		return w.Code
+	}
+
+	require.Equal(t, http.StatusOK, post(a, "n1"))
+	require.Equal(t, http.StatusForbidden, post(b, "n1"), "a pair A accepted, replayed to B")
+
+	failA = true
+	require.Equal(t, http.StatusInternalServerError, post(a, "n2"))
+	require.Equal(t, http.StatusOK, post(b, "n2"), "the redelivery to B of a pair whose hook failed on A")
+	require.Equal(t, http.StatusForbidden, post(a, "n2"), "the pair B accepted, replayed to A")
+
+	require.Equal(t, 2, calledA)
+	require.Equal(t, 1, calledB)
+	require.Zero(t, told.Load(), "OnStoreError calls with a working store")
+}

@@ -13,10 +13,10 @@ import (
 	"path"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/check"
 )
 
 // Image upload (POST /cgi-bin/media/uploadimg).
@@ -65,13 +65,11 @@ func checkImage(filename string, image []byte) (string, error) {
 	if len(filename) > MaxImageFilenameBytes {
 		return "", driver.InvalidArgument("filename", "is longer than %d bytes", MaxImageFilenameBytes)
 	}
-	if !utf8.ValidString(filename) || strings.TrimSpace(filename) == "" {
-		return "", driver.InvalidArgument("filename", "must be non-blank UTF-8")
+	if p := check.Problem(filename); p != "" {
+		return "", driver.InvalidArgument("filename", "%s", p)
 	}
-	for _, r := range filename {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '"' || r == '/' || r == '\\' {
-			return "", driver.InvalidArgument("filename", "must be a plain file name without control, formatting or path characters or quotes")
-		}
+	if strings.ContainsAny(filename, `"/\`) {
+		return "", driver.InvalidArgument("filename", "must be a plain file name without path characters or quotes")
 	}
 	ext := strings.ToLower(path.Ext(filename))
 	nameType := map[string]string{".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}[ext]

@@ -101,7 +101,7 @@ func TestReplayedAnswersBoundToTheirRequest(t *testing.T) {
 	_, err = p.Get(ctx, refB)
 	var ce *card.Error
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "FORGED_ANSWER", ce.Code)
+	assert.Equal(t, CodeForgedAnswer, ce.Code)
 
 	_, err = p.Update(ctx, card.UpdateRequest{Ref: refA, Points: card.Ptr(card.WholePoints(5))})
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestReplayedAnswersBoundToTheirRequest(t *testing.T) {
 	s.ReplayNext("/card/membercard/updateuser", up[len(up)-1]) // "result_bonus 5" given to a write of 9
 	_, err = p.Update(ctx, card.UpdateRequest{Ref: refA, Points: card.Ptr(card.WholePoints(9))})
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "FORGED_ANSWER", ce.Code)
+	assert.Equal(t, CodeForgedAnswer, ce.Code)
 	assert.ErrorIs(t, err, card.ErrOutcomeUnknown, "the write may or may not have happened")
 
 	_, err = p.GetCard(ctx, GetCardRequest{CardID: idA})
@@ -118,7 +118,7 @@ func TestReplayedAnswersBoundToTheirRequest(t *testing.T) {
 	s.ReplayNext("/card/get", cg[len(cg)-1])
 	_, err = p.GetCard(ctx, GetCardRequest{CardID: idB})
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "FORGED_ANSWER", ce.Code)
+	assert.Equal(t, CodeForgedAnswer, ce.Code)
 }
 
 // TestBadTextNeverReachesWeChat: control characters, invisible formatting

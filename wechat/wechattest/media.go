@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -15,12 +14,6 @@ import (
 // WeChat documents the limit as 1MB ("上传的图片限制文件大小限制1MB，仅支持JPG、
 // PNG格式"); this server reads it as 1 MiB.
 const MaxImageBytes = 1 << 20
-
-// uploadedImage is an image uploaded with /cgi-bin/media/uploadimg.
-type uploadedImage struct {
-	data []byte
-	typ  string // "jpg" or "png"
-}
 
 // sniffImage returns "jpg" or "png" from the first bytes of data (its magic
 // number), or "".
@@ -53,7 +46,7 @@ func hUploadImg(s *Server, rq *request) (any, *apiError) {
 	_, _ = rand.Read(id)
 	u := "http://mmbiz.qpic.cn/mmbiz_" + typ + "/" + base64.RawURLEncoding.EncodeToString(id) + "/0"
 	s.imgMu.Lock()
-	s.images[u] = &uploadedImage{data: data, typ: typ}
+	s.images[u] = data
 	s.imgMu.Unlock()
 	return struct {
 		URL string `json:"url"`
@@ -71,7 +64,7 @@ func uploadedBuffer(rq *request) ([]byte, *apiError) {
 	mr := multipart.NewReader(bytes.NewReader(rq.body), params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) || err != nil {
+		if err != nil { // io.EOF: no buffer part
 			return nil, missing
 		}
 		if p.FormName() != "buffer" {
@@ -96,11 +89,11 @@ func uploadedBuffer(rq *request) ([]byte, *apiError) {
 func (s *Server) Image(url string) ([]byte, bool) {
 	s.imgMu.Lock()
 	defer s.imgMu.Unlock()
-	im, ok := s.images[url]
+	data, ok := s.images[url]
 	if !ok {
 		return nil, false
 	}
-	return slices.Clone(im.data), true
+	return slices.Clone(data), true
 }
 
 // checkImageURLs refuses, with Options.RequireUploadedImages, image URLs
@@ -112,7 +105,11 @@ func (s *Server) checkImageURLs(urls map[string]*string) *apiError {
 	s.imgMu.Lock()
 	defer s.imgMu.Unlock()
 	for _, name := range []string{"logo_url", "background_pic_url"} {
-		if u := urls[name]; u != nil && *u != "" && s.images[*u] == nil {
+		u := urls[name]
+		if u == nil || *u == "" {
+			continue
+		}
+		if _, ok := s.images[*u]; !ok {
 			return errm(40141, "invalid image url: %s must be a URL /cgi-bin/media/uploadimg returned", name)
 		}
 	}

@@ -103,8 +103,8 @@ type Server struct {
 	hintSeq  uint64
 	pushLog  []PushResult
 
-	imgMu  sync.Mutex                // guards images
-	images map[string]*uploadedImage // uploaded with /cgi-bin/media/uploadimg, by URL
+	imgMu  sync.Mutex        // guards images
+	images map[string][]byte // uploaded with /cgi-bin/media/uploadimg, by URL
 
 	done  chan struct{} // closed by Close: cuts latency sleeps short and ends endless answers
 	once  sync.Once
@@ -235,7 +235,7 @@ func NewServer(opts *Options) *Server {
 		latency: map[string]time.Duration{},
 		hostile: hostile.Queue{},
 		answers: hostile.Recorder{Max: MaxRecordedAnswers},
-		images:  map[string]*uploadedImage{},
+		images:  map[string][]byte{},
 		tokens:  map[string]*token{},
 		tickets: map[string]*ticket{},
 		tickFet: map[string]int{},
