@@ -62,7 +62,3 @@ func (c *checker) rgb(field, s string) {
 		c.fail(field, "must be a colour written rgb(r,g,b), e.g. rgb(55,112,179)")
 	}
 }
-
-// maxAuthTokenLen is the documented length of auth_token, access_token,
-// refresh_token and auth_code.
-const maxAuthTokenLen = 40

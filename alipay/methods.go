@@ -8,6 +8,7 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Alipay method names.
@@ -366,7 +367,7 @@ type userTokenRequest string
 // Validate checks the token is present and within the documented length.
 func (t userTokenRequest) Validate() error {
 	ck := checker{}
-	ck.required("AuthToken", string(t), maxAuthTokenLen)
+	ck.required("AuthToken", string(t), walletrules.AlipayMaxAuthTokenRunes)
 	return ck.err()
 }
 

@@ -279,7 +279,7 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 	// app_auth_token is documented as at most 40 characters; the message
 	// never quotes it.
 	ck := checker{}
-	ck.optional("Options.AppAuthToken", p.appAuthToken, maxAuthTokenLen)
+	ck.optional("Options.AppAuthToken", p.appAuthToken, walletrules.AlipayMaxAuthTokenRunes)
 	if err := ck.err(); err != nil {
 		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, err)
 	}
