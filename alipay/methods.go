@@ -103,7 +103,7 @@ func (p *Provider) cardOpen(ctx context.Context, req CardOpenRequest, c call, re
 		qc.once = c.once
 		q, qerr := send[CardQueryResponse](ctx, p, qc)
 		switch {
-		case qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "":
+		case qerr == nil: // the EXTERNAL_CARD binder checked both numbers
 			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
 		case qerr != nil && ctx.Err() != nil && driver.IsContextError(qerr):
 			return nil, ctx.Err()

@@ -216,10 +216,6 @@ type CardOpenResponse struct {
 	OutSerialNo string `json:"-"`
 }
 
-func (r *CardOpenResponse) check() error {
-	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
-}
-
 // salvage keeps what can be read of a success answer that does not decode:
 // the card exists, so its number must not be lost. It reports whether
 // card_info.biz_card_no was found, and returns it.
@@ -282,6 +278,8 @@ type CardQueryResponse struct {
 	PassID string `json:"pass_id"`
 }
 
+// check requires the card number of a D_QR_CODE or D_BAR_CODE answer; the
+// other target types' binders already did (CardQueryRequest.call).
 func (r *CardQueryResponse) check() error {
 	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }

@@ -99,10 +99,9 @@ type ActivateURLApplyResponse struct {
 	RawApplyCardURL string `json:"apply_card_url"`
 }
 
+// check fills ApplyCardURL; the binder (applyURLTemplate) already required
+// apply_card_url.
 func (r *ActivateURLApplyResponse) check() error {
-	if err := present("apply_card_url", r.RawApplyCardURL); err != nil {
-		return err
-	}
 	r.ApplyCardURL = decodeApplyURL(r.RawApplyCardURL)
 	return nil
 }

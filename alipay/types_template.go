@@ -280,8 +280,6 @@ type TemplateCreateResponse struct {
 	TemplateID string `json:"template_id"`
 }
 
-func (r *TemplateCreateResponse) check() error { return present("template_id", r.TemplateID) }
-
 // TemplateModifyRequest is alipay.marketing.card.template.modify.
 type TemplateModifyRequest struct {
 	// RequestID is unique per request (≤ 64). TemplateModify generates one when empty.
