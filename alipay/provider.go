@@ -155,7 +155,6 @@ type Provider struct {
 	authorizeURL string
 	callbackURL  string
 	followAppID  string
-	maxAnswer    int64
 	updates      *cardLocks // serializes Update per card (read-back binding)
 }
 
@@ -256,7 +255,6 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 		authorizeURL: o.AuthorizeURL,
 		callbackURL:  o.ClaimCallbackURL,
 		followAppID:  o.FollowAppID,
-		maxAnswer:    max,
 		updates:      new(cardLocks),
 	}
 	if p.policy == (retry.Policy{}) {
