@@ -117,3 +117,25 @@ func TestMerchantClientNotChanged(t *testing.T) {
 	assert.Nil(t, hc.CheckRedirect)
 	assert.Equal(t, before.Timeout, hc.Timeout)
 }
+
+// TestNewAgainOnOneClient: New on a smartwalle client another New already
+// guarded replaces the guard instead of wrapping it (a smaller limit of the
+// earlier guard does not stay inside), and every Provider on the client
+// prints the limit in force.
+func TestNewAgainOnOneClient(t *testing.T) {
+	s := newServer(t)
+	client := mustClient(t, s)
+	tiny, err := alipay.New(client, &alipay.Options{MaxAnswerBytes: 16, Retry: retry.Policy{Attempts: 1}})
+	require.NoError(t, err)
+	_, err = tiny.GetTemplate(ctx(t), "", "nope")
+	assert.Equal(t, "ANSWER_TOO_LARGE", codeOfErr(err))
+	assert.Contains(t, tiny.String(), "MaxAnswerBytes:16")
+
+	p, err := alipay.New(client, nil)
+	require.NoError(t, err)
+	_, err = p.GetTemplate(ctx(t), "", "nope")
+	require.ErrorIs(t, err, card.ErrNotFound, "the answer passes the new guard only")
+	for _, q := range []*alipay.Provider{tiny, p} {
+		assert.Contains(t, q.String(), "MaxAnswerBytes:4194304")
+	}
+}

@@ -2,7 +2,6 @@ package alipay
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/walletcard/card/driver"
 	"github.com/walletcard/card/internal/check"
@@ -51,7 +50,7 @@ func checkCallbackURL(field, s string) error {
 // (alipay.offline.material.image.upload).
 func (c *checker) imageID(field, s string) {
 	c.optional(field, s, 0)
-	if strings.Contains(s, "://") || strings.HasPrefix(s, "//") {
+	if walletrules.LooksLikeURL(s) {
 		c.fail(field, "is a URL; Alipay templates take an image id: upload the image with ImageUpload and pass the image_id it returns")
 	}
 }
@@ -62,7 +61,3 @@ func (c *checker) rgb(field, s string) {
 		c.fail(field, "must be a colour written rgb(r,g,b), e.g. rgb(55,112,179)")
 	}
 }
-
-// maxAuthTokenLen is the documented length of auth_token, access_token,
-// refresh_token and auth_code.
-const maxAuthTokenLen = 40

@@ -53,10 +53,13 @@ func (p *Provider) Get(ctx context.Context, ref card.Ref) (*card.Card, error) {
 // update's), Update sends the same values again (without the member
 // message) and reads back, up to three times in all; then it returns an
 // error of Code CodeUpdateNotConfirmed whose outcome is unknown
-// (card.ErrOutcomeUnknown), never success. Updates of one card through one
-// Provider run one at a time, so that they never make each other
-// unconfirmed; writers elsewhere (other processes) can, and then the last
-// to confirm its values wins.
+// (card.ErrOutcomeUnknown), never success. A failed read-back is returned
+// with its kind and its outcome unknown (card.update was answered success,
+// so the values may be set); an unavailable one is retried by sending
+// card.update again, without the member message. Updates of one card
+// through one Provider run one at a time, so that they never make each
+// other unconfirmed; writers elsewhere (other processes) can, and then the
+// last to confirm its values wins.
 // PointsChange becomes merchant_card_msg_info.changed_point, the message
 // Alipay shows the member; it is sent on the first attempt only, so a retry
 // after a lost answer never shows the member the message twice. Note is not
@@ -246,7 +249,10 @@ func (d cardDriver) Update(ctx context.Context, c driver.Call, req card.UpdateRe
 		}
 		got, err := d.query(ctx, req.Ref)
 		if err != nil {
-			return nil, err
+			// card.update was answered success: whatever the read-back
+			// says, the update may have been applied. Its kind stays (an
+			// unavailable read-back is retried, without the message).
+			return nil, outcome(err, wire, true)
 		}
 		field := unconfirmed(req, got)
 		if field == "" {

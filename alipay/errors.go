@@ -316,7 +316,7 @@ func isUnsigned(ce *card.Error) bool { return ce.Code == CodeUnsignedResponse }
 // unknown (outcomeUnknown): the unsigned answer may stand in place of the
 // gateway's.
 func unsignedError(c call, ae *alipaysdk.Error) *card.Error {
-	code, sub := string(ae.Code), ae.SubCode
+	code := string(ae.Code)
 	var kind card.Kind
 	switch code {
 	case "", "10000":
@@ -329,20 +329,20 @@ func unsignedError(c call, ae *alipaysdk.Error) *card.Error {
 	default:
 		kind = card.KindUnavailable
 	}
-	h := hintNone
-	switch k, hh := classify(code, sub); k {
+	// gatewayError classifies the answer as if it were signed, and redacts
+	// it; its kind refines the code's only within the three allowed kinds.
+	// Its Message is a token hint or empty (every hint rule is
+	// unauthenticated, an allowed kind).
+	ge := gatewayError(c, code, ae.Msg, ae.SubCode, ae.SubMsg)
+	switch ge.Kind {
 	case card.KindUnauthenticated, card.KindUnavailable, card.KindInvalidArgument:
-		kind, h = k, hh
+		kind = ge.Kind
 	}
-	ge := gatewayError(c, code, ae.Msg, sub, ae.SubMsg)
 	e := &card.Error{Kind: kind, Code: CodeUnsignedResponse,
 		Message: "unsigned answer, classified by its code only (an unsigned answer never decides a business outcome)",
 		Err:     &unsignedCause{sdk: ge.Err.(*alipaysdk.Error)}}
-	switch {
-	case h == hintUserToken && c.tokenCall():
-		e.Message += "; " + tokenHint(orDefault(c.scope, ScopeECard))
-	case h == hintAppAuth:
-		e.Message += "; " + appAuthHint
+	if ge.Message != "" {
+		e.Message += "; " + ge.Message
 	}
 	return e
 }

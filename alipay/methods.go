@@ -8,6 +8,7 @@ import (
 
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/driver"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Alipay method names.
@@ -102,7 +103,7 @@ func (p *Provider) cardOpen(ctx context.Context, req CardOpenRequest, c call, re
 		qc.once = c.once
 		q, qerr := send[CardQueryResponse](ctx, p, qc)
 		switch {
-		case qerr == nil && q.CardInfo.ExternalCardNo == req.CardExtInfo.ExternalCardNo && q.CardInfo.BizCardNo != "":
+		case qerr == nil: // the EXTERNAL_CARD binder checked both numbers
 			out, err = &CardOpenResponse{CardInfo: q.CardInfo}, nil
 		case qerr != nil && ctx.Err() != nil && driver.IsContextError(qerr):
 			return nil, ctx.Err()
@@ -366,7 +367,7 @@ type userTokenRequest string
 // Validate checks the token is present and within the documented length.
 func (t userTokenRequest) Validate() error {
 	ck := checker{}
-	ck.required("AuthToken", string(t), maxAuthTokenLen)
+	ck.required("AuthToken", string(t), walletrules.AlipayMaxAuthTokenRunes)
 	return ck.err()
 }
 

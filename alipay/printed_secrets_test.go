@@ -51,13 +51,6 @@ func leaks(outs, secrets []string) []string {
 	return found
 }
 
-// TestNoSecretPrinted walks every exported type of alipay and alipaytest:
-// each is filled by reflection (secret fields with secret values) and
-// printed every way a merchant prints or logs a value; no secret may show.
-// Types whose secrets sit in unexported fields (Provider, Server) are
-// built by their constructors with secrets. The type lists are checked
-// against the packages' sources, so a new type fails the test until it is
-// listed here.
 // TestNoSecretPrinted prints a Provider holding an app auth token, a
 // gateway holding private keys and issued tokens, and a Token, built with
 // real secrets (the module-wide reflective walk over every exported type is

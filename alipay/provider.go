@@ -155,7 +155,6 @@ type Provider struct {
 	authorizeURL string
 	callbackURL  string
 	followAppID  string
-	maxAnswer    int64
 	updates      *cardLocks // serializes Update per card (read-back binding)
 }
 
@@ -256,7 +255,6 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 		authorizeURL: o.AuthorizeURL,
 		callbackURL:  o.ClaimCallbackURL,
 		followAppID:  o.FollowAppID,
-		maxAnswer:    max,
 		updates:      new(cardLocks),
 	}
 	if p.policy == (retry.Policy{}) {
@@ -279,7 +277,7 @@ func newProvider(client *alipaysdk.Client, opts *Options, sandbox *bool) (*Provi
 	// app_auth_token is documented as at most 40 characters; the message
 	// never quotes it.
 	ck := checker{}
-	ck.optional("Options.AppAuthToken", p.appAuthToken, maxAuthTokenLen)
+	ck.optional("Options.AppAuthToken", p.appAuthToken, walletrules.AlipayMaxAuthTokenRunes)
 	if err := ck.err(); err != nil {
 		return nil, driver.Wrap(Name, "New", card.KindInvalidArgument, err)
 	}

@@ -13,10 +13,17 @@ import (
 // "[redacted]". Tokens are for the wire only: to keep a Token, store its
 // fields yourself.
 
-// String describes the provider: its name, app id and answer limit; never
-// the app auth token or the client's keys.
+// String describes the provider: its name, app id and answer limit (the
+// one in force on the client, which a later New on the same client may
+// have changed); never the app auth token or the client's keys.
 func (p Provider) String() string {
-	s := "alipay.Provider{AppID:" + p.appID + " MaxAnswerBytes:" + strconv.FormatInt(p.maxAnswer, 10)
+	var max int64
+	if p.client != nil {
+		if g, ok := guarded(p.client.Client); ok {
+			max = g.max
+		}
+	}
+	s := "alipay.Provider{AppID:" + p.appID + " MaxAnswerBytes:" + strconv.FormatInt(max, 10)
 	if p.appAuthToken != "" {
 		s += " AppAuthToken:" + redacted
 	}

@@ -19,14 +19,12 @@ const DefaultMaxAnswerBytes = 4 << 20
 // guardedTransport bounds every answer a Provider's HTTP client receives:
 // the status is judged before the body is read (2xx answers are read,
 // redirects are left to the client's CheckRedirect, anything else is refused
-// unread) and the body is read through a limit of max bytes. It also
-// remembers the client it was made from, so that guarding a guarded client
-// again (New called twice on one smartwalle client) wraps the original.
+// unread) and the body is read through a limit of max bytes. Guarding a
+// guarded client again (New called twice on one smartwalle client) wraps
+// base, not the guard.
 type guardedTransport struct {
-	base http.RoundTripper
+	base http.RoundTripper // the transport of the client that was guarded
 	max  int64
-	// orig is the client as it was before it was guarded.
-	orig *http.Client
 }
 
 // RoundTrip sends req through the base transport and applies the limits.
@@ -149,20 +147,20 @@ func asAnswerError(err error) (*answerError, bool) {
 // followed either: the certificate-download guard of every call, see
 // guardDownloads, lets no second request start once an answer has begun.)
 // hc itself is never changed. A client guardClient returned is guarded again
-// from the client it was made from.
+// around the transport it guards (its CheckRedirect is replaced anyway).
 func guardClient(hc *http.Client, max int64) *http.Client {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	if g, ok := guarded(hc); ok {
-		hc = g.orig
-	}
 	c := *hc
 	base := c.Transport
+	if g, ok := guarded(hc); ok {
+		base = g.base
+	}
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c.Transport = &guardedTransport{base: base, max: max, orig: hc}
+	c.Transport = &guardedTransport{base: base, max: max}
 	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
 		return &answerError{redirect: req.URL.Host}
 	}
@@ -175,5 +173,5 @@ func guarded(hc *http.Client) (*guardedTransport, bool) {
 		return nil, false
 	}
 	g, ok := hc.Transport.(*guardedTransport)
-	return g, ok && g.orig != nil
+	return g, ok
 }

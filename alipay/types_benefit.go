@@ -3,6 +3,8 @@ package alipay
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 type Benefit struct {
@@ -30,10 +32,10 @@ func (b Benefit) MarshalJSON() ([]byte, error) {
 func (b Benefit) validate(ck *checker, prefix string, create bool) {
 	// Alipay documents no title length (reference 1.3.14).
 	if create {
-		ck.required(prefix+".TemplateID", b.TemplateID, 32)
+		ck.required(prefix+".TemplateID", b.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 		ck.required(prefix+".Title", b.Title, 0)
 	} else {
-		ck.optional(prefix+".TemplateID", b.TemplateID, 32)
+		ck.optional(prefix+".TemplateID", b.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 		ck.optional(prefix+".Title", b.Title, 0)
 	}
 	if !b.StartDate.IsZero() && !b.EndDate.IsZero() && b.EndDate.Before(b.StartDate) {
@@ -106,7 +108,7 @@ func (r BenefitQueryRequest) Validate() error {
 	if r.TemplateID == "" && r.BenefitID == "" {
 		ck.fail("TemplateID", "is required (or BenefitID)")
 	}
-	ck.optional("TemplateID", r.TemplateID, 32)
+	ck.optional("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	ck.optional("BenefitID", r.BenefitID, 64)
 	return ck.err()
 }
@@ -172,7 +174,7 @@ type BenefitDeleteRequest struct {
 // Validate checks the documented rules.
 func (r BenefitDeleteRequest) Validate() error {
 	ck := checker{}
-	ck.required("TemplateID", r.TemplateID, 32)
+	ck.required("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	ck.required("BenefitID", r.BenefitID, 64)
 	return ck.err()
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Card-number types for TargetCardNoType.
@@ -74,8 +75,8 @@ type MdCodeInfo struct {
 
 func (c MerchantCard) validate(ck *checker, prefix string, open bool) {
 	ck.optional(prefix+".ExternalCardNo", c.ExternalCardNo, 64)
-	ck.optional(prefix+".Level", c.Level, 64)
-	ck.optional(prefix+".TemplateID", c.TemplateID, 32)
+	ck.optional(prefix+".Level", c.Level, walletrules.AlipayMaxLevelRunes)
+	ck.optional(prefix+".TemplateID", c.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	ck.optional(prefix+".FrontImageID", c.FrontImageID, 64)
 	if c.Point != nil && *c.Point < 0 {
 		ck.fail(prefix+".Point", "must not be negative")
@@ -136,8 +137,8 @@ func (u CardUserInfo) validate(ck *checker, prefix string) {
 	if u.UserUniID == "" && u.OpenID == "" {
 		ck.fail(prefix+".UserUniID", "is required (or OpenID)")
 	}
-	ck.optional(prefix+".UserUniID", u.UserUniID, 32)
-	ck.optional(prefix+".OpenID", u.OpenID, 128)
+	ck.optional(prefix+".UserUniID", u.UserUniID, walletrules.AlipayMaxUIDRunes)
+	ck.optional(prefix+".OpenID", u.OpenID, walletrules.AlipayMaxOpenIDRunes)
 	ck.optional(prefix+".UserUniIDType", u.UserUniIDType, 32)
 }
 
@@ -177,9 +178,9 @@ type CardOpenRequest struct {
 // Validate checks the documented rules; nothing is sent when it fails.
 func (r CardOpenRequest) Validate() error {
 	ck := checker{}
-	ck.required("AuthToken", r.AuthToken, maxAuthTokenLen)
+	ck.required("AuthToken", r.AuthToken, walletrules.AlipayMaxAuthTokenRunes)
 	ck.required("OutSerialNo", r.OutSerialNo, 64)
-	ck.required("CardTemplateID", r.CardTemplateID, 32)
+	ck.required("CardTemplateID", r.CardTemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	r.CardUserInfo.validate(&ck, "CardUserInfo")
 	r.CardExtInfo.validate(&ck, "CardExtInfo", true)
 	if m := r.MemberExtInfo; m != nil {
@@ -213,10 +214,6 @@ type CardOpenResponse struct {
 	OpenCardChannelID string `json:"open_card_channel_id"`
 	// OutSerialNo is the serial number the open was sent with.
 	OutSerialNo string `json:"-"`
-}
-
-func (r *CardOpenResponse) check() error {
-	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
 
 // salvage keeps what can be read of a success answer that does not decode:
@@ -267,7 +264,7 @@ func (r CardQueryRequest) Validate() error {
 	if r.CardUserInfo != nil {
 		r.CardUserInfo.validate(&ck, "CardUserInfo")
 	}
-	ck.optional("TemplateID", r.TemplateID, 32)
+	ck.optional("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	ck.optional("ExtInfo", r.ExtInfo, 1024)
 	return ck.err()
 }
@@ -281,6 +278,8 @@ type CardQueryResponse struct {
 	PassID string `json:"pass_id"`
 }
 
+// check requires the card number of a D_QR_CODE or D_BAR_CODE answer; the
+// other target types' binders already did (CardQueryRequest.call).
 func (r *CardQueryResponse) check() error {
 	return present("card_info.biz_card_no", r.CardInfo.BizCardNo)
 }
@@ -321,7 +320,7 @@ type CardUpdateRequest struct {
 // Validate checks the documented rules.
 func (r CardUpdateRequest) Validate() error {
 	ck := checker{}
-	ck.required("TargetCardNo", r.TargetCardNo, 32)
+	ck.required("TargetCardNo", r.TargetCardNo, walletrules.AlipayMaxCardNoRunes)
 	ck.oneOf("TargetCardNoType", r.TargetCardNoType, CardNoBiz)
 	r.CardInfo.validate(&ck, "CardInfo", false)
 	ck.optional("ExtInfo", r.ExtInfo, 1024)
@@ -362,7 +361,7 @@ type CardDeleteRequest struct {
 func (r CardDeleteRequest) Validate() error {
 	ck := checker{}
 	ck.required("OutSerialNo", r.OutSerialNo, 32)
-	ck.required("TargetCardNo", r.TargetCardNo, 32)
+	ck.required("TargetCardNo", r.TargetCardNo, walletrules.AlipayMaxCardNoRunes)
 	ck.oneOf("TargetCardNoType", r.TargetCardNoType, CardNoBiz)
 	if r.ReasonCode == "" {
 		ck.fail("ReasonCode", "is required")
@@ -370,7 +369,7 @@ func (r CardDeleteRequest) Validate() error {
 	ck.oneOf("ReasonCode", r.ReasonCode, ReasonUserUnbound, ReasonCancel, ReasonPresent)
 	if r.ExtInfo != nil {
 		ck.optional("ExtInfo.NewCardNo", r.ExtInfo.NewCardNo, 64)
-		ck.optional("ExtInfo.DoneeUserID", r.ExtInfo.DoneeUserID, 32)
+		ck.optional("ExtInfo.DoneeUserID", r.ExtInfo.DoneeUserID, walletrules.AlipayMaxUIDRunes)
 		if b, _ := json.Marshal(r.ExtInfo); utf8.RuneCount(b) > 1024 {
 			ck.fail("ExtInfo", "is %d characters of JSON, the limit is 1024", utf8.RuneCount(b))
 		}

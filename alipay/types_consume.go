@@ -5,6 +5,7 @@ import (
 	"time"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 const (
@@ -49,7 +50,7 @@ type ConsumeSyncRequest struct {
 // Validate checks the documented rules.
 func (r ConsumeSyncRequest) Validate() error {
 	ck := checker{}
-	ck.required("TargetCardNo", r.TargetCardNo, 32)
+	ck.required("TargetCardNo", r.TargetCardNo, walletrules.AlipayMaxCardNoRunes)
 	ck.oneOf("TargetCardNoType", r.TargetCardNoType, CardNoBiz)
 	if r.TradeType == "" {
 		ck.fail("TradeType", "is required")
@@ -109,7 +110,7 @@ type MessageNotifyRequest struct {
 // Validate checks the documented rules.
 func (r MessageNotifyRequest) Validate() error {
 	ck := checker{}
-	ck.required("TargetCardNo", r.TargetCardNo, 32)
+	ck.required("TargetCardNo", r.TargetCardNo, walletrules.AlipayMaxCardNoRunes)
 	ck.oneOf("TargetCardNoType", r.TargetCardNoType, CardNoBiz)
 	ck.oneOf("NotifyType", r.NotifyType, NotifyTypePointRemind)
 	ck.required("NotifyNo", r.NotifyNo, 64)

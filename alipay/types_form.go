@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // Form fields for FormTemplateSetRequest (OPEN_FORM_FIELD_*).
@@ -38,7 +40,7 @@ type FormTemplateSetRequest struct {
 // most 20 in all, no repeats, OPEN_FORM_FIELD_* names.
 func (r FormTemplateSetRequest) Validate() error {
 	ck := checker{}
-	ck.required("TemplateID", r.TemplateID, 32)
+	ck.required("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	if len(r.Required) == 0 {
 		ck.fail("Required", "must list at least one field")
 	}
@@ -78,8 +80,8 @@ type ActivateURLApplyRequest struct {
 // Validate checks the documented rules.
 func (r ActivateURLApplyRequest) Validate() error {
 	ck := checker{}
-	ck.required("TemplateID", r.TemplateID, 32)
-	ck.optional("OutString", r.OutString, 256)
+	ck.required("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
+	ck.optional("OutString", r.OutString, walletrules.AlipayMaxOutStringRunes)
 	ck.optional("FollowAppID", r.FollowAppID, 512)
 	if r.Callback != "" && !ck.Failed() {
 		if err := checkCallbackURL("Callback", r.Callback); err != nil {
@@ -97,10 +99,9 @@ type ActivateURLApplyResponse struct {
 	RawApplyCardURL string `json:"apply_card_url"`
 }
 
+// check fills ApplyCardURL; the binder (applyURLTemplate) already required
+// apply_card_url.
 func (r *ActivateURLApplyResponse) check() error {
-	if err := present("apply_card_url", r.RawApplyCardURL); err != nil {
-		return err
-	}
 	r.ApplyCardURL = decodeApplyURL(r.RawApplyCardURL)
 	return nil
 }
@@ -124,7 +125,7 @@ type ActivateFormQueryRequest struct {
 // Validate checks the documented rules.
 func (r ActivateFormQueryRequest) Validate() error {
 	ck := checker{}
-	ck.required("AuthToken", r.AuthToken, maxAuthTokenLen)
+	ck.required("AuthToken", r.AuthToken, walletrules.AlipayMaxAuthTokenRunes)
 	ck.oneOf("BizType", r.BizType, BizTypeMemberCard)
 	ck.required("TemplateID", r.TemplateID, 1024)
 	ck.required("RequestID", r.RequestID, 128)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 const (
@@ -25,14 +27,15 @@ type OAuthTokenRequest struct {
 // Validate checks the documented rules.
 func (r OAuthTokenRequest) Validate() error {
 	ck := checker{}
+	// auth_code and refresh_token have the documented length of auth_token.
 	switch r.GrantType {
 	case GrantAuthorizationCode:
-		ck.required("Code", r.Code, maxAuthTokenLen)
+		ck.required("Code", r.Code, walletrules.AlipayMaxAuthTokenRunes)
 		if r.RefreshToken != "" {
 			ck.fail("RefreshToken", "must be empty with grant type authorization_code")
 		}
 	case GrantRefreshToken:
-		ck.required("RefreshToken", r.RefreshToken, maxAuthTokenLen)
+		ck.required("RefreshToken", r.RefreshToken, walletrules.AlipayMaxAuthTokenRunes)
 		if r.Code != "" {
 			ck.fail("Code", "must be empty with grant type refresh_token")
 		}

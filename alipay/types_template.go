@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/walletcard/card/internal/walletrules"
 )
 
 // CardTypeOutMember is the only documented card_type: 外部权益卡.
@@ -243,7 +245,7 @@ func (t TemplateConfig) validate(ck *checker, create bool) {
 		}
 	}
 	for _, l := range t.CardLevelConf {
-		ck.required("CardLevelConf.Level", l.Level, 64)
+		ck.required("CardLevelConf.Level", l.Level, walletrules.AlipayMaxLevelRunes)
 	}
 	if m := t.MdcodeNotifyConf; m != nil && !strings.HasPrefix(m.URL, "https://") {
 		ck.fail("MdcodeNotifyConf.URL", "must be an https URL")
@@ -278,8 +280,6 @@ type TemplateCreateResponse struct {
 	TemplateID string `json:"template_id"`
 }
 
-func (r *TemplateCreateResponse) check() error { return present("template_id", r.TemplateID) }
-
 // TemplateModifyRequest is alipay.marketing.card.template.modify.
 type TemplateModifyRequest struct {
 	// RequestID is unique per request (≤ 64). TemplateModify generates one when empty.
@@ -293,7 +293,7 @@ type TemplateModifyRequest struct {
 func (r TemplateModifyRequest) Validate() error {
 	ck := checker{}
 	ck.required("RequestID", r.RequestID, 64)
-	ck.required("TemplateID", r.TemplateID, 32)
+	ck.required("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	r.TemplateConfig.validate(&ck, false)
 	return ck.err()
 }
@@ -312,7 +312,7 @@ type TemplateQueryRequest struct {
 // Validate checks the documented rules.
 func (r TemplateQueryRequest) Validate() error {
 	ck := checker{}
-	ck.required("TemplateID", r.TemplateID, 32)
+	ck.required("TemplateID", r.TemplateID, walletrules.AlipayMaxTemplateIDRunes)
 	return ck.err()
 }
 

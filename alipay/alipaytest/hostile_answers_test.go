@@ -2,7 +2,6 @@ package alipaytest
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/walletcard/card/internal/heapwatch"
 )
 
 // signedValues returns a request for method signed with the app key.
@@ -156,36 +154,15 @@ func TestOversizedBody(t *testing.T) {
 	e.srv.HostileNext(MethodCardQuery, OversizedBody(10))
 	_, body = e.rawPost(t, e.signedValues(t, MethodCardQuery, `{}`))
 	assert.Equal(t, `{"alipay_m`, string(body))
-	assert.Panics(t, func() { OversizedBody(-1) })
 }
 
-// TestEndlessBody: the answer goes on past any bound until the client
-// leaves, and Close ends one a client is still reading.
-func TestEndlessBody(t *testing.T) {
-	e := newEnv(t, nil)
-	e.srv.HostileNext(MethodCardQuery, EndlessBody())
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL(),
-		strings.NewReader(e.signedValues(t, MethodCardQuery, `{}`).Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := e.srv.HTTPClient().Do(req)
-	require.NoError(t, err)
-	assert.Empty(t, resp.Header.Get("Content-Length"))
-	const bound = 16 << 20
-	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, bound))
-	require.NoError(t, err)
-	assert.EqualValues(t, bound, n, "an endless answer goes past any bound")
-	cancel()
-	_ = resp.Body.Close()
-	require.Eventually(t, func() bool { return e.srv.streams.Load() == 0 }, 3*time.Second, 5*time.Millisecond,
-		"the endless answer must end when its client leaves")
-	e.ok(MethodTemplateBatchQuery, nil, nil) // the server goes on serving
-
-	// Close ends an endless answer still being read.
+// TestCloseEndsEndlessBody: Close ends an endless answer a client is still
+// reading (the server gives hostile.Serve its done channel; how endless and
+// oversized answers stream is internal/hostile's bounded_streams_test.go).
+func TestCloseEndsEndlessBody(t *testing.T) {
 	s := NewServer(nil)
 	s.HostileNext("", EndlessBody())
-	resp, err = s.HTTPClient().Post(s.URL(), "application/x-www-form-urlencoded", strings.NewReader("method=x"))
+	resp, err := s.HTTPClient().Post(s.URL(), "application/x-www-form-urlencoded", strings.NewReader("method=x"))
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
@@ -204,25 +181,6 @@ func TestEndlessBody(t *testing.T) {
 	_ = resp.Body.Close()
 }
 
-// TestOversizedBodyBoundedMemory: a 256 MiB answer is streamed, not held:
-// the process heap (server and a discarding client) grows by a few MiB at
-// most, so the tool does not distort a client's own memory measurements.
-func TestOversizedBodyBoundedMemory(t *testing.T) {
-	e := newEnv(t, nil)
-	const n = 256 << 20
-	e.srv.HostileNext(MethodCardQuery, OversizedBody(n))
-	peak := heapwatch.PeakGrowth(func() {
-		resp, err := e.srv.HTTPClient().PostForm(e.srv.URL(), e.signedValues(t, MethodCardQuery, `{}`))
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		got, err := io.Copy(io.Discard, resp.Body)
-		require.NoError(t, err)
-		require.EqualValues(t, n, got)
-	})
-	t.Logf("peak heap growth while streaming %d MiB: %.1f MiB", n>>20, float64(peak)/(1<<20))
-	assert.Less(t, peak, int64(16<<20))
-}
-
 // TestErrorStatus: a non-2xx status with a body of n bytes.
 func TestErrorStatus(t *testing.T) {
 	e := newEnv(t, nil)
@@ -231,9 +189,6 @@ func TestErrorStatus(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
 	assert.Len(t, body, 1<<20)
 	assert.True(t, strings.HasPrefix(string(body), "<html>"))
-	assert.Panics(t, func() { ErrorStatus(http.StatusOK, 1) })
-	assert.Panics(t, func() { ErrorStatus(99, 1) })
-	assert.Equal(t, "ErrorStatus(502, 1048576)", ErrorStatus(502, 1<<20).String())
 }
 
 // catcher records what a redirected client sends to another host.
@@ -294,6 +249,5 @@ func TestRedirect(t *testing.T) {
 	got = c.caught()
 	require.Len(t, got, 2)
 	assert.Equal(t, http.MethodGet, got[1].method, "a 302 is followed with GET")
-	assert.Panics(t, func() { Redirect(http.StatusOK, c.URL) })
 	assert.Zero(t, e.srv.CardCount())
 }

@@ -123,7 +123,6 @@ type Server struct {
 	minimal  bool
 	gwErrors GatewayErrorShape
 	revoked  atomic.Bool   // RevokeCredentials
-	streams  atomic.Int32  // hostile answers being written
 	done     chan struct{} // closed by Close: ends latency waits and endless answers
 	doneOnce sync.Once
 	certOnce sync.Once

@@ -283,10 +283,17 @@ func alipayClaimLink(req card.ClaimLinkRequest) error {
 	return driver.FromCheck(c.Err())
 }
 
+// LooksLikeURL reports whether s looks like a URL — it holds "://" or
+// starts with "//" (scheme-relative) — where Alipay wants an image id from
+// alipay.offline.material.image.upload, which never does.
+func LooksLikeURL(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "//")
+}
+
 // alipayImageID refuses a URL where Alipay wants an image id.
 func alipayImageID(c *check.Checker, field, s string) {
 	c.Text(field, s)
-	if strings.Contains(s, "://") || strings.HasPrefix(s, "//") {
+	if LooksLikeURL(s) {
 		c.Fail(field, "is a URL; Alipay templates take an image id: upload the image with alipay.Provider.ImageUpload and pass the image_id it returns")
 	}
 }
