@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	card "github.com/walletcard/card"
@@ -93,7 +92,6 @@ type Server struct {
 	latency  map[string]time.Duration
 	revoked  bool // RevokeCredentials: the app secret is refused
 	hostile  hostile.Queue
-	streams  atomic.Int32     // hostile answers being written
 	answers  hostile.Recorder // recorded answers per path, oldest first
 	tokens   map[string]*token
 	tokFetch int
