@@ -3,7 +3,9 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -418,4 +420,42 @@ func TestRateLimitPerWallet(t *testing.T) {
 		go func(r card.Ref) { defer wg.Done(); assert.Equal(t, card.Points(100), e.card(r).Points) }(r)
 	}
 	wg.Wait()
+}
+
+// claimCounter is a ledger.Store that counts Claim calls.
+type claimCounter struct {
+	ledger.Store
+	calls, ones atomic.Int64
+}
+
+func (c *claimCounter) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]ledger.Job, error) {
+	c.calls.Add(1)
+	if max == 1 {
+		c.ones.Add(1)
+	}
+	return c.Store.Claim(ctx, owner, max, lease)
+}
+
+// With every slot busy, the worker claims a batch of cards at a time, not
+// one card per finished push.
+func TestSyncClaimsInBatches(t *testing.T) {
+	const cards, conc = 500, 16
+	e := newEnv(t, nil)
+	for i := range cards {
+		id := fmt.Sprintf("m%03d", i)
+		e.member(id)
+		e.openAlipay(id, 0)
+		e.credit("k"+id, id, 100)
+	}
+	e.alipay.SetLatency(card.OpUpdate, 20*time.Millisecond)
+	store := &claimCounter{Store: e.store}
+	l, err := ledger.New(store, e.rec, &ledger.Options{Concurrency: conc, PollInterval: 20 * time.Millisecond})
+	require.NoError(t, err)
+	start := time.Now()
+	sum, err := l.SyncPending(e.ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, cards, sum.Pushed)
+	calls, ones := store.calls.Load(), store.ones.Load()
+	t.Logf("%d cards, concurrency %d: %d claims (%d with max=1) in %v", cards, conc, calls, ones, time.Since(start))
+	assert.LessOrEqual(t, calls, int64(4*cards/conc), "claims in batches of about concurrency/2")
 }
