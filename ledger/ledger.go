@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -228,7 +229,7 @@ func (l *Ledger) CreateMember(ctx context.Context, id, level string) (*Member, e
 		return nil, err
 	}
 	m, err := l.store.CreateMember(ctx, id, level)
-	if err != nil && !isErr(err, ErrMemberExists) {
+	if err != nil && !errors.Is(err, ErrMemberExists) {
 		return nil, wrapStore(ctx, op, err)
 	}
 	return &m, nil
@@ -274,7 +275,7 @@ func (l *Ledger) Apply(ctx context.Context, req Request) (*Transaction, error) {
 	if err != nil {
 		err = wrapStore(ctx, op, err)
 		var ce *card.Error
-		if asCardError(err, &ce) && ce.Kind == card.KindUnavailable {
+		if errors.As(err, &ce) && ce.Kind == card.KindUnavailable {
 			ce.OutcomeUnknown = true
 			ce.Message = "store (repeat with the same key to learn the outcome)"
 		}

@@ -459,3 +459,20 @@ func TestSyncClaimsInBatches(t *testing.T) {
 	t.Logf("%d cards, concurrency %d: %d claims (%d with max=1) in %v", cards, conc, calls, ones, time.Since(start))
 	assert.LessOrEqual(t, calls, int64(4*cards/conc), "claims in batches of about concurrency/2")
 }
+
+// An invalid card reference is refused before the store is asked, as an
+// invalid-argument error of the ledger naming the operation and the field.
+func TestAnInvalidRefIsRefusedNamingTheField(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := e.l.LinkOf(e.ctx, card.Ref{Provider: card.Alipay, TemplateID: "t"})
+	var ce *card.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, ledger.Name, ce.Provider)
+	assert.Equal(t, "LinkOf", ce.Op)
+	assert.Equal(t, "Ref.CardNo", ce.Field)
+	assert.Equal(t, card.KindInvalidArgument, ce.Kind)
+	err = e.l.Unlink(e.ctx, card.Ref{TemplateID: "t", CardNo: "c"}, "")
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "Unlink", ce.Op)
+	assert.Equal(t, "Ref.Provider", ce.Field)
+}
