@@ -269,8 +269,13 @@ func (l *Ledger) Apply(ctx context.Context, req Request) (*Transaction, error) {
 	if err := req.validate(op); err != nil {
 		return nil, err
 	}
+	// changed: decide gave the member a new version (its values changed),
+	// so its cards need a push.
+	changed := false
 	tx, replayed, err := l.store.Apply(ctx, req.MemberID, req.Key, func(m Member) (Transaction, error) {
-		return decide(op, req, m)
+		t, err := decide(op, req, m)
+		changed = err == nil && t.Status == StatusApplied && t.Version != m.Version
+		return t, err
 	})
 	if err != nil {
 		err = wrapStore(ctx, op, err)
@@ -287,7 +292,7 @@ func (l *Ledger) Apply(ctx context.Context, req Request) (*Transaction, error) {
 				Message: fmt.Sprintf("key %q was used on %s for %s of member %q", req.Key, tx.At.Format(time.RFC3339), tx.Op, tx.MemberID)}
 		}
 		tx.Replayed = true
-	} else if tx.Status == StatusApplied {
+	} else if changed {
 		l.kick()
 	}
 	if tx.Status == StatusRefused {
