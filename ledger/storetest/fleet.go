@@ -90,7 +90,7 @@ func RunWorkerKilled(t *testing.T, open OpenStore, o WorkerKilledOptions) {
 	s := fleettest.NewSetup(t, store, o.Kind, o.DB, o.Members, o.Latency)
 	w1 := s.Worker("worker-1")
 	credited := make(chan map[string]card.Points, 1)
-	go func() { credited <- s.Credit("buy", credits, o.Goroutines, o.Pause, nil) }()
+	go func() { credited <- s.Credit("buy", credits, o.Goroutines, o.Pause) }()
 
 	// Kill the worker once it is busy pushing, in the middle of a push:
 	// after 60 pushes its next ones are held at the proxy (not forwarded
