@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,9 +159,44 @@ func TestTransactionsKeepWhoWhyWhenAndResult(t *testing.T) {
 	require.Len(t, page, 1)
 	assert.Equal(t, "e", page[0].Key)
 
-	// Setting the level it has already changes nothing and wakes no sync.
+	// Setting the level it has already changes nothing (and wakes no sync:
+	// TestApplyThatChangesNothingWakesNoWorker).
 	tx := e.apply(ledger.Request{Key: "g", MemberID: "m1", Op: ledger.SetLevel, Level: "GOLD"})
 	assert.Equal(t, int64(5), tx.Version)
+}
+
+// A transaction that changes nothing (a member's level set to the level it
+// has), or a replayed one, does not wake the sync workers; a change does.
+// The worker polls once an hour, so each Claim after its first is a wake-up.
+func TestApplyThatChangesNothingWakesNoWorker(t *testing.T) {
+	e := newEnv(t, nil)
+	e.member("m1")
+	e.openAlipay("m1", 0)
+	e.apply(ledger.Request{Key: "gold", MemberID: "m1", Op: ledger.SetLevel, Level: "GOLD"})
+	e.sync()
+	store := &claimCounter{Store: e.store}
+	l, err := ledger.New(store, e.rec, &ledger.Options{PollInterval: time.Hour})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	require.Eventually(t, func() bool { return store.calls.Load() > 0 }, 10*time.Second, time.Millisecond, "the worker's first claim")
+	claims := store.calls.Load()
+
+	tx, err := l.Apply(e.ctx, ledger.Request{Key: "gold-again", MemberID: "m1", Op: ledger.SetLevel, Level: "GOLD"})
+	require.NoError(t, err)
+	assert.False(t, tx.Replayed)
+	tx, err = l.Apply(e.ctx, ledger.Request{Key: "gold", MemberID: "m1", Op: ledger.SetLevel, Level: "GOLD"})
+	require.NoError(t, err)
+	assert.True(t, tx.Replayed)
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, claims, store.calls.Load(), "the worker was woken")
+
+	_, err = l.Apply(e.ctx, ledger.Request{Key: "silver", MemberID: "m1", Op: ledger.SetLevel, Level: "SILVER"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return store.calls.Load() > claims }, 10*time.Second, time.Millisecond, "a change wakes the worker")
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
 }
 
 // When the store fails, Apply cannot know whether the transaction was

@@ -67,6 +67,13 @@ func (r *recorder) of(ref card.Ref) []update {
 	return out
 }
 
+// all returns every update, in order.
+func (r *recorder) all() []update {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]update(nil), r.updates...)
+}
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

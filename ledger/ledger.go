@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -228,7 +229,7 @@ func (l *Ledger) CreateMember(ctx context.Context, id, level string) (*Member, e
 		return nil, err
 	}
 	m, err := l.store.CreateMember(ctx, id, level)
-	if err != nil && !isErr(err, ErrMemberExists) {
+	if err != nil && !errors.Is(err, ErrMemberExists) {
 		return nil, wrapStore(ctx, op, err)
 	}
 	return &m, nil
@@ -268,13 +269,18 @@ func (l *Ledger) Apply(ctx context.Context, req Request) (*Transaction, error) {
 	if err := req.validate(op); err != nil {
 		return nil, err
 	}
+	// changed: decide gave the member a new version (its values changed),
+	// so its cards need a push.
+	changed := false
 	tx, replayed, err := l.store.Apply(ctx, req.MemberID, req.Key, func(m Member) (Transaction, error) {
-		return decide(op, req, m)
+		t, err := decide(op, req, m)
+		changed = err == nil && t.Status == StatusApplied && t.Version != m.Version
+		return t, err
 	})
 	if err != nil {
 		err = wrapStore(ctx, op, err)
 		var ce *card.Error
-		if asCardError(err, &ce) && ce.Kind == card.KindUnavailable {
+		if errors.As(err, &ce) && ce.Kind == card.KindUnavailable {
 			ce.OutcomeUnknown = true
 			ce.Message = "store (repeat with the same key to learn the outcome)"
 		}
@@ -286,7 +292,7 @@ func (l *Ledger) Apply(ctx context.Context, req Request) (*Transaction, error) {
 				Message: fmt.Sprintf("key %q was used on %s for %s of member %q", req.Key, tx.At.Format(time.RFC3339), tx.Op, tx.MemberID)}
 		}
 		tx.Replayed = true
-	} else if tx.Status == StatusApplied {
+	} else if changed {
 		l.kick()
 	}
 	if tx.Status == StatusRefused {

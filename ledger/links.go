@@ -110,7 +110,7 @@ func (l *Ledger) Link(ctx context.Context, req LinkRequest) (*Link, error) {
 	if err := checkText(op, "MemberID", req.MemberID, maxIDLen, true); err != nil {
 		return nil, err
 	}
-	if err := checkRef(op, "Ref", req.Ref); err != nil {
+	if err := checkRef(op, req.Ref); err != nil {
 		return nil, err
 	}
 	if _, err := l.store.Member(ctx, req.MemberID); err != nil {
@@ -140,7 +140,7 @@ func (l *Ledger) Link(ctx context.Context, req LinkRequest) (*Link, error) {
 // The card stays in the user's wallet: use Delete to remove it.
 func (l *Ledger) Unlink(ctx context.Context, ref card.Ref, reason string) error {
 	const op = "Unlink"
-	if err := checkRef(op, "Ref", ref); err != nil {
+	if err := checkRef(op, ref); err != nil {
 		return err
 	}
 	if err := checkText(op, "reason", reason, maxReasonLen, false); err != nil {
@@ -165,7 +165,7 @@ func (l *Ledger) Unlink(ctx context.Context, ref card.Ref, reason string) error 
 // unlinks it. A card the wallet reports as not found is unlinked too.
 func (l *Ledger) Delete(ctx context.Context, req card.DeleteRequest) error {
 	const op = "Delete"
-	if err := checkRef(op, "Ref", req.Ref); err != nil {
+	if err := checkRef(op, req.Ref); err != nil {
 		return err
 	}
 	if err := l.wait(ctx, req.Ref.Provider); err != nil {
@@ -252,7 +252,7 @@ func (l *Ledger) Parked(ctx context.Context, after card.Ref, limit int) ([]Link,
 // left as it is.
 func (l *Ledger) RetryParked(ctx context.Context, ref card.Ref) error {
 	const op = "RetryParked"
-	if err := checkRef(op, "Ref", ref); err != nil {
+	if err := checkRef(op, ref); err != nil {
 		return err
 	}
 	ok, err := l.store.Requeue(ctx, ref)
@@ -272,7 +272,7 @@ func (l *Ledger) RetryParked(ctx context.Context, ref card.Ref) error {
 // LinkOf returns the link of a card; an unknown card is ErrLinkNotFound (card.ErrNotFound).
 func (l *Ledger) LinkOf(ctx context.Context, ref card.Ref) (*Link, error) {
 	const op = "LinkOf"
-	if err := checkRef(op, "Ref", ref); err != nil {
+	if err := checkRef(op, ref); err != nil {
 		return nil, err
 	}
 	link, err := l.store.Link(ctx, ref)

@@ -127,7 +127,10 @@ func (w *worker) run(ctx context.Context) error {
 
 	// ready holds claimed jobs waiting for a free slot: claiming up to
 	// twice the concurrency keeps the slots full without a store round
-	// trip per card.
+	// trip per card. The worker claims again only when ready is down to
+	// half the concurrency (a low-water mark), so that with every slot
+	// busy one claim fetches about conc/2 jobs instead of one job per
+	// finished push.
 	var ready []claimedJob
 	var queue []Outcome
 	inflight, flushing, flushHold := 0, false, false
@@ -147,7 +150,7 @@ func (w *worker) run(ctx context.Context) error {
 			inflight++
 			go func(c claimedJob) { results <- w.push(ctx, c.job, c.at) }(c)
 		}
-		if room := 2*conc - inflight - len(ready); !stopping && wantClaim && len(ready) < conc && room > 0 {
+		if room := 2*conc - inflight - len(ready); !stopping && wantClaim && len(ready) <= conc/2 && room > 0 {
 			at := time.Now()
 			jobs, err := l.store.Claim(ctx, l.opts.Owner, room, l.opts.Lease)
 			if err != nil {

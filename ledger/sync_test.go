@@ -3,7 +3,9 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -418,4 +420,59 @@ func TestRateLimitPerWallet(t *testing.T) {
 		go func(r card.Ref) { defer wg.Done(); assert.Equal(t, card.Points(100), e.card(r).Points) }(r)
 	}
 	wg.Wait()
+}
+
+// claimCounter is a ledger.Store that counts Claim calls.
+type claimCounter struct {
+	ledger.Store
+	calls, ones atomic.Int64
+}
+
+func (c *claimCounter) Claim(ctx context.Context, owner string, max int, lease time.Duration) ([]ledger.Job, error) {
+	c.calls.Add(1)
+	if max == 1 {
+		c.ones.Add(1)
+	}
+	return c.Store.Claim(ctx, owner, max, lease)
+}
+
+// With every slot busy, the worker claims a batch of cards at a time, not
+// one card per finished push.
+func TestSyncClaimsInBatches(t *testing.T) {
+	const cards, conc = 500, 16
+	e := newEnv(t, nil)
+	for i := range cards {
+		id := fmt.Sprintf("m%03d", i)
+		e.member(id)
+		e.openAlipay(id, 0)
+		e.credit("k"+id, id, 100)
+	}
+	e.alipay.SetLatency(card.OpUpdate, 20*time.Millisecond)
+	store := &claimCounter{Store: e.store}
+	l, err := ledger.New(store, e.rec, &ledger.Options{Concurrency: conc, PollInterval: 20 * time.Millisecond})
+	require.NoError(t, err)
+	start := time.Now()
+	sum, err := l.SyncPending(e.ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, cards, sum.Pushed)
+	calls, ones := store.calls.Load(), store.ones.Load()
+	t.Logf("%d cards, concurrency %d: %d claims (%d with max=1) in %v", cards, conc, calls, ones, time.Since(start))
+	assert.LessOrEqual(t, calls, int64(4*cards/conc), "claims in batches of about concurrency/2")
+}
+
+// An invalid card reference is refused before the store is asked, as an
+// invalid-argument error of the ledger naming the operation and the field.
+func TestAnInvalidRefIsRefusedNamingTheField(t *testing.T) {
+	e := newEnv(t, nil)
+	_, err := e.l.LinkOf(e.ctx, card.Ref{Provider: card.Alipay, TemplateID: "t"})
+	var ce *card.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, ledger.Name, ce.Provider)
+	assert.Equal(t, "LinkOf", ce.Op)
+	assert.Equal(t, "Ref.CardNo", ce.Field)
+	assert.Equal(t, card.KindInvalidArgument, ce.Kind)
+	err = e.l.Unlink(e.ctx, card.Ref{TemplateID: "t", CardNo: "c"}, "")
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "Unlink", ce.Op)
+	assert.Equal(t, "Ref.Provider", ce.Field)
 }

@@ -1,10 +1,10 @@
 package ledger
 
 import (
-	"errors"
 	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/driver"
 )
 
 // Length limits (bytes unless noted).
@@ -85,23 +85,8 @@ func (r Request) validate(op string) error {
 	return nil
 }
 
-// checkRef checks a card reference.
-func checkRef(op, field string, ref card.Ref) error {
-	if err := ref.Validate(); err != nil {
-		var ce *card.Error
-		if errors.As(err, &ce) {
-			c := *ce
-			c.Provider, c.Op = Name, op
-			if field != "Ref" && len(c.Field) >= 3 && c.Field[:3] == "Ref" {
-				c.Field = field + c.Field[3:]
-			}
-			return &c
-		}
-		return err
-	}
-	return nil
+// checkRef checks a card reference: an invalid-argument error of this
+// package and op, naming the field (Ref.Provider …).
+func checkRef(op string, ref card.Ref) error {
+	return driver.Wrap(Name, op, card.KindInvalidArgument, ref.Validate())
 }
-
-func isErr(err, target error) bool { return errors.Is(err, target) }
-
-func asCardError(err error, target **card.Error) bool { return errors.As(err, target) }

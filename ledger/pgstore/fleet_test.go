@@ -47,7 +47,7 @@ func TestFourWorkerProcessesPushEachVersionOnce(t *testing.T) {
 		workers = append(workers, s.Worker(fmt.Sprintf("worker-%d", i)))
 	}
 	start := time.Now()
-	want := s.Credit("buy", 10, 4, time.Millisecond, nil)
+	want := s.Credit("buy", 10, 4, time.Millisecond)
 	took := s.WaitSynced(60 * time.Second)
 	elapsed := time.Since(start)
 	for _, w := range workers {

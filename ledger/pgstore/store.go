@@ -325,57 +325,54 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 	return jobs, err
 }
 
-// Finish implements ledger.Store: every outcome in one transaction, sent as
-// one batch.
+// Finish implements ledger.Store: every outcome in one batch, which
+// PostgreSQL runs as one implicit transaction (pgx sends the queued
+// statements with a single Sync): an error rolls all of them back.
 func (s *Store) Finish(ctx context.Context, outcomes []ledger.Outcome) (int, error) {
 	if len(outcomes) == 0 {
 		return 0, nil
 	}
+	b := &pgx.Batch{}
+	for _, o := range outcomes {
+		r := o.Ref
+		switch o.Kind {
+		case ledger.OutcomeDone:
+			b.Queue(`UPDATE ledger_links SET
+				shown_known   = CASE WHEN $1 >= done_version THEN true ELSE shown_known END,
+				shown_points  = CASE WHEN $1 >= done_version THEN $2 ELSE shown_points END,
+				shown_balance = CASE WHEN $1 >= done_version THEN $3 ELSE shown_balance END,
+				shown_level   = CASE WHEN $1 >= done_version THEN $4 ELSE shown_level END,
+				done_version  = GREATEST(done_version, $1),
+				attempts = 0, last_error = '', lease_token = 0, lease_owner = '', next_at = now()
+				WHERE provider = $5 AND template_id = $6 AND card_no = $7 AND lease_token = $8`,
+				o.Version, int64(o.Shown.Points), int64(o.Shown.Balance), o.Shown.Level, r.Provider, r.TemplateID, r.CardNo, o.Token)
+		case ledger.OutcomeRetry:
+			b.Queue(`UPDATE ledger_links SET attempts = $1, last_error = $2, lease_token = 0, lease_owner = '', next_at = now() + $3 * interval '1 microsecond'
+				WHERE provider = $4 AND template_id = $5 AND card_no = $6 AND lease_token = $7`,
+				o.Attempts, o.Error, o.RetryAfter.Microseconds(), r.Provider, r.TemplateID, r.CardNo, o.Token)
+		case ledger.OutcomePark:
+			b.Queue(`UPDATE ledger_links SET state = 'parked', park_reason = $1, lease_token = 0, lease_owner = '', next_at = now(), changed_at = now()
+				WHERE provider = $2 AND template_id = $3 AND card_no = $4 AND lease_token = $5 AND state = 'active'`,
+				o.Reason, r.Provider, r.TemplateID, r.CardNo, o.Token)
+		case ledger.OutcomeUnlink:
+			b.Queue(`UPDATE ledger_links SET state = 'unlinked', unlink_reason = $1, lease_token = 0, lease_owner = '', changed_at = now()
+				WHERE provider = $2 AND template_id = $3 AND card_no = $4 AND lease_token = $5 AND state <> 'unlinked'`,
+				o.Reason, r.Provider, r.TemplateID, r.CardNo, o.Token)
+		default:
+			return 0, fmt.Errorf("pgstore: unknown outcome kind %d", o.Kind)
+		}
+	}
+	br := s.pool.SendBatch(ctx, b)
 	recorded := 0
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		recorded = 0
-		b := &pgx.Batch{}
-		for _, o := range outcomes {
-			r := o.Ref
-			switch o.Kind {
-			case ledger.OutcomeDone:
-				b.Queue(`UPDATE ledger_links SET
-					shown_known   = CASE WHEN $1 >= done_version THEN true ELSE shown_known END,
-					shown_points  = CASE WHEN $1 >= done_version THEN $2 ELSE shown_points END,
-					shown_balance = CASE WHEN $1 >= done_version THEN $3 ELSE shown_balance END,
-					shown_level   = CASE WHEN $1 >= done_version THEN $4 ELSE shown_level END,
-					done_version  = GREATEST(done_version, $1),
-					attempts = 0, last_error = '', lease_token = 0, lease_owner = '', next_at = now()
-					WHERE provider = $5 AND template_id = $6 AND card_no = $7 AND lease_token = $8`,
-					o.Version, int64(o.Shown.Points), int64(o.Shown.Balance), o.Shown.Level, r.Provider, r.TemplateID, r.CardNo, o.Token)
-			case ledger.OutcomeRetry:
-				b.Queue(`UPDATE ledger_links SET attempts = $1, last_error = $2, lease_token = 0, lease_owner = '', next_at = now() + $3 * interval '1 microsecond'
-					WHERE provider = $4 AND template_id = $5 AND card_no = $6 AND lease_token = $7`,
-					o.Attempts, o.Error, o.RetryAfter.Microseconds(), r.Provider, r.TemplateID, r.CardNo, o.Token)
-			case ledger.OutcomePark:
-				b.Queue(`UPDATE ledger_links SET state = 'parked', park_reason = $1, lease_token = 0, lease_owner = '', next_at = now(), changed_at = now()
-					WHERE provider = $2 AND template_id = $3 AND card_no = $4 AND lease_token = $5 AND state = 'active'`,
-					o.Reason, r.Provider, r.TemplateID, r.CardNo, o.Token)
-			case ledger.OutcomeUnlink:
-				b.Queue(`UPDATE ledger_links SET state = 'unlinked', unlink_reason = $1, lease_token = 0, lease_owner = '', changed_at = now()
-					WHERE provider = $2 AND template_id = $3 AND card_no = $4 AND lease_token = $5 AND state <> 'unlinked'`,
-					o.Reason, r.Provider, r.TemplateID, r.CardNo, o.Token)
-			default:
-				return fmt.Errorf("pgstore: unknown outcome kind %d", o.Kind)
-			}
+	for range outcomes {
+		tag, err := br.Exec()
+		if err != nil {
+			_ = br.Close()
+			return 0, err
 		}
-		br := tx.SendBatch(ctx, b)
-		for range outcomes {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
-				return err
-			}
-			recorded += int(tag.RowsAffected())
-		}
-		return br.Close()
-	})
-	if err != nil {
+		recorded += int(tag.RowsAffected())
+	}
+	if err := br.Close(); err != nil {
 		return 0, err
 	}
 	return recorded, nil

@@ -71,7 +71,9 @@ func BenchmarkSync(b *testing.B) {
 
 // BenchmarkSyncMemory syncs 10,000 and 100,000 members (one card each, to a
 // wallet that keeps nothing) and reports the live heap sampled during the
-// sync: it stays flat, and does not grow with the number of members.
+// sync: it stays flat, and does not grow with the number of members. It
+// also reports the goroutines left after the sync (push goroutines that
+// outlived SyncPending would show there).
 func BenchmarkSyncMemory(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
@@ -88,6 +90,7 @@ func BenchmarkSyncMemory(b *testing.B) {
 				b.ReportMetric(float64(r.HeapAtStart)/(1<<20), "first-heap-MB")
 				b.ReportMetric(float64(r.HeapAtEnd)/(1<<20), "last-heap-MB")
 				b.ReportMetric(float64(r.Samples), "samples")
+				b.ReportMetric(float64(r.GoroutinesAtEnd), "goroutines-at-end")
 			}
 		})
 	}

@@ -492,7 +492,6 @@ func (s *Store) Claim(ctx context.Context, owner string, max int, lease time.Dur
 func (s *Store) Finish(ctx context.Context, outcomes []ledger.Outcome) (int, error) {
 	recorded := 0
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		recorded = 0
 		now := s.now()
 		for _, o := range outcomes {
 			var res sql.Result

@@ -65,7 +65,8 @@ type WorkerKilledOptions struct {
 // process (the package's TestHelperProcess, see HelperProcess) opens the
 // same database and syncs them to two local wallets (the Alipay and WeChat
 // fakes, behind logging proxies); once the worker has made 60 pushes it
-// is killed, and another starts 200 ms later. Every card must end equal
+// is killed while a push of its is in flight (held at the proxy), and
+// another starts 200 ms later. Every card must end equal
 // to the ledger, with no card given an older value after a newer one (the
 // wallet-side log), and the second worker must have taken over.
 func RunWorkerKilled(t *testing.T, open OpenStore, o WorkerKilledOptions) {
@@ -89,10 +90,15 @@ func RunWorkerKilled(t *testing.T, open OpenStore, o WorkerKilledOptions) {
 	s := fleettest.NewSetup(t, store, o.Kind, o.DB, o.Members, o.Latency)
 	w1 := s.Worker("worker-1")
 	credited := make(chan map[string]card.Points, 1)
-	go func() { credited <- s.Credit("buy", credits, o.Goroutines, o.Pause, nil) }()
+	go func() { credited <- s.Credit("buy", credits, o.Goroutines, o.Pause) }()
 
-	// Kill the worker once it is busy pushing.
+	// Kill the worker once it is busy pushing, in the middle of a push:
+	// after 60 pushes its next ones are held at the proxy (not forwarded
+	// to the wallet) until their requests end, and it is killed while one
+	// is held, so that it dies waiting for an answer.
 	require.Eventually(t, func() bool { return s.Wallets.Log.Count() >= 60 }, 60*time.Second, time.Millisecond, "worker-1 output:\n%s", w1.Output())
+	t.Cleanup(s.Wallets.Log.Hold("worker-1"))
+	require.Eventually(t, func() bool { return s.Wallets.Log.Held("worker-1") > 0 }, 60*time.Second, time.Millisecond, "worker-1 made no push after its 60th; output:\n%s", w1.Output())
 	killedAt := time.Now()
 	w1.Kill()
 	time.Sleep(200 * time.Millisecond) // some transactions land while no worker runs
@@ -113,6 +119,7 @@ func RunWorkerKilled(t *testing.T, open OpenStore, o WorkerKilledOptions) {
 		}
 	}
 	sum := fleettest.Summarize(pushes)
+	assert.Positive(t, inFlight, "worker-1 was killed in the middle of a push")
 	assert.Positive(t, sum.ByWorker["worker-2"], "the restarted worker took over")
 	t.Logf("%d members × 2 cards, %d credits; worker-1 SIGKILLed after %d pushes (%d in flight), worker-2 finished %v after the last credit; %d pushes in all (%d ok, %d failed); every card equals the ledger; order check passed",
 		len(s.Members), credits*len(s.Members), before, inFlight, took.Round(time.Millisecond), sum.Pushes, sum.OK, sum.Failed)

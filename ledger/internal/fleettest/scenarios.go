@@ -58,7 +58,7 @@ func (s *Setup) Worker(name string) *Worker {
 // Credit applies n whole-point credits per member from g goroutines, in a
 // rotating order, waiting pause between transactions; each credit's key is
 // unique. It returns the credits per member.
-func (s *Setup) Credit(prefix string, n, g int, pause time.Duration, after func(done int)) map[string]card.Points {
+func (s *Setup) Credit(prefix string, n, g int, pause time.Duration) map[string]card.Points {
 	ctx := context.Background()
 	var mu sync.Mutex
 	sums := map[string]card.Points{}
@@ -68,7 +68,6 @@ func (s *Setup) Credit(prefix string, n, g int, pause time.Duration, after func(
 		next <- i
 	}
 	close(next)
-	var done int
 	var wg sync.WaitGroup
 	for w := 0; w < g; w++ {
 		wg.Add(1)
@@ -83,12 +82,7 @@ func (s *Setup) Credit(prefix string, n, g int, pause time.Duration, after func(
 				}
 				mu.Lock()
 				sums[m] += pts
-				done++
-				d := done
 				mu.Unlock()
-				if after != nil {
-					after(d)
-				}
 				time.Sleep(pause)
 			}
 		}()

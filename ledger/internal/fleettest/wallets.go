@@ -219,10 +219,14 @@ type Push struct {
 	Outcome string
 }
 
-// PushLog records the pushes the proxies see.
+// PushLog records the pushes the proxies see, counts those in flight,
+// and can hold a worker's pushes (see Hold).
 type PushLog struct {
-	mu     sync.Mutex
-	pushes []Push
+	mu       sync.Mutex
+	pushes   []Push
+	inFlight map[string]int           // by Via: sent, not yet answered
+	held     map[string]int           // by Via: waiting in a hold
+	holds    map[string]chan struct{} // by Via: closed on release
 }
 
 func (l *PushLog) reset() {
@@ -231,10 +235,79 @@ func (l *PushLog) reset() {
 	l.mu.Unlock()
 }
 
+// begin counts a push through via in flight and, while via is held, waits
+// until the hold is released or ctx (the push's request) ends.
+func (l *PushLog) begin(ctx context.Context, via string) {
+	l.mu.Lock()
+	if l.inFlight == nil {
+		l.inFlight = map[string]int{}
+	}
+	l.inFlight[via]++
+	hold := l.holds[via]
+	if hold == nil {
+		l.mu.Unlock()
+		return
+	}
+	if l.held == nil {
+		l.held = map[string]int{}
+	}
+	l.held[via]++
+	l.mu.Unlock()
+	select {
+	case <-hold:
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	l.held[via]--
+	l.mu.Unlock()
+}
+
+// add records an answered push (one that begin counted in flight).
 func (l *PushLog) add(p Push) {
 	l.mu.Lock()
 	l.pushes = append(l.pushes, p)
+	l.inFlight[p.Via]--
 	l.mu.Unlock()
+}
+
+// Hold makes the pushes through via's proxy that arrive from now on wait
+// there, before they are forwarded to the wallet, until their request
+// ends (the worker gave up on it, or died) or release is called. A test
+// kills a worker while Held reports one of its pushes waiting, to be sure
+// the worker dies in the middle of a push.
+func (l *PushLog) Hold(via string) (release func()) {
+	c := make(chan struct{})
+	l.mu.Lock()
+	if l.holds == nil {
+		l.holds = map[string]chan struct{}{}
+	}
+	l.holds[via] = c
+	l.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			if l.holds[via] == c {
+				delete(l.holds, via)
+			}
+			l.mu.Unlock()
+			close(c)
+		})
+	}
+}
+
+// Held returns the number of pushes through via waiting in a hold.
+func (l *PushLog) Held(via string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held[via]
+}
+
+// InFlight returns the number of pushes through via sent and not yet answered.
+func (l *PushLog) InFlight(via string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inFlight[via]
 }
 
 // Pushes returns the pushes in the order they were answered.
@@ -326,6 +399,7 @@ func (lt *logTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	push, isPush := lt.parse(r, body)
 	if isPush {
 		push.Sent = time.Now()
+		lt.log.begin(r.Context(), lt.via)
 	}
 	if lt.latency > 0 {
 		select {

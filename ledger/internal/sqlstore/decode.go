@@ -21,7 +21,7 @@ const (
 	// LinkCols are the columns of ledger_links (as l) that Decoder.Link reads.
 	LinkCols = `l.id, l.provider, l.template_id, l.card_no, l.member_id, l.fields, l.state, l.want_version, l.done_version,
 	l.shown_known, l.shown_points, l.shown_balance, l.shown_level, l.attempts, l.last_error, l.park_reason, l.unlink_reason,
-	l.lease_token, l.linked_at, l.changed_at`
+	l.linked_at, l.changed_at`
 	// LinkMemberCols are LinkCols followed by the values of the link's
 	// member (ledger_members as m), for Decoder.Jobs and Decoder.LinkedMembers.
 	LinkMemberCols = LinkCols + `, m.points, m.balance, m.level, m.version, m.last_note`
@@ -96,12 +96,12 @@ func (d Decoder[T]) Link(r Row) (ledger.Link, int64, error) {
 // scanLink reads a row of LinkCols followed by the columns of extra into
 // l, and returns the link's row id.
 func (d Decoder[T]) scanLink(r Row, l *ledger.Link, extra ...any) (int64, error) {
-	var id, token, fields, points, balance int64
+	var id, fields, points, balance int64
 	var state, level string
 	var known bool
 	var linked, changed T
 	dest := []any{&id, &l.Ref.Provider, &l.Ref.TemplateID, &l.Ref.CardNo, &l.MemberID, &fields, &state, &l.WantVersion, &l.DoneVersion,
-		&known, &points, &balance, &level, &l.Attempts, &l.LastError, &l.ParkReason, &l.UnlinkReason, &token, &linked, &changed}
+		&known, &points, &balance, &level, &l.Attempts, &l.LastError, &l.ParkReason, &l.UnlinkReason, &linked, &changed}
 	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return 0, err
 	}

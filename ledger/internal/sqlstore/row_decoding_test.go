@@ -23,11 +23,11 @@ func micros() sqlstore.Decoder[int64] {
 const t0 = int64(1_700_000_000_000_000) // 2023-11-15 06:13:20 Beijing
 
 // linkRow is a row of LinkCols: id, card, member, fields, state, versions,
-// shown values (known or not), attempts, errors and reasons, lease token,
-// linked and changed.
+// shown values (known or not), attempts, errors and reasons, linked and
+// changed.
 func linkRow(id int64, cardNo, member string, known bool) row {
 	return row{id, card.Mock, "tpl", cardNo, member, int64(ledger.ShowPoints | ledger.ShowLevel), "active", int64(3), int64(2),
-		known, int64(150), int64(990), "GOLD", 1, "timeout", "", "", int64(77), t0, t0 + 1_000_000}
+		known, int64(150), int64(990), "GOLD", 1, "timeout", "", "", t0, t0 + 1_000_000}
 }
 
 func TestDecoderReadsMembersAndTransactions(t *testing.T) {
