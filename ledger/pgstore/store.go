@@ -16,10 +16,13 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -192,7 +195,11 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, memberID, key string,
 	if changed {
 		b.Queue(`UPDATE ledger_members SET points = $1, balance = $2, level = $3, version = $4, last_note = $5, updated_at = now() WHERE id = $6`,
 			append(sqlstore.MemberValues(t), memberID)...)
-		b.Queue(`UPDATE ledger_links SET want_version = $1 WHERE member_id = $2 AND state <> 'unlinked'`, t.Version, memberID)
+		// The member's links are locked in linkOrder, the order Finish
+		// takes them in, so that the two never wait for each other in a
+		// cycle (a deadlock PostgreSQL would break by failing one of them).
+		b.Queue(`UPDATE ledger_links SET want_version = $1 WHERE id IN (
+			SELECT id FROM ledger_links WHERE member_id = $2 AND state <> 'unlinked' ORDER BY `+linkOrder+` FOR UPDATE)`, t.Version, memberID)
 	}
 	b.Queue(`COMMIT`)
 	br = conn.SendBatch(ctx, b)
@@ -216,6 +223,10 @@ func (s *Store) apply(ctx context.Context, conn *pgx.Conn, memberID, key string,
 	}
 	return t, false, nil
 }
+
+// linkOrder is the one order in which statements lock several links: by
+// card, compared byte by byte (COLLATE "C", as Go compares strings).
+const linkOrder = `provider COLLATE "C", template_id COLLATE "C", card_no COLLATE "C"`
 
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
@@ -332,6 +343,11 @@ func (s *Store) Finish(ctx context.Context, outcomes []ledger.Outcome) (int, err
 	if len(outcomes) == 0 {
 		return 0, nil
 	}
+	// Rows are locked in linkOrder, as Apply locks a member's links.
+	outcomes = slices.Clone(outcomes)
+	slices.SortFunc(outcomes, func(a, b ledger.Outcome) int {
+		return cmp.Or(strings.Compare(a.Ref.Provider, b.Ref.Provider), strings.Compare(a.Ref.TemplateID, b.Ref.TemplateID), strings.Compare(a.Ref.CardNo, b.Ref.CardNo))
+	})
 	b := &pgx.Batch{}
 	for _, o := range outcomes {
 		r := o.Ref

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Apply", func(t *testing.T) { t.Parallel(); testApply(t, newStore(t)) })
 	t.Run("ApplyWantsLinks", func(t *testing.T) { t.Parallel(); testApplyWantsLinks(t, newStore(t)) })
 	t.Run("ApplySameKeyConcurrently", func(t *testing.T) { t.Parallel(); testApplySameKey(t, newStore(t)) })
+	t.Run("ApplyAndFinishTogether", func(t *testing.T) { t.Parallel(); testApplyAndFinishTogether(t, newStore(t)) })
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); testTransactions(t, newStore(t)) })
 	t.Run("Links", func(t *testing.T) { t.Parallel(); testLinks(t, newStore(t)) })
 	t.Run("ClaimAndFinish", func(t *testing.T) { t.Parallel(); testClaim(t, newStore(t)) })
