@@ -67,7 +67,8 @@ func (a *app) codesDepositCmd() *cobra.Command {
 from a text file (one code per line) or a CSV file (--column: a 1-based index,
 or a header name; default the first column). Blank lines and # comments are
 skipped. The whole file is checked first — codes of at most 20 bytes, no
-spaces, no repeats — and nothing is sent if a line is bad (each is named).
+spaces, control or invisible characters, no repeats — and so is --template;
+nothing is sent if a line is bad (each is named) or the template is (exit 3).
 
 Codes go in batches of 100 (WeChat's limit per call), --concurrency batches at
 once. A journal beside the input (FILE.journal) records each batch before it
@@ -92,8 +93,11 @@ again to settle it), 130 when interrupted.`,
 			if concurrency < 1 || concurrency > maxDepositConcurrency {
 				return invalidArg("--concurrency", "must be 1..%d, got %d", maxDepositConcurrency, concurrency)
 			}
-			codes, err := readCodes(args[0], column)
+			codes, lines, err := readCodes(args[0], column)
 			if err != nil {
+				return err
+			}
+			if err := validateDeposit(template, args[0], codes, lines); err != nil {
 				return err
 			}
 			if journalPath == "" {
@@ -235,13 +239,17 @@ func (d *depositor) run(ctx context.Context, journalPath string, restart bool) (
 				}
 				mu.Unlock()
 				if err != nil {
-					if res != nil && len(res.MaybeDeposited) == 0 {
-						// Refused: certainly not deposited, so a later
-						// send is a first send again.
+					// Unknown: WeChat may have deposited the batch (its codes
+					// are in MaybeDeposited, or the error says so). Anything
+					// else was refused (by WeChat, or by the library before
+					// sending): certainly not deposited, so a later send is
+					// a first send again.
+					unknown := errors.Is(err, card.ErrOutcomeUnknown) || (res != nil && len(res.MaybeDeposited) > 0)
+					if !unknown {
 						_ = j.write(journalRecord{Batch: i, State: "unsent"})
 					}
 					mu.Lock()
-					if res == nil || len(res.MaybeDeposited) > 0 {
+					if unknown {
 						sum.Unknown += len(bs[i])
 					}
 					firstErr = cmpErr(firstErr, err)
@@ -405,7 +413,7 @@ when some are not (they are listed).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				fromFile, err := readCodes(args[0], column)
+				fromFile, _, err := readCodes(args[0], column)
 				if err != nil {
 					return err
 				}

@@ -112,6 +112,7 @@ func runScripts(t *testing.T, dir string) {
 			"waitfile":     cmdWaitFile,
 			"jsonset":      cmdJSONSet,
 			"gencodes":     cmdGenCodes,
+			"setline":      cmdSetLine,
 			"mkpng":        cmdMkPNG,
 			"qrpng":        cmdQRPNG,
 			"cmpenv":       cmdCmpEnv,
@@ -270,6 +271,28 @@ func cmdGenCodes(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(&b, "%s%08d\n", prefix, i)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(b.String()), 0o644))
+}
+
+// setline FILE N TEXT: replace line N (1-based) of FILE with TEXT; a TEXT in
+// double quotes is unquoted as a Go string, so that "\u200b" writes an
+// invisible character the script still shows.
+func cmdSetLine(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: setline FILE N TEXT")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	text := args[2]
+	if strings.HasPrefix(text, `"`) {
+		text, err = strconv.Unquote(text)
+		ts.Check(err)
+	}
+	lines := strings.SplitAfter(ts.ReadFile(args[0]), "\n")
+	if n < 1 || n > len(lines) {
+		ts.Fatalf("%s has no line %d", args[0], n)
+	}
+	lines[n-1] = text + "\n"
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(lines, "")), 0o644))
 }
 
 // mkpng FILE: write a small PNG (a card logo).
