@@ -124,20 +124,31 @@ func runScripts(t *testing.T, dir string) {
 // checkNoSecrets fails the test if any credential reported by the
 // walletcard processes of the suite (or in extra) appears in their output.
 func checkNoSecrets(t *testing.T, dir string, extra []string) {
-	hits, processes, n, size := scanForSecrets(t, dir, extra)
-	for _, h := range hits {
+	sc := scanForSecrets(t, dir, extra)
+	for _, h := range sc.hits {
 		t.Errorf("a credential appears in the output of the suite: %s", h)
 	}
-	t.Logf("no-credential check: %d credentials and key pieces from %d walletcard processes, %d bytes of output, %d hits", n, processes, size, len(hits))
-	require.Positive(t, processes, "the suite ran walletcard")
-	require.Greater(t, n, 4, "the processes reported their credentials")
+	t.Logf("no-credential check: %d credentials reported by %d walletcard processes, %d credentials and key pieces looked for in %d bytes of output, %d hits",
+		sc.reported, sc.processes, sc.checked, sc.size, len(sc.hits))
+	require.Positive(t, sc.processes, "the suite ran walletcard")
+	require.Greater(t, sc.reported, 4, "the processes reported their credentials")
+}
+
+// secretScan is what scanForSecrets found.
+type secretScan struct {
+	hits      []string // a description of each credential found in the output
+	processes int      // walletcard processes that wrote a secrets file
+	reported  int      // distinct credentials read from those files (extra not counted)
+	checked   int      // credentials (reported and extra) and PEM key pieces looked for
+	size      int      // bytes of output
 }
 
 // scanForSecrets reads every credential the walletcard processes reported
-// (secrets-*.jsonl) and every byte they printed (out-*.log), and returns a
-// description of each credential found in the output: a whole credential,
-// or any 16 characters of a PEM key's body.
-func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, processes, secrets, size int) {
+// (secrets-*.jsonl) and every byte they printed (out-*.log), and looks in
+// the output for each credential: a whole credential, or any 16 characters
+// of a PEM key's body.
+func scanForSecrets(t *testing.T, dir string, extra []string) secretScan {
+	var sc secretScan
 	var whole []string
 	var keys []string
 	seen := map[string]bool{}
@@ -157,18 +168,24 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "secrets-*.jsonl"))
 	require.NoError(t, err)
+	sc.processes = len(files)
+	reported := map[string]bool{}
 	for _, f := range files {
 		fh, err := os.Open(f)
 		require.NoError(t, err)
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
+		lines := bufio.NewScanner(fh)
+		lines.Buffer(make([]byte, 1<<20), 1<<20)
+		for lines.Scan() {
 			var s string
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &s))
+			require.NoError(t, json.Unmarshal(lines.Bytes(), &s))
+			if s = strings.TrimSpace(s); s != "" {
+				reported[s] = true
+			}
 			add(s)
 		}
 		fh.Close()
 	}
+	sc.reported = len(reported)
 	outs, err := filepath.Glob(filepath.Join(dir, "out-*.log"))
 	require.NoError(t, err)
 	var all strings.Builder
@@ -181,7 +198,7 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 	text := all.String()
 	for _, s := range whole {
 		if strings.Contains(text, s) {
-			hits = append(hits, fmt.Sprintf("a credential of %d characters starting %q", len(s), s[:3]))
+			sc.hits = append(sc.hits, fmt.Sprintf("a credential of %d characters starting %q", len(s), s[:3]))
 		}
 	}
 	// Every 16-character window of the output, against every 16-character
@@ -201,12 +218,13 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 			for i := 0; i+w <= len(line); i++ {
 				pieces++
 				if windows[line[i:i+w]] {
-					hits = append(hits, fmt.Sprintf("16 characters of a PEM key: %q", line[i:i+w]))
+					sc.hits = append(sc.hits, fmt.Sprintf("16 characters of a PEM key: %q", line[i:i+w]))
 				}
 			}
 		}
 	}
-	return hits, len(files), len(whole) + pieces, len(text)
+	sc.checked, sc.size = len(whole)+pieces, len(text)
+	return sc
 }
 
 // waitfile FILE [SECONDS]: wait until FILE exists and is not empty.
