@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -113,6 +115,7 @@ func runScripts(t *testing.T, dir string) {
 			"jsonset":      cmdJSONSet,
 			"gencodes":     cmdGenCodes,
 			"setline":      cmdSetLine,
+			"exitcode":     cmdExitCode,
 			"mkpng":        cmdMkPNG,
 			"qrpng":        cmdQRPNG,
 			"cmpenv":       cmdCmpEnv,
@@ -225,6 +228,28 @@ func scanForSecrets(t *testing.T, dir string, extra []string) secretScan {
 	}
 	sc.checked, sc.size = len(whole)+pieces, len(text)
 	return sc
+}
+
+// exitcode N PROG [ARGS...]: run PROG as exec does (its stdout and stderr
+// are kept for the commands that follow) and fail unless it exits with
+// status N, for the documented exit codes.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }
 
 // waitfile FILE [SECONDS]: wait until FILE exists and is not empty.
