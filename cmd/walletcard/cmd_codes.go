@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/retry"
 	"github.com/walletcard/card/wechat"
 )
 
@@ -320,26 +321,33 @@ func cmpErr(first, err error) error {
 	return err
 }
 
+// rateLimitBackoff is how sendBatch resends a rate-limited batch: 6 calls
+// in all, waiting 1 s, 2 s, 4 s, 8 s and 16 s between them (each ± 25 %
+// jitter, at most 30 s).
+func rateLimitBackoff() retry.Policy {
+	return retry.Policy{Attempts: 6, Base: time.Second, Max: 30 * time.Second}
+}
+
 // sendBatch deposits one batch (one call, plus the library's resends of an
-// answer lost or "system busy"), backing off and resending on rate limits: a
-// rate-limited call was not applied.
+// answer lost or "system busy"), backing off and resending on rate limits
+// (rateLimitBackoff()): a rate-limited call was not applied. It returns the
+// last answer, the calls made and the last error (ctx's if it ended while
+// waiting).
 func (d *depositor) sendBatch(ctx context.Context, codes []string) (*wechat.DepositCodesResponse, int, error) {
-	wait := time.Second
+	var res *wechat.DepositCodesResponse
 	calls := 0
-	for attempt := 1; ; attempt++ {
+	backoff := rateLimitBackoff()
+	isRateLimited := func(err error) bool { return errors.Is(err, card.ErrRateLimited) }
+	err := retry.Do(ctx, backoff, isRateLimited, func(ctx context.Context) error {
 		calls++
-		res, err := d.p.DepositCodes(ctx, wechat.DepositCodesRequest{CardID: d.cardID, Codes: codes})
-		if err == nil || !errors.Is(err, card.ErrRateLimited) || attempt == 6 {
-			return res, calls, err
+		if calls > 1 {
+			d.a.vlogf("walletcard: rate limited; resending the batch (call %d of %d)", calls, backoff.Attempts)
 		}
-		d.a.vlogf("walletcard: rate limited; resending the batch in %s", wait)
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return res, calls, ctx.Err()
-		}
-		wait = min(wait*2, 30*time.Second)
-	}
+		var err error
+		res, err = d.p.DepositCodes(ctx, wechat.DepositCodesRequest{CardID: d.cardID, Codes: codes})
+		return err
+	})
+	return res, calls, err
 }
 
 func (a *app) printDepositSummary(s *depositSummary) {
