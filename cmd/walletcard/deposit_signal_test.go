@@ -49,7 +49,7 @@ func TestDepositInterruptedBySignal(t *testing.T) {
 	})
 	require.Eventually(t, func() bool { _, err := os.Stat(stateFile(dir)); return err == nil }, 20*time.Second, 20*time.Millisecond)
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.png"), mustPNGBytes(t), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.png"), mustPNG(t), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "deposit.yaml"), []byte(depositCardYAML), 0o644))
 	out, errs, code := wc("template", "create", "deposit.yaml", "--json")
 	require.Zero(t, code, errs)
@@ -110,13 +110,6 @@ func TestDepositInterruptedBySignal(t *testing.T) {
 	assert.Equal(t, depositStats{Calls: 100, Codes: 10000, Distinct: 10000, MaxSends: 1}, stats)
 	t.Logf("SIGINT after %d batches; first run %s, resumed run %s (%d calls); at the fake: %+v",
 		s1.BatchesDone, first.Round(time.Millisecond), second.Round(time.Millisecond), s2.CallsThisRun, stats)
-}
-
-func mustPNGBytes(t *testing.T) []byte {
-	t.Helper()
-	b, err := decodeBase64(logoPNG)
-	require.NoError(t, err)
-	return b
 }
 
 const depositCardYAML = `wallet: wechat

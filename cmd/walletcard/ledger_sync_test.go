@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -199,11 +198,4 @@ func copyFile(t *testing.T, from, to string) {
 	_, err = io.Copy(out, in)
 	require.NoError(t, err)
 	require.NoError(t, out.Close())
-}
-
-func mustPNG(t *testing.T) []byte {
-	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(logoPNG)
-	require.NoError(t, err)
-	return b
 }

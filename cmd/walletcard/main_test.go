@@ -348,6 +348,14 @@ func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
 // logoPNG is a 1×1 PNG.
 const logoPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4s2M7AASAAmHKbCbiAAAAAElFTkSuQmCC"
 
+// mustPNG returns logoPNG's bytes.
+func mustPNG(t *testing.T) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(logoPNG)
+	require.NoError(t, err)
+	return b
+}
+
 // qrpng FILE URL: FILE is a PNG of the QR code of URL (module for module).
 func cmdQRPNG(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
@@ -390,8 +398,6 @@ func cmdCmpEnv(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("$%s is %q, want %s%q", args[0], ts.Getenv(args[0]), map[bool]string{true: "not ", false: ""}[neg], args[1])
 	}
 }
-
-func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
 // postunsigned URLFILE STATUS: POST a card event with a made-up signature to
 // the URL in URLFILE and check the answer's status.
