@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/retry"
 	"github.com/walletcard/card/wechat"
 )
 
@@ -67,7 +68,8 @@ func (a *app) codesDepositCmd() *cobra.Command {
 from a text file (one code per line) or a CSV file (--column: a 1-based index,
 or a header name; default the first column). Blank lines and # comments are
 skipped. The whole file is checked first — codes of at most 20 bytes, no
-spaces, no repeats — and nothing is sent if a line is bad (each is named).
+spaces, control or invisible characters, no repeats — and so is --template;
+nothing is sent if a line is bad (each is named) or the template is (exit 3).
 
 Codes go in batches of 100 (WeChat's limit per call), --concurrency batches at
 once. A journal beside the input (FILE.journal) records each batch before it
@@ -92,8 +94,11 @@ again to settle it), 130 when interrupted.`,
 			if concurrency < 1 || concurrency > maxDepositConcurrency {
 				return invalidArg("--concurrency", "must be 1..%d, got %d", maxDepositConcurrency, concurrency)
 			}
-			codes, err := readCodes(args[0], column)
+			codes, lines, err := readCodes(args[0], column)
 			if err != nil {
+				return err
+			}
+			if err := validateDeposit(template, args[0], codes, lines); err != nil {
 				return err
 			}
 			if journalPath == "" {
@@ -235,13 +240,17 @@ func (d *depositor) run(ctx context.Context, journalPath string, restart bool) (
 				}
 				mu.Unlock()
 				if err != nil {
-					if res != nil && len(res.MaybeDeposited) == 0 {
-						// Refused: certainly not deposited, so a later
-						// send is a first send again.
+					// Unknown: WeChat may have deposited the batch (its codes
+					// are in MaybeDeposited, or the error says so). Anything
+					// else was refused (by WeChat, or by the library before
+					// sending): certainly not deposited, so a later send is
+					// a first send again.
+					unknown := errors.Is(err, card.ErrOutcomeUnknown) || (res != nil && len(res.MaybeDeposited) > 0)
+					if !unknown {
 						_ = j.write(journalRecord{Batch: i, State: "unsent"})
 					}
 					mu.Lock()
-					if res == nil || len(res.MaybeDeposited) > 0 {
+					if unknown {
 						sum.Unknown += len(bs[i])
 					}
 					firstErr = cmpErr(firstErr, err)
@@ -312,26 +321,33 @@ func cmpErr(first, err error) error {
 	return err
 }
 
+// rateLimitBackoff is how sendBatch resends a rate-limited batch: 6 calls
+// in all, waiting 1 s, 2 s, 4 s, 8 s and 16 s between them (each ± 25 %
+// jitter, at most 30 s).
+func rateLimitBackoff() retry.Policy {
+	return retry.Policy{Attempts: 6, Base: time.Second, Max: 30 * time.Second}
+}
+
 // sendBatch deposits one batch (one call, plus the library's resends of an
-// answer lost or "system busy"), backing off and resending on rate limits: a
-// rate-limited call was not applied.
+// answer lost or "system busy"), backing off and resending on rate limits
+// (rateLimitBackoff()): a rate-limited call was not applied. It returns the
+// last answer, the calls made and the last error (ctx's if it ended while
+// waiting).
 func (d *depositor) sendBatch(ctx context.Context, codes []string) (*wechat.DepositCodesResponse, int, error) {
-	wait := time.Second
+	var res *wechat.DepositCodesResponse
 	calls := 0
-	for attempt := 1; ; attempt++ {
+	backoff := rateLimitBackoff()
+	isRateLimited := func(err error) bool { return errors.Is(err, card.ErrRateLimited) }
+	err := retry.Do(ctx, backoff, isRateLimited, func(ctx context.Context) error {
 		calls++
-		res, err := d.p.DepositCodes(ctx, wechat.DepositCodesRequest{CardID: d.cardID, Codes: codes})
-		if err == nil || !errors.Is(err, card.ErrRateLimited) || attempt == 6 {
-			return res, calls, err
+		if calls > 1 {
+			d.a.vlogf("walletcard: rate limited; resending the batch (call %d of %d)", calls, backoff.Attempts)
 		}
-		d.a.vlogf("walletcard: rate limited; resending the batch in %s", wait)
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return res, calls, ctx.Err()
-		}
-		wait = min(wait*2, 30*time.Second)
-	}
+		var err error
+		res, err = d.p.DepositCodes(ctx, wechat.DepositCodesRequest{CardID: d.cardID, Codes: codes})
+		return err
+	})
+	return res, calls, err
 }
 
 func (a *app) printDepositSummary(s *depositSummary) {
@@ -405,7 +421,7 @@ when some are not (they are listed).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				fromFile, err := readCodes(args[0], column)
+				fromFile, _, err := readCodes(args[0], column)
 				if err != nil {
 					return err
 				}

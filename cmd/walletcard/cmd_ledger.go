@@ -14,9 +14,6 @@ import (
 	"github.com/walletcard/card/provider"
 )
 
-// ledgerCommands are the `walletcard ledger` commands.
-func (a *app) ledgerCommands() []*cobra.Command { return []*cobra.Command{a.ledgerCmd()} }
-
 // ledgerEvents returns the ledger's event handler for `events serve
 // --ledger`, or nil without it.
 func (a *app) ledgerEvents(ctx context.Context, on bool) (card.EventHandler, error) {

@@ -14,47 +14,48 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	card "github.com/walletcard/card"
+	"github.com/walletcard/card/internal/check"
 	"github.com/walletcard/card/wechat"
 )
-
-// maxCodeBytes is WeChat's string(20) code.
-const maxCodeBytes = 20
 
 // readCodes reads the codes of a deposit or check file: a text file (one code
 // per line) or, for a .csv file, one column of a CSV file (column is a
 // 1-based index, or a header name, in which case the first row is the
 // header). Blank lines and lines starting with # are skipped; codes are
-// trimmed. Every bad line is reported (up to 10), naming the line, and a
-// repeated code is an error, so that nothing is sent from a bad file.
-func readCodes(path, column string) ([]string, error) {
+// trimmed. It returns the codes and the line of each. Every bad line is
+// reported (up to 10), naming the line: a code with a space, with a control
+// or invisible formatting character (the library's content rules,
+// internal/check), longer than wechat.MaxCodeLen bytes, or repeated — so
+// that nothing is sent from a bad file.
+func readCodes(path, column string) (codes []string, lines []int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, invalidArg("FILE", "%v", err)
+		return nil, nil, invalidArg("FILE", "%v", err)
 	}
 	defer f.Close()
 	isCSV := strings.EqualFold(filepath.Ext(path), ".csv") || column != ""
-	var codes []string
 	var problems []string
 	seen := map[string]int{}
 	add := func(line int, code string) {
 		code = strings.TrimSpace(code)
-		switch {
-		case code == "" || strings.HasPrefix(code, "#"):
+		if code == "" || strings.HasPrefix(code, "#") {
 			return
-		case !utf8.ValidString(code):
-			problems = append(problems, fmt.Sprintf("line %d: not UTF-8", line))
-		case len(code) > maxCodeBytes:
-			problems = append(problems, fmt.Sprintf("line %d: code %q is %d bytes, WeChat allows %d", line, code, len(code), maxCodeBytes))
+		}
+		switch p := check.Problem(code); {
 		case strings.ContainsAny(code, " \t"):
 			problems = append(problems, fmt.Sprintf("line %d: code %q has a space", line, code))
+		case p != "":
+			problems = append(problems, fmt.Sprintf("line %d: code %q %s", line, code, p))
+		case len(code) > wechat.MaxCodeLen:
+			problems = append(problems, fmt.Sprintf("line %d: code %q is %d bytes, WeChat allows %d", line, code, len(code), wechat.MaxCodeLen))
 		case seen[code] != 0:
 			problems = append(problems, fmt.Sprintf("line %d: code %q repeats line %d", line, code, seen[code]))
 		default:
 			seen[code] = line
 			codes = append(codes, code)
+			lines = append(lines, line)
 		}
 	}
 	if isCSV {
@@ -65,7 +66,7 @@ func readCodes(path, column string) ([]string, error) {
 		if column != "" {
 			if n, err := strconv.Atoi(column); err == nil {
 				if n < 1 {
-					return nil, invalidArg("--column", "columns count from 1, got %d", n)
+					return nil, nil, invalidArg("--column", "columns count from 1, got %d", n)
 				}
 				idx = n - 1
 			} else {
@@ -79,7 +80,7 @@ func readCodes(path, column string) ([]string, error) {
 			}
 			line, _ := r.FieldPos(0)
 			if err != nil {
-				return nil, invalidArg("FILE", "%s: %v", path, err)
+				return nil, nil, invalidArg("FILE", "%s: %v", path, err)
 			}
 			if header {
 				header = false
@@ -90,7 +91,7 @@ func readCodes(path, column string) ([]string, error) {
 					}
 				}
 				if idx < 0 {
-					return nil, invalidArg("--column", "no column %q in the header of %s", column, path)
+					return nil, nil, invalidArg("--column", "no column %q in the header of %s", column, path)
 				}
 				continue
 			}
@@ -106,7 +107,7 @@ func readCodes(path, column string) ([]string, error) {
 			add(line, sc.Text())
 		}
 		if err := sc.Err(); err != nil {
-			return nil, invalidArg("FILE", "%s: %v", path, err)
+			return nil, nil, invalidArg("FILE", "%s: %v", path, err)
 		}
 	}
 	if len(problems) > 0 {
@@ -115,13 +116,37 @@ func readCodes(path, column string) ([]string, error) {
 			more = fmt.Sprintf(" (and %d more)", len(problems)-10)
 			problems = problems[:10]
 		}
-		return nil, &card.Error{Provider: "walletcard", Op: "read codes", Kind: card.KindInvalidArgument, Field: "FILE",
+		return nil, nil, &card.Error{Provider: "walletcard", Op: "read codes", Kind: card.KindInvalidArgument, Field: "FILE",
 			Message: fmt.Sprintf("%s: %s%s; nothing was sent", path, strings.Join(problems, "; "), more)}
 	}
 	if len(codes) == 0 {
-		return nil, invalidArg("FILE", "%s holds no codes", path)
+		return nil, nil, invalidArg("FILE", "%s holds no codes", path)
 	}
-	return codes, nil
+	return codes, lines, nil
+}
+
+// validateDeposit checks the whole deposit as the library will
+// (wechat.DepositCodesRequest.Validate) before anything is sent or
+// journaled, so that a bad template or code is refused up front (exit 3)
+// rather than when its batch comes. The complaint names --template, or the
+// line of file (lines[i] is the line of codes[i]) for a code.
+func validateDeposit(template, file string, codes []string, lines []int) error {
+	err := wechat.DepositCodesRequest{CardID: template, Codes: codes}.Validate()
+	if err == nil {
+		return nil
+	}
+	var ce *card.Error
+	if !errors.As(err, &ce) {
+		return invalidArg("FILE", "%s: %v; nothing was sent", file, err)
+	}
+	if ce.Field == "CardID" {
+		return invalidArg("--template", "%s", ce.Message)
+	}
+	var i int
+	if _, serr := fmt.Sscanf(ce.Field, "Codes[%d]", &i); serr == nil && i >= 0 && i < len(codes) && i < len(lines) {
+		return invalidArg("FILE", "%s: line %d: code %q %s; nothing was sent", file, lines[i], codes[i], ce.Message)
+	}
+	return invalidArg("FILE", "%s: %s: %s; nothing was sent", file, ce.Field, ce.Message)
 }
 
 // The deposit journal is a JSON-lines file beside the input

@@ -116,7 +116,6 @@ func (c *Config) rows() [][]string {
 type configSource struct {
 	flags   *pflag.FlagSet
 	getenv  func(string) string
-	file    *fileConfig
 	path    string
 	fileDir string
 }
@@ -212,7 +211,7 @@ func loadConfig(flags *pflag.FlagSet, getenv func(string) string) (*Config, erro
 	case explicit || !errors.Is(err, os.ErrNotExist):
 		return nil, &card.Error{Provider: "walletcard", Op: "config", Kind: card.KindInvalidArgument, Field: "config", Message: fmt.Sprintf("cannot read config file %s: %v", path, errors.Unwrap(err))}
 	}
-	s := configSource{flags: flags, getenv: getenv, file: fc, path: path, fileDir: filepath.Dir(path)}
+	s := configSource{flags: flags, getenv: getenv, path: path, fileDir: filepath.Dir(path)}
 	a, w := &fc.Alipay, &fc.WeChat
 	var errs []error
 	p := func(dst *setting, flag, env, fileVal, fileRef string, secret bool) {

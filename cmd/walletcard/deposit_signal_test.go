@@ -49,7 +49,7 @@ func TestDepositInterruptedBySignal(t *testing.T) {
 	})
 	require.Eventually(t, func() bool { _, err := os.Stat(stateFile(dir)); return err == nil }, 20*time.Second, 20*time.Millisecond)
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.png"), mustPNGBytes(t), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "logo.png"), mustPNG(t), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "deposit.yaml"), []byte(depositCardYAML), 0o644))
 	out, errs, code := wc("template", "create", "deposit.yaml", "--json")
 	require.Zero(t, code, errs)
@@ -112,13 +112,6 @@ func TestDepositInterruptedBySignal(t *testing.T) {
 		s1.BatchesDone, first.Round(time.Millisecond), second.Round(time.Millisecond), s2.CallsThisRun, stats)
 }
 
-func mustPNGBytes(t *testing.T) []byte {
-	t.Helper()
-	b, err := decodeBase64(logoPNG)
-	require.NoError(t, err)
-	return b
-}
-
 const depositCardYAML = `wallet: wechat
 logo: logo.png
 wechat_card:
@@ -149,12 +142,21 @@ func TestNoSecretsCheckFindsALeak(t *testing.T) {
 	k, _ := json.Marshal(key)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "secrets-1.jsonl"), append(append(sec, '\n'), append(k, '\n')...), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "out-1.log"), []byte("ok\nsigned with …G9RhpKpsYfU/LgbmWIL9… and app-secret-123456\n"), 0o600))
-	hits, processes, n, _ := scanForSecrets(t, dir, nil)
-	assert.Equal(t, 1, processes)
-	assert.Greater(t, n, 2)
-	require.NotEmpty(t, hits)
-	assert.Contains(t, hits[0], "a credential of 17 characters")
-	assert.Len(t, hits, 1+5, "the secret, and the 5 windows of 16 characters of the key in the 20 leaked")
-	hits, _, _, _ = scanForSecrets(t, dir, []string{"never-printed-value"})
-	assert.Len(t, hits, 6)
+	sc := scanForSecrets(t, dir, nil)
+	assert.Equal(t, 1, sc.processes)
+	assert.Equal(t, 2, sc.reported)
+	assert.Greater(t, sc.checked, 2)
+	require.NotEmpty(t, sc.hits)
+	assert.Contains(t, sc.hits[0], "a credential of 17 characters")
+	assert.Len(t, sc.hits, 1+5, "the secret, and the 5 windows of 16 characters of the key in the 20 leaked")
+	sc = scanForSecrets(t, dir, []string{"never-printed-value"})
+	assert.Len(t, sc.hits, 6)
+	assert.Equal(t, 2, sc.reported, "extra credentials are not counted as reported")
+
+	// No process reported anything: a live PEM key in extra still makes
+	// many pieces to look for, but none was reported.
+	sc = scanForSecrets(t, t.TempDir(), []string{key})
+	assert.Zero(t, sc.processes)
+	assert.Zero(t, sc.reported)
+	assert.Positive(t, sc.checked)
 }

@@ -386,12 +386,7 @@ func (r *remoteFakes) callBody(ctx context.Context, method, path string, q url.V
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error, Kind string }
 		_ = json.Unmarshal(answer, &e)
-		kind := card.KindUnknown
-		for k := card.KindUnknown; k <= card.KindUnsupported; k++ {
-			if k.String() == e.Kind {
-				kind = k
-			}
-		}
+		kind, _ := kindByName(e.Kind) // KindUnknown when not a kind's name
 		return &card.Error{Provider: "fake", Op: path, Kind: kind, Message: e.Error}
 	}
 	if out != nil {

@@ -167,8 +167,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.codesCmd(),
 		a.cardCmd(),
 		a.eventsCmd(),
+		a.ledgerCmd(),
 	)
-	root.AddCommand(a.ledgerCommands()...)
 	return root
 }
 

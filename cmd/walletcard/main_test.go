@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -112,6 +114,8 @@ func runScripts(t *testing.T, dir string) {
 			"waitfile":     cmdWaitFile,
 			"jsonset":      cmdJSONSet,
 			"gencodes":     cmdGenCodes,
+			"setline":      cmdSetLine,
+			"exitcode":     cmdExitCode,
 			"mkpng":        cmdMkPNG,
 			"qrpng":        cmdQRPNG,
 			"cmpenv":       cmdCmpEnv,
@@ -123,20 +127,31 @@ func runScripts(t *testing.T, dir string) {
 // checkNoSecrets fails the test if any credential reported by the
 // walletcard processes of the suite (or in extra) appears in their output.
 func checkNoSecrets(t *testing.T, dir string, extra []string) {
-	hits, processes, n, size := scanForSecrets(t, dir, extra)
-	for _, h := range hits {
+	sc := scanForSecrets(t, dir, extra)
+	for _, h := range sc.hits {
 		t.Errorf("a credential appears in the output of the suite: %s", h)
 	}
-	t.Logf("no-credential check: %d credentials and key pieces from %d walletcard processes, %d bytes of output, %d hits", n, processes, size, len(hits))
-	require.Positive(t, processes, "the suite ran walletcard")
-	require.Greater(t, n, 4, "the processes reported their credentials")
+	t.Logf("no-credential check: %d credentials reported by %d walletcard processes, %d credentials and key pieces looked for in %d bytes of output, %d hits",
+		sc.reported, sc.processes, sc.checked, sc.size, len(sc.hits))
+	require.Positive(t, sc.processes, "the suite ran walletcard")
+	require.Greater(t, sc.reported, 4, "the processes reported their credentials")
+}
+
+// secretScan is what scanForSecrets found.
+type secretScan struct {
+	hits      []string // a description of each credential found in the output
+	processes int      // walletcard processes that wrote a secrets file
+	reported  int      // distinct credentials read from those files (extra not counted)
+	checked   int      // credentials (reported and extra) and PEM key pieces looked for
+	size      int      // bytes of output
 }
 
 // scanForSecrets reads every credential the walletcard processes reported
-// (secrets-*.jsonl) and every byte they printed (out-*.log), and returns a
-// description of each credential found in the output: a whole credential,
-// or any 16 characters of a PEM key's body.
-func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, processes, secrets, size int) {
+// (secrets-*.jsonl) and every byte they printed (out-*.log), and looks in
+// the output for each credential: a whole credential, or any 16 characters
+// of a PEM key's body.
+func scanForSecrets(t *testing.T, dir string, extra []string) secretScan {
+	var sc secretScan
 	var whole []string
 	var keys []string
 	seen := map[string]bool{}
@@ -156,18 +171,24 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "secrets-*.jsonl"))
 	require.NoError(t, err)
+	sc.processes = len(files)
+	reported := map[string]bool{}
 	for _, f := range files {
 		fh, err := os.Open(f)
 		require.NoError(t, err)
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
+		lines := bufio.NewScanner(fh)
+		lines.Buffer(make([]byte, 1<<20), 1<<20)
+		for lines.Scan() {
 			var s string
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &s))
+			require.NoError(t, json.Unmarshal(lines.Bytes(), &s))
+			if s = strings.TrimSpace(s); s != "" {
+				reported[s] = true
+			}
 			add(s)
 		}
 		fh.Close()
 	}
+	sc.reported = len(reported)
 	outs, err := filepath.Glob(filepath.Join(dir, "out-*.log"))
 	require.NoError(t, err)
 	var all strings.Builder
@@ -180,7 +201,7 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 	text := all.String()
 	for _, s := range whole {
 		if strings.Contains(text, s) {
-			hits = append(hits, fmt.Sprintf("a credential of %d characters starting %q", len(s), s[:3]))
+			sc.hits = append(sc.hits, fmt.Sprintf("a credential of %d characters starting %q", len(s), s[:3]))
 		}
 	}
 	// Every 16-character window of the output, against every 16-character
@@ -200,12 +221,35 @@ func scanForSecrets(t *testing.T, dir string, extra []string) (hits []string, pr
 			for i := 0; i+w <= len(line); i++ {
 				pieces++
 				if windows[line[i:i+w]] {
-					hits = append(hits, fmt.Sprintf("16 characters of a PEM key: %q", line[i:i+w]))
+					sc.hits = append(sc.hits, fmt.Sprintf("16 characters of a PEM key: %q", line[i:i+w]))
 				}
 			}
 		}
 	}
-	return hits, len(files), len(whole) + pieces, len(text)
+	sc.checked, sc.size = len(whole)+pieces, len(text)
+	return sc
+}
+
+// exitcode N PROG [ARGS...]: run PROG as exec does (its stdout and stderr
+// are kept for the commands that follow) and fail unless it exits with
+// status N, for the documented exit codes.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
 }
 
 // waitfile FILE [SECONDS]: wait until FILE exists and is not empty.
@@ -272,6 +316,28 @@ func cmdGenCodes(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(b.String()), 0o644))
 }
 
+// setline FILE N TEXT: replace line N (1-based) of FILE with TEXT; a TEXT in
+// double quotes is unquoted as a Go string, so that "\u200b" writes an
+// invisible character the script still shows.
+func cmdSetLine(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: setline FILE N TEXT")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	text := args[2]
+	if strings.HasPrefix(text, `"`) {
+		text, err = strconv.Unquote(text)
+		ts.Check(err)
+	}
+	lines := strings.SplitAfter(ts.ReadFile(args[0]), "\n")
+	if n < 1 || n > len(lines) {
+		ts.Fatalf("%s has no line %d", args[0], n)
+	}
+	lines[n-1] = text + "\n"
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(lines, "")), 0o644))
+}
+
 // mkpng FILE: write a small PNG (a card logo).
 func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := base64.StdEncoding.DecodeString(logoPNG)
@@ -281,6 +347,14 @@ func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
 
 // logoPNG is a 1×1 PNG.
 const logoPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4s2M7AASAAmHKbCbiAAAAAElFTkSuQmCC"
+
+// mustPNG returns logoPNG's bytes.
+func mustPNG(t *testing.T) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(logoPNG)
+	require.NoError(t, err)
+	return b
+}
 
 // qrpng FILE URL: FILE is a PNG of the QR code of URL (module for module).
 func cmdQRPNG(ts *testscript.TestScript, neg bool, args []string) {
@@ -324,8 +398,6 @@ func cmdCmpEnv(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("$%s is %q, want %s%q", args[0], ts.Getenv(args[0]), map[bool]string{true: "not ", false: ""}[neg], args[1])
 	}
 }
-
-func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
 // postunsigned URLFILE STATUS: POST a card event with a made-up signature to
 // the URL in URLFILE and check the answer's status.

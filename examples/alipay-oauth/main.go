@@ -48,7 +48,6 @@ import (
 	card "github.com/walletcard/card"
 	"github.com/walletcard/card/alipay"
 	"github.com/walletcard/card/alipay/alipaytest"
-	"github.com/walletcard/card/driver"
 )
 
 func main() {
@@ -167,7 +166,7 @@ func (m *merchant) callback(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		http.Error(w, err.Error(), http.StatusBadGateway)
 	default:
-		fmt.Fprintf(w, "opened card %s (points %v, opened %s Beijing time)\n", c.Ref.CardNo, c.Points, driver.FormatWalletTime(c.OpenedAt))
+		fmt.Fprintf(w, "opened card %s (points %v, opened %s Beijing time)\n", c.Ref.CardNo, c.Points, c.OpenedAt.In(card.Beijing()).Format(time.DateTime))
 	}
 }
 
